@@ -1,0 +1,129 @@
+// Checks over the declarations as written, before anything is elaborated: duplicate names,
+// unknown layer names anywhere (including blocks no model calls), and recursion among blocks.
+
+import { diagnostic } from "../diagnostics/codes.js";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { lookupOp, OPS, sourceName } from "../ops/registry.js";
+import type { BlockDecl, Body, Call, ModelDecl, Program } from "../syntax/ast.js";
+import { closestMatch } from "./suggest.js";
+
+/** Every call in a body, in source order, including those in nested statements. */
+export function callsIn(body: Body): Call[] {
+  const out: Call[] = [];
+  const visit = (b: Body | undefined): void => {
+    if (b === undefined) return;
+    for (const statement of b.statements) {
+      switch (statement.kind) {
+        case "chain":
+          out.push(...statement.calls);
+          break;
+        case "repeat":
+        case "for":
+        case "gate":
+          visit(statement.body);
+          break;
+        case "residual":
+          visit(statement.body);
+          if (statement.shortcut?.kind === "body") visit(statement.shortcut.body);
+          break;
+        case "if":
+          visit(statement.then);
+          visit(statement.otherwise);
+          break;
+        case "join":
+          statement.branches.forEach(visit);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  visit(body);
+  return out;
+}
+
+export interface Declarations {
+  blocks: Map<string, BlockDecl>;
+  models: ModelDecl[];
+}
+
+export function collectDeclarations(program: Program, sink: DiagnosticSink): Declarations {
+  const blocks = new Map<string, BlockDecl>();
+  const models: ModelDecl[] = [];
+  const seen = new Map<string, BlockDecl | ModelDecl>();
+  for (const decl of program.declarations) {
+    if (decl.kind === "train" || decl.name.text === "") continue;
+    const name = decl.name.text;
+    const earlier = seen.get(name);
+    if (earlier !== undefined) {
+      sink.add(diagnostic("E0209", decl.name.span, `\`${name}\` is already declared`, { related: [{ span: earlier.name.span, message: "first declared here" }], help: "rename one of them" }));
+      continue;
+    }
+    if (decl.kind === "block" && lookupOp(name) !== undefined) {
+      sink.add(diagnostic("E0209", decl.name.span, `block \`${name}\` has the name of a layer kind`, { help: "choose another name; blocks are usually Capitalised" }));
+      continue;
+    }
+    seen.set(name, decl);
+    checkParameters(decl, sink);
+    if (decl.kind === "block") blocks.set(name, decl);
+    else models.push(decl);
+  }
+  for (const decl of [...blocks.values(), ...models]) checkCallNames(decl.body, blocks, sink);
+  checkRecursion(blocks, sink);
+  return { blocks, models };
+}
+
+function checkParameters(decl: BlockDecl | ModelDecl, sink: DiagnosticSink): void {
+  const seen = new Map<string, number>();
+  let sawDefault = false;
+  for (const param of decl.params) {
+    const name = param.name.text;
+    if (seen.has(name)) sink.add(diagnostic("E0209", param.name.span, `parameter \`${name}\` is declared twice`, { help: "rename one of them" }));
+    seen.set(name, 1);
+    if (param.default !== undefined) sawDefault = true;
+    else if (sawDefault && decl.kind === "block") {
+      sink.add(diagnostic("E0203", param.name.span, `parameter \`${name}\` needs a default, because an earlier parameter has one`, { help: "move parameters with defaults to the end" }));
+    }
+  }
+}
+
+function checkCallNames(body: Body, blocks: ReadonlyMap<string, BlockDecl>, sink: DiagnosticSink): void {
+  for (const call of callsIn(body)) {
+    const name = call.name.text;
+    if (name === "" || name === "global_" || lookupOp(name) !== undefined || blocks.has(name)) continue;
+    const suggestion = closestMatch(name, [...OPS.map((o) => o.name), ...blocks.keys()]);
+    const shown = suggestion ? sourceName(suggestion) : undefined;
+    sink.add(
+      diagnostic("E0201", call.name.span, `unknown layer or block \`${sourceName(name)}\``, {
+        help: shown ? `did you mean \`${shown}\`?` : "see `cnnc ops` for the layer kinds; blocks are declared with `block NAME(…) { … }`",
+        fixes: shown ? [{ title: `Change to \`${shown}\``, edits: [{ span: call.name.span, newText: shown }] }] : [],
+      }),
+    );
+  }
+}
+
+/** Reports each call that closes a cycle of block calls. */
+function checkRecursion(blocks: ReadonlyMap<string, BlockDecl>, sink: DiagnosticSink): void {
+  const state = new Map<string, "active" | "done">();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, "active");
+    stack.push(name);
+    for (const call of callsIn(blocks.get(name)!.body)) {
+      const callee = call.name.text;
+      if (!blocks.has(callee)) continue;
+      if (state.get(callee) === "active") {
+        const cycle = [...stack.slice(stack.indexOf(callee)), callee].map((n) => `\`${n}\``).join(" → ");
+        sink.add(
+          diagnostic("E0210", call.span, callee === name ? `block \`${name}\` calls itself` : `blocks call each other in a cycle: ${cycle}`, {
+            related: [{ span: blocks.get(callee)!.name.span, message: `\`${callee}\` is declared here` }],
+            help: "networks are finite: use `repeat N { … }` or a `for` loop instead of recursion",
+          }),
+        );
+      } else if (state.get(callee) === undefined) visit(callee);
+    }
+    stack.pop();
+    state.set(name, "done");
+  };
+  for (const name of blocks.keys()) if (state.get(name) === undefined) visit(name);
+}

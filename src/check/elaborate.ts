@@ -1,0 +1,696 @@
+// Elaboration: runs a model's body at compile time. Blocks are inlined, repeats and loops
+// unrolled, expressions evaluated, and every layer's shape inferred through the op
+// registry. The result is the model's layer graph plus a side table of facts per source
+// call, for the summary and the editor.
+//
+// After an error the current tensor's shape becomes unknown, and rules that see an unknown
+// input stay silent: one mistake gives one message.
+
+import { diagnostic, type Code, type DiagnosticExtras } from "../diagnostics/codes.js";
+import type { DiagnosticSink, RelatedInfo, Span } from "../diagnostics/diagnostic.js";
+import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
+import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
+import type { BlockDecl, Body, Call, ModelDecl, Statement } from "../syntax/ast.js";
+import { bindArguments, convertArgument, type Slot } from "./arguments.js";
+import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
+import { formatShape, shapesEqual, windowOutput, type Shape } from "./shape.js";
+import { closestMatch } from "./suggest.js";
+import { Evaluator, isSymbol, Scope, type Value } from "./values.js";
+
+export const LIMITS = {
+  repeat: 10_000,
+  layers: 1_000_000,
+  params: 100_000_000_000,
+  blockDepth: 256,
+};
+
+/** A tensor during elaboration: the node that produced it and where that was in the source. */
+interface Tensor {
+  node: number;
+  /** Undefined once an error made it unknown. */
+  shape?: Shape;
+  origin: Span;
+}
+
+interface Env {
+  values: Scope;
+  tensors: Map<string, Tensor>;
+  current?: Tensor;
+  /** Context notes added to each diagnostic: "in this call of `Basic`", "in iteration 2 of this repeat". */
+  context: RelatedInfo[];
+  blockPath: string[];
+  /** Whether this body belongs to a model (where `input` is allowed). */
+  inModel: boolean;
+}
+
+class LimitExceeded extends Error {}
+
+export class Elaborator {
+  private readonly evaluator: Evaluator;
+  private nodes: LayerNode[] = [];
+  private counters = new Map<string, number>();
+  private complete = true;
+  private readonly activeBlocks: string[] = [];
+  private inputSeen = false;
+
+  constructor(
+    private readonly blocks: ReadonlyMap<string, BlockDecl>,
+    private readonly sink: DiagnosticSink,
+    private readonly calls: CallTable,
+  ) {
+    this.evaluator = new Evaluator(sink);
+  }
+
+  elaborate(model: ModelDecl, overrides: ReadonlyMap<string, Value> = new Map()): ModelGraph {
+    this.nodes = [];
+    this.counters = new Map();
+    this.complete = true;
+    this.inputSeen = false;
+    const values = new Scope();
+    for (const param of model.params) {
+      const override = overrides.get(param.name.text);
+      const value = override ?? (param.default ? this.evaluator.evaluate(param.default, values) : undefined);
+      if (value === undefined) {
+        if (!param.default) {
+          this.report("E0203", param.name.span, `model parameter \`${param.name.text}\` needs a default value`, { help: `write \`${param.name.text} = …\`` }, []);
+        }
+        this.complete = false;
+        continue;
+      }
+      values.define(param.name.text, { value, span: param.name.span });
+    }
+    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true };
+    let inputName = "";
+    try {
+      this.body(model.body, env);
+      const input = this.nodes.find((n) => n.op === "input");
+      if (input === undefined) {
+        this.report("E0212", model.name.span, `model \`${model.name.text}\` has no input`, { help: "add a line such as `input image: [224, 224, 3]` at the top of its body" }, []);
+        this.complete = false;
+      } else inputName = input.name;
+    } catch (error) {
+      if (!(error instanceof LimitExceeded)) throw error;
+      this.complete = false;
+    }
+    const params = { trainable: 0, nonTrainable: 0, total: 0 };
+    let macs = 0;
+    for (const node of this.nodes) {
+      params.trainable += node.params.trainable;
+      params.nonTrainable += node.params.nonTrainable;
+      macs += node.macs;
+    }
+    params.total = params.trainable + params.nonTrainable;
+    if (params.total > LIMITS.params) {
+      this.report("E0401", model.name.span, `model \`${model.name.text}\` has ${params.total.toLocaleString("en-US")} parameters, over the limit of ${LIMITS.params.toLocaleString("en-US")}`, {}, []);
+      this.complete = false;
+    }
+    const output = env.current;
+    const outputKnown = output !== undefined && output.shape !== undefined;
+    return {
+      name: model.name.text,
+      decl: model,
+      inputName,
+      nodes: this.nodes,
+      outputId: outputKnown && this.complete ? output.node : undefined,
+      params,
+      macs,
+      complete: this.complete && outputKnown,
+    };
+  }
+
+  private report(code: Code, span: Span, message: string, extras: DiagnosticExtras, context: RelatedInfo[]): void {
+    this.complete = false;
+    this.sink.add(diagnostic(code, span, message, { ...extras, related: [...(extras.related ?? []), ...context] }));
+  }
+
+  private addNode(op: string, role: NodeRole, args: Args, inputs: Tensor[], shape: Shape, params: ParamCounts, macs: number, span: Span, env: Env): Tensor {
+    if (this.nodes.length >= LIMITS.layers) {
+      this.report("E0401", span, `the model has more than ${LIMITS.layers.toLocaleString("en-US")} layers`, { help: "reduce repeat counts" }, env.context);
+      throw new LimitExceeded();
+    }
+    const count = (this.counters.get(op) ?? 0) + 1;
+    this.counters.set(op, count);
+    const node: LayerNode = {
+      id: this.nodes.length,
+      name: op === "input" ? "" : `${op}_${count}`,
+      op,
+      args,
+      inputs: inputs.map((t) => t.node),
+      shape,
+      params,
+      macs,
+      span,
+      role,
+      blockPath: env.blockPath,
+    };
+    this.nodes.push(node);
+    return { node: node.id, shape, origin: span };
+  }
+
+  private unknown(env: Env, origin: Span): Tensor {
+    return { node: env.current?.node ?? -1, origin };
+  }
+
+  private body(body: Body, env: Env): void {
+    for (const statement of body.statements) {
+      this.statement(statement, env);
+      if (statement.binding !== undefined && statement.binding.text !== "") {
+        if (env.current !== undefined) env.tensors.set(statement.binding.text, { ...env.current, origin: statement.span });
+      }
+    }
+  }
+
+  /** The current tensor, or a report that there is none yet. */
+  private requireCurrent(env: Env, span: Span): Tensor | undefined {
+    if (env.current !== undefined) return env.current;
+    this.report("E0212", span, "this layer has no input yet", { help: "start the model with a line such as `input image: [224, 224, 3]`" }, env.context);
+    env.current = { node: -1, origin: span };
+    return undefined;
+  }
+
+  private statement(statement: Statement, env: Env): void {
+    switch (statement.kind) {
+      case "chain":
+        for (const call of statement.calls) this.call(call, env);
+        return;
+      case "input":
+        return this.input(statement, env);
+      case "let": {
+        if (statement.name.text === "") return;
+        if (env.values.hasOwn(statement.name.text)) {
+          this.report("E0209", statement.name.span, `\`${statement.name.text}\` is already defined in this scope`, { help: "choose another name" }, env.context);
+          return;
+        }
+        const value = this.evaluator.evaluate(statement.value, env.values);
+        if (value === undefined) return;
+        if (isSymbol(value)) {
+          this.evaluator.reportUnknownName(value);
+          return;
+        }
+        env.values.define(statement.name.text, { value, span: statement.name.span });
+        return;
+      }
+      case "from": {
+        const tensor = env.tensors.get(statement.name.text);
+        if (tensor === undefined) {
+          this.unknownTensor(statement.name.text, statement.name.span, env);
+          env.current = this.unknown(env, statement.span);
+          return;
+        }
+        env.current = tensor;
+        return;
+      }
+      case "expect":
+        return this.expect(statement, env);
+      case "repeat":
+        return this.repeat(statement, env);
+      case "for":
+        return this.forLoop(statement, env);
+      case "if": {
+        const value = this.evaluator.evaluate(statement.condition, env.values);
+        const condition = value === undefined ? undefined : this.evaluator.boolean(value, statement.condition.span);
+        if (condition === undefined) {
+          this.complete = false;
+          env.current = this.unknown(env, statement.span);
+          return;
+        }
+        const chosen = condition ? statement.then : statement.otherwise;
+        if (chosen) this.scoped(chosen, env);
+        return;
+      }
+      case "residual":
+        return this.residual(statement, env);
+      case "gate":
+        return this.gate(statement, env);
+      case "join":
+        return this.join(statement, env);
+    }
+  }
+
+  /** Runs a nested body in a child value scope that shares the tensors and current tensor. */
+  private scoped(body: Body, env: Env, extra?: (scope: Scope) => void, context?: RelatedInfo): void {
+    const child: Env = { ...env, values: env.values.child(), context: context ? [context, ...env.context] : env.context };
+    extra?.(child.values);
+    this.body(body, child);
+    env.current = child.current;
+  }
+
+  private input(statement: Extract<Statement, { kind: "input" }>, env: Env): void {
+    if (!env.inModel) {
+      this.report("E0212", statement.span, "`input` belongs in a model, not in a block", { help: "a block starts from the tensor it is called on; remove this line" }, env.context);
+      return;
+    }
+    if (this.inputSeen) {
+      this.report("E0212", statement.span, "a model has one input", { help: "remove this line, or use `from NAME` to continue from a named tensor" }, env.context);
+      return;
+    }
+    this.inputSeen = true;
+    const value = this.evaluator.evaluate(statement.shape, env.values);
+    const shape = value === undefined ? undefined : this.shapeLiteral(value, statement.shape.span, env);
+    if (shape === undefined) {
+      this.complete = false;
+      env.current = { node: -1, origin: statement.span };
+      return;
+    }
+    if (shape.length !== 3 && shape.length !== 1) {
+      this.report("E0311", statement.shape.span, `an input shape is [height, width, channels] or [features], found ${formatShape(shape)}`, { help: "the batch dimension is implicit; do not write it" }, env.context);
+      env.current = { node: -1, origin: statement.span };
+      return;
+    }
+    const tensor = this.addNode("input", "input", {}, [], shape, { trainable: 0, nonTrainable: 0 }, 0, statement.span, env);
+    this.nodes[tensor.node]!.name = statement.name.text || "input";
+    env.current = tensor;
+    if (statement.name.text !== "") env.tensors.set(statement.name.text, tensor);
+  }
+
+  private shapeLiteral(value: Value, span: Span, env: Env): number[] | undefined {
+    const list = this.evaluator.list(value, span);
+    if (list === undefined) return undefined;
+    const dims: number[] = [];
+    for (const item of list) {
+      if (typeof item !== "number" || !Number.isInteger(item) || item < 1) {
+        if (isSymbol(item)) {
+          // Symbolic dimensions are not supported yet; say so instead of "unknown name".
+          this.report("E0311", item.span, `\`${item.name}\` is not a number: dimensions must be whole numbers ≥ 1`, { help: "write a concrete size such as 224" }, env.context);
+          return undefined;
+        }
+        this.report("E0311", span, `dimensions must be whole numbers ≥ 1, found ${JSON.stringify(item)}`, {}, env.context);
+        return undefined;
+      }
+      dims.push(item);
+    }
+    return dims;
+  }
+
+  private expect(statement: Extract<Statement, { kind: "expect" }>, env: Env): void {
+    const current = this.requireCurrent(env, statement.span);
+    const value = this.evaluator.evaluate(statement.shape, env.values);
+    const expected = value === undefined ? undefined : this.shapeLiteral(value, statement.shape.span, env);
+    if (current?.shape === undefined || expected === undefined) return;
+    if (!shapesEqual(current.shape, expected)) {
+      this.report(
+        "E0310",
+        statement.shape.span,
+        `expected shape ${formatShape(expected)}, but the tensor here is ${formatShape(current.shape)}`,
+        {
+          label: `inferred ${formatShape(current.shape)}`,
+          related: [{ span: current.origin, message: `${formatShape(current.shape)} comes from here` }],
+          help: "correct the expectation, or the layers before it",
+          fixes: [{ title: `Expect ${formatShape(current.shape)}`, edits: [{ span: statement.shape.span, newText: formatShape(current.shape) }] }],
+        },
+        env.context,
+      );
+      env.current = this.unknown(env, statement.span);
+    }
+  }
+
+  private repeat(statement: Extract<Statement, { kind: "repeat" }>, env: Env): void {
+    const value = this.evaluator.evaluate(statement.count, env.values);
+    const count = value === undefined ? undefined : this.evaluator.integer(value, statement.count.span);
+    if (count === undefined) {
+      this.complete = false;
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    if (count < 0) {
+      this.report("E0206", statement.count.span, `a repeat count cannot be negative, found ${count}`, {}, env.context);
+      return;
+    }
+    if (count > LIMITS.repeat) {
+      this.report("E0401", statement.count.span, `repeat ${count} is over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, { help: "reduce the count" }, env.context);
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const note = i === 0 ? undefined : { span: statement.keyword, message: `in iteration ${i + 1} of this repeat` };
+      this.scoped(statement.body, env, undefined, note);
+    }
+  }
+
+  private forLoop(statement: Extract<Statement, { kind: "for" }>, env: Env): void {
+    const value = this.evaluator.evaluate(statement.iterable, env.values);
+    const items = value === undefined ? undefined : this.evaluator.list(value, statement.iterable.span);
+    if (items === undefined) {
+      this.complete = false;
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    if (items.length > LIMITS.repeat) {
+      this.report("E0401", statement.iterable.span, `the loop has ${items.length} items, over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, {}, env.context);
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    const names = statement.variables;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      let parts: readonly Value[] = [item];
+      if (names.length > 1) {
+        if (!Array.isArray(item) || item.length !== names.length) {
+          this.report("E0402", statement.iterable.span, `item ${i + 1} of the loop should have ${names.length} values (${names.map((n) => n.text).join(", ")}), found ${JSON.stringify(item)}`, {}, env.context);
+          env.current = this.unknown(env, statement.span);
+          return;
+        }
+        parts = item;
+      }
+      const note = { span: statement.keyword, message: `in the loop iteration where ${names.map((n, k) => `${n.text} = ${JSON.stringify(parts[k])}`).join(", ")}` };
+      this.scoped(statement.body, env, (scope) => names.forEach((n, k) => scope.define(n.text, { value: parts[k]!, span: n.span })), i === 0 ? undefined : note);
+    }
+  }
+
+  private residual(statement: Extract<Statement, { kind: "residual" }>, env: Env): void {
+    if (statement.condition !== undefined) {
+      const value = this.evaluator.evaluate(statement.condition, env.values);
+      const condition = value === undefined ? undefined : this.evaluator.boolean(value, statement.condition.span);
+      if (condition === undefined) {
+        this.complete = false;
+        env.current = this.unknown(env, statement.span);
+        return;
+      }
+      if (!condition) {
+        this.scoped(statement.body, env);
+        return;
+      }
+    }
+    const input = this.requireCurrent(env, statement.keyword);
+    if (input === undefined) return;
+    this.scoped(statement.body, env);
+    const branch = env.current!;
+    let shortcut: Tensor | undefined = input;
+    const invalidMode = (statement.shortcut as { invalidMode?: { text: string; span: Span } } | undefined)?.invalidMode;
+    if (invalidMode !== undefined) {
+      this.report("E0205", invalidMode.span, `a shortcut is \`auto\` or a \`{ … }\` body, found \`${invalidMode.text}\``, { fixes: [{ title: "Use `shortcut auto`", edits: [{ span: invalidMode.span, newText: "auto" }] }] }, env.context);
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    if (statement.shortcut?.kind === "body") {
+      const shortcutEnv: Env = { ...env, current: input };
+      this.scoped(statement.shortcut.body, shortcutEnv);
+      shortcut = shortcutEnv.current;
+    }
+    if (branch.shape === undefined || input.shape === undefined || shortcut?.shape === undefined) {
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    const lastStatement = statement.body.statements[statement.body.statements.length - 1];
+    const branchSpan = lastStatement?.span ?? statement.keyword;
+    if (!shapesEqual(branch.shape, shortcut.shape)) {
+      if (statement.shortcut?.kind === "auto") {
+        shortcut = this.projection(input, branch.shape, statement.shortcut.span, env);
+        if (shortcut === undefined) return;
+      } else {
+        const body = statement.shortcut?.kind === "body";
+        this.report(
+          "E0302",
+          branchSpan,
+          `residual add needs equal shapes, but the ${body ? "body" : "branch"} ends as ${formatShape(branch.shape)} and the shortcut carries ${formatShape(shortcut.shape)}`,
+          {
+            label: `the branch ends as ${formatShape(branch.shape)}`,
+            related: [{ span: body ? statement.shortcut!.span : input.origin, message: `the shortcut carries ${formatShape(shortcut.shape)}` }],
+            help: body ? "make the shortcut body produce the branch's shape" : `add \`shortcut auto\` after the closing brace${projectionHint(input.shape, branch.shape)}`,
+            fixes: body ? [] : [{ title: "Add `shortcut auto`", edits: [{ span: { start: statement.body.span.end, end: statement.body.span.end }, newText: " shortcut auto" }] }],
+          },
+          env.context,
+        );
+        env.current = this.unknown(env, statement.span);
+        return;
+      }
+    }
+    env.current = this.addNode("add", "residual", {}, [branch, shortcut], branch.shape, { trainable: 0, nonTrainable: 0 }, 0, statement.keyword, env);
+  }
+
+  /** `shortcut auto`: a 1x1 convolution (no bias) and batchnorm that map the input to the branch's shape. */
+  private projection(input: Tensor, target: Shape, span: Span, env: Env): Tensor | undefined {
+    const from = input.shape!;
+    let stride: number | undefined;
+    if (from.length === 3 && target.length === 3) {
+      for (let s = 1; s <= Math.max(from[0]!, from[1]!); s++) {
+        if (windowOutput(from[0]!, 1, s, 0, 0, 1) === target[0] && windowOutput(from[1]!, 1, s, 0, 0, 1) === target[1]) {
+          stride = s;
+          break;
+        }
+      }
+    }
+    if (stride === undefined) {
+      this.report("E0302", span, `no 1x1 convolution maps ${formatShape(from)} to ${formatShape(target)}`, { help: "write the shortcut as a `{ … }` body instead" }, env.context);
+      env.current = this.unknown(env, span);
+      return undefined;
+    }
+    const channelsIn = from[2]!;
+    const channelsOut = target[2]!;
+    const padding = { mode: "explicit", top: 0, bottom: 0, left: 0, right: 0 } as const;
+    const convArgs: Args = { filters: channelsOut, kernel: [1, 1], stride: [stride, stride], padding, dilation: [1, 1], groups: 1, bias: false };
+    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, { trainable: channelsIn * channelsOut, nonTrainable: 0 }, target[0]! * target[1]! * channelsOut * channelsIn, span, env);
+    return this.addNode("batchnorm", "shortcut", { epsilon: 1e-5, momentum: 0.1 }, [conv], target, { trainable: 2 * channelsOut, nonTrainable: 2 * channelsOut }, 0, span, env);
+  }
+
+  private gate(statement: Extract<Statement, { kind: "gate" }>, env: Env): void {
+    const input = this.requireCurrent(env, statement.keyword);
+    if (input === undefined) return;
+    this.scoped(statement.body, env);
+    const gate = env.current!;
+    if (input.shape === undefined || gate.shape === undefined) {
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    const broadcastable = gate.shape.length === input.shape.length && gate.shape.every((d, i) => d === input.shape![i] || d === 1);
+    if (!broadcastable) {
+      const last = statement.body.statements[statement.body.statements.length - 1];
+      this.report(
+        "E0304",
+        last?.span ?? statement.keyword,
+        `a gate multiplies its input ${formatShape(input.shape)} by its body's output, which must have the same shape or size 1 in height and width, but it is ${formatShape(gate.shape)}`,
+        {
+          label: `the gate ends as ${formatShape(gate.shape)}`,
+          related: [{ span: input.origin, message: `the gated tensor ${formatShape(input.shape)} comes from here` }],
+          help: input.shape.length === 3 ? `end the gate with ${input.shape[2]} channels; use \`global avgpool, keepdims: true\` to keep a 1×1 shape` : undefined,
+        },
+        env.context,
+      );
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    env.current = this.addNode("multiply", "gate", {}, [input, gate], input.shape, { trainable: 0, nonTrainable: 0 }, 0, statement.keyword, env);
+  }
+
+  private join(statement: Extract<Statement, { kind: "join" }>, env: Env): void {
+    const opName = statement.op.text;
+    if (!(MERGE_OPS as readonly string[]).includes(opName)) {
+      const suggestion = closestMatch(opName, MERGE_OPS);
+      this.report("E0201", statement.op.span, `\`${opName}\` cannot join branches`, { help: suggestion ? `did you mean \`${suggestion}\`?` : "branches are joined by `concat`, `add` or `multiply`" }, env.context);
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    if (statement.branches.length < 2) {
+      this.report("E0212", statement.op.span, `\`${opName} { … }\` needs at least two branches, found ${statement.branches.length}`, { help: "add another `branch { … }`; an empty branch passes its input through" }, env.context);
+      env.current = this.unknown(env, statement.span);
+      return;
+    }
+    const input = this.requireCurrent(env, statement.op.span);
+    if (input === undefined) return;
+    const outputs: Tensor[] = [];
+    for (const branch of statement.branches) {
+      const branchEnv: Env = { ...env, current: input };
+      this.scoped(branch, branchEnv);
+      outputs.push(branchEnv.current!);
+    }
+    this.merge(lookupOp(opName)!, outputs, statement.op.span, "join", env, statement.branches.map((b) => b.span));
+  }
+
+  /** Applies a merge op to tensors whose shapes may be unknown. */
+  private merge(op: OpDef, inputs: Tensor[], span: Span, role: NodeRole, env: Env, inputSpans?: Span[]): void {
+    if (inputs.some((t) => t.shape === undefined)) {
+      env.current = this.unknown(env, span);
+      return;
+    }
+    const shapes = inputs.map((t) => t.shape!);
+    let reported = false;
+    const shape = op.inferShape({
+      input: shapes[0]!,
+      inputs: shapes,
+      args: {},
+      report: (code, message, extras = {}) => {
+        reported = true;
+        const related = inputs.map((t, i) => ({ span: inputSpans?.[i] ?? t.origin, message: `${formatShape(t.shape)} comes from here` }));
+        this.report(code, span, message, { ...extras, related }, env.context);
+      },
+    });
+    if (shape === undefined || reported) {
+      env.current = this.unknown(env, span);
+      return;
+    }
+    env.current = this.addNode(op.name, role, {}, inputs, shape, { trainable: 0, nonTrainable: 0 }, 0, span, env);
+  }
+
+  private unknownTensor(name: string, span: Span, env: Env): void {
+    const suggestion = closestMatch(name, env.tensors.keys());
+    const known = [...env.tensors.keys()];
+    this.report("E0211", span, `no tensor is named \`${name}\``, {
+      help: suggestion ? `did you mean \`${suggestion}\`?` : known.length > 0 ? `the named tensors here are ${known.map((k) => `\`${k}\``).join(", ")}` : "name a tensor first with `as NAME` at the end of a line",
+      fixes: suggestion ? [{ title: `Change to \`${suggestion}\``, edits: [{ span, newText: suggestion }] }] : [],
+    }, env.context);
+  }
+
+  private call(call: Call, env: Env): void {
+    const name = call.name.text;
+    if (name === "" || name === "global_") {
+      this.complete = false;
+      env.current = this.unknown(env, call.span);
+      return;
+    }
+    const op = lookupOp(name);
+    if (op !== undefined) return this.opCall(op, call, env);
+    const block = this.blocks.get(name);
+    if (block !== undefined) return this.blockCall(block, call, env);
+    const suggestion = closestMatch(name, [...OPS.map((o) => o.name), ...this.blocks.keys()]);
+    const shown = suggestion ? sourceName(suggestion) : undefined;
+    this.report("E0201", call.name.span, `unknown layer or block \`${sourceName(name)}\``, {
+      help: shown ? `did you mean \`${shown}\`?` : "see `cnnc ops` for the layer kinds; blocks must be declared with `block NAME(…) { … }`",
+      fixes: shown ? [{ title: `Change to \`${shown}\``, edits: [{ span: call.name.span, newText: shown }] }] : [],
+    }, env.context);
+    env.current = this.unknown(env, call.span);
+  }
+
+  private opCall(op: OpDef, call: Call, env: Env): void {
+    const shown = sourceName(op.name);
+    const slots: Slot[] = op.args.map((a) => ({ name: a.name, positional: a.positional === true, variadic: a.variadic, required: a.default === undefined && !a.optional && !a.variadic }));
+    const bound = bindArguments(call, shown, slots, this.sink);
+    const args: Record<string, ArgValue | undefined> = {};
+    const argSpans = new Map<string, Span>();
+    let ok = bound.ok;
+    for (const spec of op.args) {
+      if (spec.variadic) continue;
+      const arg = bound.byName.get(spec.name);
+      if (arg === undefined) {
+        args[spec.name] = defaultValue(spec);
+        continue;
+      }
+      argSpans.set(spec.name, arg.value.span);
+      const value = this.evaluator.evaluate(arg.value, env.values);
+      const converted = value === undefined ? undefined : convertArgument(value, spec.type, spec.name, arg.value.span, this.evaluator, this.sink);
+      if (converted === undefined) ok = false;
+      args[spec.name] = converted;
+    }
+    const inputs: Tensor[] = [];
+    const current = this.requireCurrent(env, call.span);
+    if (current === undefined) return;
+    inputs.push(current);
+    for (const arg of bound.variadic) {
+      const value = this.evaluator.evaluate(arg.value, env.values);
+      const tensorName = value === undefined ? undefined : isSymbol(value) ? value.name : undefined;
+      const tensor = tensorName === undefined ? undefined : env.tensors.get(tensorName);
+      if (tensor === undefined) {
+        if (tensorName !== undefined) this.unknownTensor(tensorName, arg.value.span, env);
+        else if (value !== undefined) this.report("E0205", arg.value.span, `\`${shown}\` takes tensor names, found ${JSON.stringify(value)}`, {}, env.context);
+        ok = false;
+        continue;
+      }
+      inputs.push(tensor);
+    }
+    if (op.merge && bound.variadic.length === 0 && ok) {
+      this.report("E0203", call.name.span, `\`${shown}\` needs at least one tensor name to join with the current tensor`, { help: `write \`${shown} NAME\`, naming a tensor bound with \`as NAME\`` }, env.context);
+      ok = false;
+    }
+    if (!ok) this.complete = false;
+    if (!ok || inputs.some((t) => t.shape === undefined)) {
+      env.current = this.unknown(env, call.span);
+      this.recordCall(call, "op", op.name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      return;
+    }
+    if (op.merge) {
+      this.merge(op, inputs, call.span, "layer", env, inputs.map((t, i) => (i === 0 ? t.origin : bound.variadic[i - 1]!.value.span)));
+      this.recordCall(call, "op", op.name, current.shape, env.current?.shape, { trainable: 0, nonTrainable: 0 }, 0);
+      return;
+    }
+    const input = current.shape!;
+    let failed = false;
+    const shape = op.inferShape({
+      input,
+      inputs: [input],
+      args,
+      report: (code, message, extras = {}) => {
+        failed = true;
+        const span = extras.arg !== undefined ? argSpans.get(extras.arg) ?? call.span : call.span;
+        const fixes = code === "E0307" ? [{ title: "Insert `flatten`", edits: [{ span: { start: call.span.start, end: call.span.start }, newText: "flatten -> " }] }] : extras.fixes;
+        const related = [{ span: current.origin, message: `the input ${formatShape(input)} comes from here` }];
+        this.report(code, span, `${shown} ${message}`, { ...extras, fixes, related: [...related, ...(extras.related ?? [])] }, env.context);
+      },
+    });
+    if (shape === undefined || failed) {
+      env.current = this.unknown(env, call.span);
+      this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      return;
+    }
+    const params = op.params ? op.params(input, shape, args) : { trainable: 0, nonTrainable: 0 };
+    const macs = op.macs ? op.macs(input, shape, args) : 0;
+    env.current = this.addNode(op.name, "layer", args, inputs, shape, params, macs, call.span, env);
+    this.recordCall(call, "op", op.name, input, shape, params, macs);
+  }
+
+  private blockCall(block: BlockDecl, call: Call, env: Env): void {
+    const name = block.name.text;
+    if (this.activeBlocks.includes(name) || this.activeBlocks.length >= LIMITS.blockDepth) {
+      // The static pass reports the cycle once; here elaboration only stops descending.
+      this.complete = false;
+      env.current = this.unknown(env, call.span);
+      return;
+    }
+    const slots: Slot[] = block.params.map((p) => ({ name: p.name.text, positional: true, required: p.default === undefined }));
+    const bound = bindArguments(call, name, slots, this.sink);
+    const values = new Scope();
+    let ok = bound.ok;
+    for (const param of block.params) {
+      const arg = bound.byName.get(param.name.text);
+      // Defaults are evaluated inside the block, so they may use earlier parameters.
+      const value = arg !== undefined ? this.evaluator.evaluate(arg.value, env.values) : param.default !== undefined ? this.evaluator.evaluate(param.default, values) : undefined;
+      if (value === undefined) {
+        ok = false;
+        continue;
+      }
+      values.define(param.name.text, { value, span: param.name.span });
+    }
+    const current = this.requireCurrent(env, call.span);
+    if (current === undefined) return;
+    if (!ok) {
+      this.complete = false;
+      env.current = this.unknown(env, call.span);
+      this.recordCall(call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      return;
+    }
+    const firstNode = this.nodes.length;
+    const inner: Env = {
+      values,
+      tensors: new Map(),
+      current,
+      context: [{ span: call.span, message: `in this call of \`${name}\`` }, ...env.context],
+      blockPath: [...env.blockPath, name],
+      inModel: false,
+    };
+    this.activeBlocks.push(name);
+    try {
+      this.body(block.body, inner);
+    } finally {
+      this.activeBlocks.pop();
+    }
+    const output = inner.current!;
+    env.current = { ...output, origin: call.span };
+    const params = { trainable: 0, nonTrainable: 0 };
+    let macs = 0;
+    for (let i = firstNode; i < this.nodes.length; i++) {
+      params.trainable += this.nodes[i]!.params.trainable;
+      params.nonTrainable += this.nodes[i]!.params.nonTrainable;
+      macs += this.nodes[i]!.macs;
+    }
+    this.recordCall(call, "block", name, current.shape, output.shape, params, macs);
+  }
+
+  private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number): void {
+    if (this.calls.has(call)) return;
+    this.calls.set(call, { kind, name, input, output, params, macs });
+  }
+}
+
+function projectionHint(from: Shape, to: Shape): string {
+  if (from.length !== 3 || to.length !== 3) return "";
+  const stride = Math.round(from[0]! / to[0]!);
+  return `, or a shortcut with a 1x1 conv${stride > 1 ? ` with stride ${stride}` : ""} to ${to[2]} channels`;
+}

@@ -1,0 +1,54 @@
+// The checked model: a flat graph of layer instances with blocks inlined and repeats
+// unrolled, each with its inferred shape and counts. The summary reads it; the IR is built
+// from it.
+
+import type { Span } from "../diagnostics/diagnostic.js";
+import type { Args, ParamCounts } from "../ops/types.js";
+import type { Call, ModelDecl } from "../syntax/ast.js";
+import type { Shape } from "./shape.js";
+
+/** Why a node exists when no single source layer asked for it. */
+export type NodeRole = "layer" | "input" | "shortcut" | "residual" | "gate" | "join";
+
+export interface LayerNode {
+  id: number;
+  /** Unique within the model, Keras-style: `conv_3`, `batchnorm_7`. */
+  name: string;
+  /** A registry op name, or `input`. */
+  op: string;
+  args: Args;
+  inputs: number[];
+  shape: Shape;
+  params: ParamCounts;
+  macs: number;
+  /** The source that produced the node: the layer call, the shortcut, the residual keyword. */
+  span: Span;
+  role: NodeRole;
+  /** The names of the enclosing block calls, outermost first. */
+  blockPath: string[];
+}
+
+export interface ModelGraph {
+  name: string;
+  decl: ModelDecl;
+  inputName: string;
+  nodes: LayerNode[];
+  /** The node whose shape is the model's output; undefined when the model has errors. */
+  outputId?: number;
+  params: ParamCounts & { total: number };
+  macs: number;
+  /** Whether every shape in the model is known (no errors were reported inside it). */
+  complete: boolean;
+}
+
+/** What the editor shows for one call in the source: its first instantiation's facts. */
+export interface CallFacts {
+  kind: "op" | "block";
+  name: string;
+  input?: Shape;
+  output?: Shape;
+  params: ParamCounts;
+  macs: number;
+}
+
+export type CallTable = Map<Call, CallFacts>;

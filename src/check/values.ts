@@ -1,0 +1,276 @@
+// Compile-time values and the evaluation of expressions: parameters, `let` constants, loop
+// variables and arguments are all computed here before any shape rule runs.
+
+import type { Span } from "../diagnostics/diagnostic.js";
+import { diagnostic } from "../diagnostics/codes.js";
+import type { Expr } from "../syntax/ast.js";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { closestMatch } from "./suggest.js";
+
+/**
+ * A bare word that names nothing in scope, such as `same` in `padding: same`. It stays a
+ * symbol until an argument type accepts it as a choice or a tensor name; any other use
+ * reports it as an unknown name, with the candidates that were in scope where it was written.
+ */
+export interface SymbolValue {
+  kind: "symbol";
+  name: string;
+  span: Span;
+  candidates: readonly string[];
+}
+
+export type Value = number | boolean | string | SymbolValue | readonly Value[];
+
+export function isSymbol(value: Value): value is SymbolValue {
+  return typeof value === "object" && !Array.isArray(value) && (value as SymbolValue).kind === "symbol";
+}
+
+export function describeValue(value: Value): string {
+  if (typeof value === "number") return String(value);
+  if (typeof value === "boolean") return String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (isSymbol(value)) return `\`${value.name}\``;
+  return `[${(value as readonly Value[]).map(describeValue).join(", ")}]`;
+}
+
+export interface Binding {
+  value: Value;
+  span: Span;
+}
+
+/** A lexical scope of compile-time values. */
+export class Scope {
+  private readonly vars = new Map<string, Binding>();
+  constructor(private readonly parent?: Scope) {}
+
+  lookup(name: string): Binding | undefined {
+    return this.vars.get(name) ?? this.parent?.lookup(name);
+  }
+
+  hasOwn(name: string): boolean {
+    return this.vars.has(name);
+  }
+
+  define(name: string, binding: Binding): void {
+    this.vars.set(name, binding);
+  }
+
+  names(): string[] {
+    const own = [...this.vars.keys()];
+    return this.parent ? [...own, ...this.parent.names()] : own;
+  }
+
+  child(): Scope {
+    return new Scope(this);
+  }
+}
+
+export const MAX_LIST_LENGTH = 100_000;
+
+const BUILTINS: Record<string, { arity: [number, number]; doc: string }> = {
+  min: { arity: [1, 64], doc: "The smallest of its arguments." },
+  max: { arity: [1, 64], doc: "The largest of its arguments." },
+  floor: { arity: [1, 1], doc: "Rounds down to a whole number." },
+  ceil: { arity: [1, 1], doc: "Rounds up to a whole number." },
+  round: { arity: [1, 1], doc: "Rounds to the nearest whole number." },
+  abs: { arity: [1, 1], doc: "The absolute value." },
+  range: { arity: [1, 2], doc: "range(n) is [0, …, n−1]; range(a, b) is [a, …, b−1]." },
+  len: { arity: [1, 1], doc: "The length of a list." },
+};
+
+export const BUILTIN_FUNCTIONS: readonly string[] = Object.keys(BUILTINS);
+
+export class Evaluator {
+  constructor(private readonly sink: DiagnosticSink) {}
+
+  private fail(span: Span, message: string, help?: string): undefined {
+    this.sink.add(diagnostic("E0402", span, message, { help }));
+    return undefined;
+  }
+
+  /** Evaluates an expression; undefined after reporting why it has no value. */
+  evaluate(expr: Expr, scope: Scope): Value | undefined {
+    switch (expr.kind) {
+      case "number":
+        return expr.value;
+      case "string":
+        return expr.value;
+      case "bool":
+        return expr.value;
+      case "missing":
+        return undefined;
+      case "paren":
+        return this.evaluate(expr.inner, scope);
+      case "name": {
+        const binding = scope.lookup(expr.name.text);
+        if (binding !== undefined) return binding.value;
+        return { kind: "symbol", name: expr.name.text, span: expr.span, candidates: scope.names() };
+      }
+      case "list": {
+        const items: Value[] = [];
+        for (const item of expr.items) {
+          const value = this.evaluate(item, scope);
+          if (value === undefined) return undefined;
+          items.push(value);
+        }
+        return items;
+      }
+      case "unary": {
+        const operand = this.evaluate(expr.operand, scope);
+        if (operand === undefined) return undefined;
+        if (expr.op === "-") {
+          const n = this.number(operand, expr.operand.span);
+          return n === undefined ? undefined : -n;
+        }
+        const b = this.boolean(operand, expr.operand.span);
+        return b === undefined ? undefined : !b;
+      }
+      case "binary":
+        return this.binary(expr, scope);
+      case "call":
+        return this.call(expr, scope);
+    }
+  }
+
+  /** Reports a symbol that ended up where only a value makes sense as an unknown name. */
+  reportUnknownName(symbol: SymbolValue, extraCandidates: readonly string[] = []): undefined {
+    const suggestion = closestMatch(symbol.name, [...symbol.candidates, ...extraCandidates]);
+    this.sink.add(
+      diagnostic("E0207", symbol.span, `unknown name \`${symbol.name}\``, {
+        help: suggestion ? `did you mean \`${suggestion}\`?` : "declare it as a block parameter or with `let`",
+        fixes: suggestion ? [{ title: `Change to \`${suggestion}\``, edits: [{ span: symbol.span, newText: suggestion }] }] : [],
+      }),
+    );
+    return undefined;
+  }
+
+  number(value: Value, span: Span): number | undefined {
+    if (typeof value === "number") return value;
+    if (isSymbol(value)) return this.reportUnknownName(value);
+    return this.fail(span, `expected a number, found ${describeValue(value)}`);
+  }
+
+  integer(value: Value, span: Span): number | undefined {
+    const n = this.number(value, span);
+    if (n === undefined) return undefined;
+    if (!Number.isInteger(n)) return this.fail(span, `expected a whole number, found ${n}`, "use floor(…), ceil(…) or round(…)");
+    return n;
+  }
+
+  boolean(value: Value, span: Span): boolean | undefined {
+    if (typeof value === "boolean") return value;
+    if (isSymbol(value)) return this.reportUnknownName(value);
+    return this.fail(span, `expected true or false, found ${describeValue(value)}`);
+  }
+
+  list(value: Value, span: Span): readonly Value[] | undefined {
+    if (Array.isArray(value)) return value;
+    if (isSymbol(value as Value)) return this.reportUnknownName(value as SymbolValue);
+    return this.fail(span, `expected a list, found ${describeValue(value as Value)}`);
+  }
+
+  private binary(expr: Extract<Expr, { kind: "binary" }>, scope: Scope): Value | undefined {
+    const left = this.evaluate(expr.left, scope);
+    if (left === undefined) return undefined;
+    if (expr.op === "and" || expr.op === "or") {
+      const l = this.boolean(left, expr.left.span);
+      if (l === undefined) return undefined;
+      if (expr.op === "and" ? !l : l) return l;
+      const rightValue = this.evaluate(expr.right, scope);
+      return rightValue === undefined ? undefined : this.boolean(rightValue, expr.right.span);
+    }
+    const right = this.evaluate(expr.right, scope);
+    if (right === undefined) return undefined;
+    if (expr.op === "==" || expr.op === "!=") {
+      if (isSymbol(left)) return this.reportUnknownName(left);
+      if (isSymbol(right)) return this.reportUnknownName(right);
+      const equal = JSON.stringify(left) === JSON.stringify(right);
+      return expr.op === "==" ? equal : !equal;
+    }
+    const l = this.number(left, expr.left.span);
+    const r = this.number(right, expr.right.span);
+    if (l === undefined || r === undefined) return undefined;
+    switch (expr.op) {
+      case "+":
+        return l + r;
+      case "-":
+        return l - r;
+      case "*":
+        return l * r;
+      case "/":
+        if (r === 0) return this.fail(expr.right.span, "division by zero");
+        return l / r;
+      case "%":
+        if (r === 0) return this.fail(expr.right.span, "division by zero");
+        return ((l % r) + r) % r;
+      case "<":
+        return l < r;
+      case ">":
+        return l > r;
+      case "<=":
+        return l <= r;
+      case ">=":
+        return l >= r;
+    }
+  }
+
+  private call(expr: Extract<Expr, { kind: "call" }>, scope: Scope): Value | undefined {
+    const name = expr.callee.text;
+    const builtin = BUILTINS[name];
+    if (builtin === undefined) {
+      const suggestion = closestMatch(name, BUILTIN_FUNCTIONS);
+      this.sink.add(
+        diagnostic("E0207", expr.callee.span, `unknown function \`${name}\``, {
+          help: suggestion ? `did you mean \`${suggestion}\`?` : `the functions are ${BUILTIN_FUNCTIONS.join(", ")}`,
+        }),
+      );
+      return undefined;
+    }
+    const named = expr.args.find((a) => a.name !== undefined);
+    if (named !== undefined) return this.fail(named.span, `${name}(…) takes no named arguments`);
+    if (expr.args.length < builtin.arity[0] || expr.args.length > builtin.arity[1]) {
+      const [lo, hi] = builtin.arity;
+      return this.fail(expr.span, `${name}(…) takes ${lo === hi ? lo : `${lo} to ${hi}`} argument${hi === 1 ? "" : "s"}, found ${expr.args.length}`);
+    }
+    const values: Value[] = [];
+    for (const arg of expr.args) {
+      const value = this.evaluate(arg.value, scope);
+      if (value === undefined) return undefined;
+      values.push(value);
+    }
+    if (name === "len") {
+      const list = this.list(values[0]!, expr.args[0]!.span);
+      return list === undefined ? undefined : list.length;
+    }
+    const numbers: number[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const n = name === "range" ? this.integer(values[i]!, expr.args[i]!.span) : this.number(values[i]!, expr.args[i]!.span);
+      if (n === undefined) return undefined;
+      numbers.push(n);
+    }
+    switch (name) {
+      case "min":
+        return Math.min(...numbers);
+      case "max":
+        return Math.max(...numbers);
+      case "floor":
+        return Math.floor(numbers[0]!);
+      case "ceil":
+        return Math.ceil(numbers[0]!);
+      case "round":
+        return Math.round(numbers[0]!);
+      case "abs":
+        return Math.abs(numbers[0]!);
+      default: {
+        const [start, end] = numbers.length === 1 ? [0, numbers[0]!] : [numbers[0]!, numbers[1]!];
+        if (end - start > MAX_LIST_LENGTH) {
+          this.sink.add(diagnostic("E0401", expr.span, `range(…) would have ${end - start} items, over the limit of ${MAX_LIST_LENGTH}`));
+          return undefined;
+        }
+        const out: number[] = [];
+        for (let i = start; i < end; i++) out.push(i);
+        return out;
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+// The command-line front end. It reads files, calls the pipeline in compile.ts, and
+// renders the results. Exit codes: 0 clean, 1 errors in the input, 2 usage or I/O errors.
+
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { compile } from "../compile.js";
+import type { Value } from "../check/values.js";
+import { CODES } from "../diagnostics/codes.js";
+import { toJsonDiagnostics, type JsonDiagnostic } from "../diagnostics/json.js";
+import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
+import { OPS } from "../ops/registry.js";
+import { signature } from "../ops/describe.js";
+import { renderSummary, summarize } from "../summary/summary.js";
+
+class UsageError extends Error {}
+
+function useColor(): boolean {
+  return process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
+}
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((error as Error).message);
+    throw new UsageError(`cannot read ${file}: ${reason}`);
+  }
+}
+
+function parseParams(entries: readonly string[]): Map<string, Value> {
+  const params = new Map<string, Value>();
+  for (const entry of entries) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(entry);
+    if (match === null) throw new UsageError(`--param expects NAME=VALUE, found \`${entry}\``);
+    const raw = match[2]!;
+    const value: Value = raw === "true" ? true : raw === "false" ? false : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    params.set(match[1]!, value);
+  }
+  return params;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function check(files: string[], options: { json?: boolean }): number {
+  let errors = 0;
+  const json: JsonDiagnostic[] = [];
+  let text = "";
+  for (const file of files) {
+    const source = readSource(file);
+    const result = compile(source);
+    errors += result.diagnostics.filter((d) => d.severity === "error").length;
+    if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source));
+    else if (result.diagnostics.length > 0) {
+      text += renderDiagnostics(result.diagnostics, file, source, { color: useColor() }) + "\n";
+      text += `${file}: ${summarizeCounts(result.diagnostics)}\n`;
+    }
+  }
+  if (options.json) process.stdout.write(JSON.stringify({ diagnostics: json }, null, 2) + "\n");
+  else {
+    process.stdout.write(text);
+    if (errors === 0) process.stdout.write(`${files.length === 1 ? files[0] : `${files.length} files`}: no errors\n`);
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+function summary(file: string, options: { model?: string; json?: boolean; param: string[] }): number {
+  const source = readSource(file);
+  const result = compile(source, { params: parseParams(options.param) });
+  const errors = result.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source) }, null, 2) + "\n");
+    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no summary\n`);
+    return 1;
+  }
+  if (result.models.length === 0) throw new UsageError(`${file} declares no model`);
+  let model = result.models[result.models.length - 1]!;
+  if (options.model !== undefined) {
+    const found = result.models.find((m) => m.name === options.model);
+    if (found === undefined) throw new UsageError(`${file} has no model \`${options.model}\`; it has ${result.models.map((m) => m.name).join(", ")}`);
+    model = found;
+  }
+  const table = summarize(model, source);
+  process.stdout.write(options.json ? JSON.stringify(table, null, 2) + "\n" : renderSummary(table));
+  return 0;
+}
+
+function explain(code: string): number {
+  const info = (CODES as Record<string, { title: string; explanation: string }>)[code.toUpperCase()];
+  if (info === undefined) throw new UsageError(`no diagnostic has the code ${code}; codes look like E0302`);
+  process.stdout.write(`${code.toUpperCase()}: ${info.title}\n\n${info.explanation}\n`);
+  return 0;
+}
+
+function listOps(): number {
+  for (const op of OPS) process.stdout.write(`${signature(op)}\n    ${op.doc}\n`);
+  return 0;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name("cnnc")
+    .description("A shape-checked language for convolutional networks.")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command("check")
+    .description("check .cnn files and report errors with their line and a fix")
+    .argument("<files...>", ".cnn files")
+    .option("--json", "print diagnostics as JSON (0-based LSP positions)")
+    .action((files: string[], options: { json?: boolean }) => setExit(check(files, options)));
+  program
+    .command("summary")
+    .description("print a model's layers, output shapes, parameter counts and MACs")
+    .argument("<file>", ".cnn file")
+    .option("--model <name>", "the model to summarise (default: the last one in the file)")
+    .option("--json", "print the summary as JSON")
+    .addOption(new Option("--param <name=value>", "override a model parameter (repeatable)").default([]).argParser(collect))
+    .action((file: string, options: { model?: string; json?: boolean; param: string[] }) => setExit(summary(file, options)));
+  program
+    .command("explain")
+    .description("explain a diagnostic code")
+    .argument("<code>", "a code such as E0302")
+    .action((code: string) => setExit(explain(code)));
+  program
+    .command("ops")
+    .description("list the layer kinds and their arguments")
+    .action(() => setExit(listOps()));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; every other commander error is a usage error.
+      return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  return exitCode;
+}

@@ -1,0 +1,78 @@
+// The catalogue of every diagnostic cnnc reports. Codes are stable: E01xx syntax,
+// E02xx names and arguments, E03xx shapes, E04xx compiler limits and values, E05xx
+// training settings. `cnnc explain CODE` prints the entry.
+
+import type { Diagnostic, Fix, RelatedInfo, Severity, Span } from "./diagnostic.js";
+
+export interface CodeInfo {
+  title: string;
+  explanation: string;
+  severity: Severity;
+}
+
+export const CODES = {
+  E0101: { severity: "error", title: "syntax error", explanation: "The text does not follow the grammar of .cnn files. The parser recovers and keeps going, so later errors are still reported." },
+  E0102: { severity: "error", title: "unexpected character", explanation: "A character that is not part of any token, or a string that is not closed before the end of the line." },
+  E0201: { severity: "error", title: "unknown layer or block", explanation: "The name is neither a layer kind from the op registry nor a block declared in this file." },
+  E0202: { severity: "error", title: "unknown argument", explanation: "The layer or block has no argument of this name." },
+  E0203: { severity: "error", title: "missing argument", explanation: "A required argument was not given, by position or by name." },
+  E0204: { severity: "error", title: "duplicate argument", explanation: "The same argument was given twice, by name or once by position and once by name." },
+  E0205: { severity: "error", title: "mistyped argument", explanation: "The argument's value has the wrong type, for example a list where a number is needed, or a word that is not one of the allowed choices." },
+  E0206: { severity: "error", title: "value out of range", explanation: "A number is outside the range the argument allows, for example a dropout rate of 1.5 or a negative padding." },
+  E0207: { severity: "error", title: "unknown name", explanation: "The name is not a parameter, a `let` constant, a loop variable or a built-in function in scope." },
+  E0208: { severity: "error", title: "too many positional arguments", explanation: "More arguments were given by position than the layer or block accepts; name the extra ones." },
+  E0209: { severity: "error", title: "duplicate definition", explanation: "Two declarations, parameters or constants have the same name in the same scope." },
+  E0210: { severity: "error", title: "recursive block", explanation: "A block calls itself, directly or through other blocks. Networks are finite, so blocks may not recurse; use `repeat` or a loop." },
+  E0211: { severity: "error", title: "unknown tensor", explanation: "The name does not refer to a tensor named earlier with `as NAME` or to the model's input." },
+  E0212: { severity: "error", title: "misplaced statement", explanation: "The statement is not allowed where it is written, for example `input` inside a block, or a model without an input." },
+  E0213: { severity: "error", title: "unknown model", explanation: "The file has no model of this name, or no model at all." },
+  E0301: { severity: "error", title: "channel mismatch", explanation: "A layer states the number of input channels (or features) it expects, PyTorch-style, and the incoming tensor has a different number." },
+  E0302: { severity: "error", title: "residual shapes differ", explanation: "A residual connection adds its input to its body's output, so both must have the same shape. `shortcut auto` inserts a 1x1 convolution and batchnorm where they differ." },
+  E0303: { severity: "error", title: "concat shapes differ", explanation: "Tensors joined by concat must agree in every dimension except the channels." },
+  E0304: { severity: "error", title: "add or multiply shapes differ", explanation: "Tensors joined element-wise must have equal shapes (a gate may also be broadcast over height and width)." },
+  E0305: { severity: "error", title: "kernel larger than input", explanation: "A convolution or pooling window does not fit in its (padded) input." },
+  E0306: { severity: "error", title: "non-positive output size", explanation: "The layer's output would have a dimension of zero or less." },
+  E0307: { severity: "error", title: "dense on a spatial tensor", explanation: "A dense layer needs a flat [features] tensor; insert `flatten` or `global avgpool` before it." },
+  E0308: { severity: "error", title: "wrong rank", explanation: "The layer needs an input of a different rank, for example a convolution on a flattened tensor." },
+  E0309: { severity: "error", title: "invalid groups", explanation: "A grouped convolution needs both its input and output channels to be divisible by the number of groups." },
+  E0310: { severity: "error", title: "shape assertion failed", explanation: "An `expect` statement states a shape that differs from the one the checker inferred." },
+  E0311: { severity: "error", title: "unknown input shape", explanation: "The model's input shape is not a list of positive whole numbers." },
+  E0401: { severity: "error", title: "compiler limit exceeded", explanation: "A repeat count, loop length, number of layers or number of parameters is over the limit that keeps compilation bounded." },
+  E0402: { severity: "error", title: "invalid value", explanation: "An expression cannot be evaluated: division by zero, a fraction where a whole number is needed, or an operation on the wrong type of value." },
+  E0501: { severity: "error", title: "unknown training setting", explanation: "The `train` declaration has a setting, optimizer, schedule, loss or metric that cnnc does not know." },
+  E0502: { severity: "error", title: "inconsistent training settings", explanation: "The training settings contradict each other or the model, for example a from-logits loss on a softmax output." },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof CODES;
+
+export interface DiagnosticExtras {
+  label?: string;
+  related?: RelatedInfo[];
+  help?: string;
+  fixes?: Fix[];
+}
+
+export function diagnostic(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): Diagnostic {
+  return {
+    code,
+    severity: CODES[code].severity,
+    message,
+    span,
+    label: extras.label,
+    related: extras.related ?? [],
+    help: extras.help,
+    fixes: extras.fixes ?? [],
+  };
+}
+
+export function syntaxError(message: string, span: Span): Diagnostic {
+  return diagnostic("E0101", span, message);
+}
+
+export function unexpectedCharacter(offset: number, length: number, text: string): Diagnostic {
+  const span = { start: offset, end: offset + length };
+  if (text.startsWith('"')) {
+    return diagnostic("E0102", span, "unterminated string", { help: "close the string with `\"` on the same line" });
+  }
+  return diagnostic("E0102", span, `unexpected character \`${text}\``, { help: "remove it; comments start with `//`" });
+}

@@ -1,0 +1,90 @@
+// Argument specs and checks shared by several op definitions.
+
+import type { ArgSpec, Args, Padding, ShapeContext } from "./types.js";
+import type { Shape } from "../check/shape.js";
+import { formatShape } from "../check/shape.js";
+
+export const pairOf = (value: unknown): readonly [number, number] =>
+  Array.isArray(value) ? [value[0] as number, value[1] as number] : [value as number, value as number];
+
+export function kernelArg(positional = true, doc = "Window size: a number or [height, width]."): ArgSpec {
+  return { name: "kernel", type: { kind: "pair", min: 1 }, positional, doc };
+}
+
+export const strideArg = (doc = "Step between windows: a number or [height, width]."): ArgSpec => ({
+  name: "stride",
+  type: { kind: "pair", min: 1 },
+  default: 1,
+  doc,
+});
+
+export const paddingArg: ArgSpec = {
+  name: "padding",
+  type: { kind: "padding", modes: ["same", "valid"] },
+  default: 0,
+  doc: "Zeros added around the input: a number, [h, w], [top, bottom, left, right], `same` or `valid`.",
+};
+
+export const dilationArg: ArgSpec = { name: "dilation", type: { kind: "pair", min: 1 }, default: 1, doc: "Spacing between kernel taps." };
+export const biasArg: ArgSpec = { name: "bias", type: { kind: "bool" }, default: true, doc: "Whether the layer adds a learned bias." };
+export const inChannelsArg: ArgSpec = {
+  name: "in_channels",
+  type: { kind: "int", min: 1 },
+  optional: true,
+  doc: "The input channels you expect, PyTorch-style; the checker verifies them.",
+};
+
+/** Requires a [height, width, channels] input; reports E0308 otherwise. */
+export function requireSpatial(ctx: ShapeContext, op: string): boolean {
+  if (ctx.input.length === 3) return true;
+  ctx.report("E0308", `needs a [height, width, channels] input, but gets ${formatShape(ctx.input)}`, {
+    help: ctx.input.length === 1 ? `${op} cannot follow flatten or global pooling; move it before them` : undefined,
+  });
+  return false;
+}
+
+/** Verifies a stated `in_channels` (or `in_features`) against the incoming channels. */
+export function checkStatedChannels(ctx: ShapeContext, argName: string, actual: number, what = "input channels"): void {
+  const stated = ctx.args[argName];
+  if (typeof stated !== "number" || stated === actual) return;
+  ctx.report("E0301", `expects ${stated} ${what}, but the incoming tensor ${formatShape(ctx.input)} has ${actual}`, {
+    arg: argName,
+    label: `stated here as ${stated}`,
+    help: `write \`${argName}: ${actual}\`, or change the layer before it to produce ${stated}`,
+    fixes: [],
+  });
+}
+
+/** Explicit padding amounts for one spatial input, resolving `same` and `valid`. */
+export function resolvePadding(padding: Padding, input: Shape, kernel: readonly [number, number], stride: readonly [number, number], dilation: readonly [number, number], same: (i: number, k: number, s: number, d: number) => [number, number]): [number, number, number, number] {
+  if (padding.mode === "valid") return [0, 0, 0, 0];
+  if (padding.mode === "explicit") return [padding.top, padding.bottom, padding.left, padding.right];
+  const [top, bottom] = same(input[0]!, kernel[0], stride[0], dilation[0]);
+  const [left, right] = same(input[1]!, kernel[1], stride[1], dilation[1]);
+  return [top, bottom, left, right];
+}
+
+/** Kernel-vs-input and positive-output checks shared by convolutions and pooling. */
+export function checkWindowFits(ctx: ShapeContext, op: string, input: Shape, pads: readonly number[], kernel: readonly [number, number], dilation: readonly [number, number], output: readonly [number, number]): boolean {
+  const paddedH = input[0]! + pads[0]! + pads[1]!;
+  const paddedW = input[1]! + pads[2]! + pads[3]!;
+  const effH = dilation[0] * (kernel[0] - 1) + 1;
+  const effW = dilation[1] * (kernel[1] - 1) + 1;
+  if (effH > paddedH || effW > paddedW) {
+    const padded = paddedH !== input[0] || paddedW !== input[1] ? ` (padded to ${paddedH}×${paddedW})` : "";
+    ctx.report("E0305", `window ${effH}×${effW} is larger than its input ${input[0]}×${input[1]}${padded}`, {
+      arg: "kernel",
+      help: `use a kernel of at most ${Math.min(paddedH, paddedW)}, add padding, or remove a downsampling layer before it`,
+    });
+    return false;
+  }
+  if (output[0] <= 0 || output[1] <= 0) {
+    ctx.report("E0306", `would output ${output[0]}×${output[1]}, which has no elements`, { help: "reduce the stride or add padding" });
+    return false;
+  }
+  return true;
+}
+
+export function pairArg(args: Args, name: string): readonly [number, number] {
+  return pairOf(args[name]);
+}

@@ -1,0 +1,74 @@
+// Dense layers, flattening, and spatial resizing (upsample, zero_pad).
+
+import { channelsOf, elementCount, formatShape } from "../check/shape.js";
+import { checkStatedChannels, pairOf, requireSpatial } from "./common.js";
+import { NO_PARAMS, type OpDef, type Padding } from "./types.js";
+
+export const dense: OpDef = {
+  name: "dense",
+  category: "core",
+  doc: "Fully connected layer (PyTorch Linear, Keras Dense) on a flat [features] tensor.",
+  args: [
+    { name: "units", type: { kind: "int", min: 1 }, positional: true, doc: "Number of outputs." },
+    { name: "bias", type: { kind: "bool" }, default: true, doc: "Whether the layer adds a learned bias." },
+    { name: "in_features", type: { kind: "int", min: 1 }, optional: true, doc: "The input features you expect, PyTorch-style; the checker verifies them." },
+  ],
+  inferShape(ctx) {
+    if (ctx.input.length !== 1) {
+      ctx.report("E0307", `dense needs a flat [features] input, but gets ${formatShape(ctx.input)}`, {
+        help: `insert \`flatten\` (giving [${elementCount(ctx.input)}]) or \`global avgpool\` (giving [${channelsOf(ctx.input)}]) before it`,
+        fixes: [],
+      });
+      return undefined;
+    }
+    checkStatedChannels(ctx, "in_features", ctx.input[0]!, "input features");
+    return [ctx.args["units"] as number];
+  },
+  params(input, output, args) {
+    return { trainable: input[0]! * output[0]! + (args["bias"] ? output[0]! : 0), nonTrainable: 0 };
+  },
+  macs: (input, output) => input[0]! * output[0]!,
+};
+
+export const flatten: OpDef = {
+  name: "flatten",
+  category: "reshape",
+  doc: "Flattens [height, width, channels] into [features], in channels-last order.",
+  args: [],
+  inferShape: (ctx) => [elementCount(ctx.input)],
+  params: () => NO_PARAMS,
+  macs: () => 0,
+};
+
+export const upsample: OpDef = {
+  name: "upsample",
+  category: "reshape",
+  doc: "Repeats (nearest) or interpolates (bilinear) pixels to scale height and width.",
+  args: [
+    { name: "scale", type: { kind: "pair", min: 1 }, positional: true, default: 2, doc: "Whole-number scale factor: a number or [height, width]." },
+    { name: "mode", type: { kind: "enum", values: ["nearest", "bilinear"] }, default: "nearest", doc: "Interpolation: `nearest` or `bilinear`." },
+  ],
+  inferShape(ctx) {
+    if (!requireSpatial(ctx, "upsample")) return undefined;
+    const [sh, sw] = pairOf(ctx.args["scale"]);
+    return [ctx.input[0]! * sh, ctx.input[1]! * sw, channelsOf(ctx.input)];
+  },
+  params: () => NO_PARAMS,
+  macs: () => 0,
+};
+
+export const zeroPad: OpDef = {
+  name: "zero_pad",
+  category: "reshape",
+  doc: "Adds rows and columns of zeros around the input.",
+  args: [
+    { name: "padding", type: { kind: "padding", modes: [] }, positional: true, default: 1, doc: "A number, [h, w], or [top, bottom, left, right]." },
+  ],
+  inferShape(ctx) {
+    if (!requireSpatial(ctx, "zero_pad")) return undefined;
+    const p = ctx.args["padding"] as Padding & { mode: "explicit" };
+    return [ctx.input[0]! + p.top + p.bottom, ctx.input[1]! + p.left + p.right, channelsOf(ctx.input)];
+  },
+  params: () => NO_PARAMS,
+  macs: () => 0,
+};

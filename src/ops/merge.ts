@@ -1,0 +1,59 @@
+// Merges: the current tensor joined with named tensors (`concat skip`, `add shortcut`).
+// The `concat { branch … }` statement and residual connections use the same rules.
+
+import { formatShape, shapesEqual, type Shape } from "../check/shape.js";
+import { NO_PARAMS, type OpDef, type ShapeContext } from "./types.js";
+
+const tensorsArg = { name: "tensors", type: { kind: "tensor" }, positional: true, variadic: true, doc: "Names of tensors (bound with `as NAME`) to join with the current one." } as const;
+
+/** Concatenation along the channels; every other dimension must agree. */
+export function concatShapes(inputs: readonly Shape[]): { shape?: Shape; mismatch?: number } {
+  const first = inputs[0]!;
+  let channels = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const shape = inputs[i]!;
+    if (shape.length !== first.length || !shape.slice(0, -1).every((d, axis) => d === first[axis])) return { mismatch: i };
+    channels += shape[shape.length - 1]!;
+  }
+  return { shape: [...first.slice(0, -1), channels] };
+}
+
+function reportMismatch(ctx: ShapeContext, code: "E0303" | "E0304", what: string, index: number): undefined {
+  ctx.report(code, `${what} needs ${code === "E0303" ? "equal height and width" : "equal shapes"}, but gets ${formatShape(ctx.inputs[0])} and ${formatShape(ctx.inputs[index])}`, {
+    help: code === "E0303" ? "resize one side (pooling, stride or upsample) so the spatial sizes match" : "make both sides produce the same shape, for example with a 1x1 conv",
+  });
+  return undefined;
+}
+
+export const concat: OpDef = {
+  name: "concat",
+  category: "merge",
+  merge: true,
+  doc: "Joins the current tensor with named tensors along the channels.",
+  args: [tensorsArg],
+  inferShape(ctx) {
+    const { shape, mismatch } = concatShapes(ctx.inputs);
+    return shape ?? reportMismatch(ctx, "E0303", "concat", mismatch!);
+  },
+  params: () => NO_PARAMS,
+  macs: () => 0,
+};
+
+function elementwise(name: "add" | "multiply", doc: string): OpDef {
+  return {
+    name,
+    category: "merge",
+    merge: true,
+    doc,
+    args: [tensorsArg],
+    inferShape(ctx) {
+      const mismatch = ctx.inputs.findIndex((s) => !shapesEqual(s, ctx.inputs[0]!));
+      return mismatch === -1 ? ctx.inputs[0] : reportMismatch(ctx, "E0304", name, mismatch);
+    },
+    params: () => NO_PARAMS,
+    macs: () => 0,
+  };
+}
+
+export const add = elementwise("add", "Adds the current tensor and named tensors element-wise.");
+export const multiply = elementwise("multiply", "Multiplies the current tensor and named tensors element-wise.");

@@ -1,0 +1,47 @@
+// Normalisation layers and dropout.
+
+import { channelsOf } from "../check/shape.js";
+import { checkStatedChannels } from "./common.js";
+import { NO_PARAMS, type OpDef } from "./types.js";
+
+export const batchnorm: OpDef = {
+  name: "batchnorm",
+  category: "normalization",
+  doc: "Batch normalisation over the channels (PyTorch BatchNorm2d/1d): learned scale and shift, plus running mean and variance.",
+  args: [
+    { name: "epsilon", type: { kind: "float", min: 0 }, default: 1e-5, doc: "Added to the variance for stability (PyTorch's default, 1e-5)." },
+    { name: "momentum", type: { kind: "float", min: 0, max: 1 }, default: 0.1, doc: "Weight of the new batch in the running statistics (PyTorch convention; Keras uses 1 − this)." },
+    { name: "in_channels", type: { kind: "int", min: 1 }, optional: true, doc: "The channels you expect (PyTorch's num_features); the checker verifies them." },
+  ],
+  inferShape(ctx) {
+    checkStatedChannels(ctx, "in_channels", channelsOf(ctx.input));
+    return ctx.input;
+  },
+  params(input) {
+    const channels = channelsOf(input);
+    return { trainable: 2 * channels, nonTrainable: 2 * channels };
+  },
+  macs: () => 0,
+};
+
+export const layernorm: OpDef = {
+  name: "layernorm",
+  category: "normalization",
+  doc: "Layer normalisation over the channels of each position, with learned scale and shift.",
+  args: [{ name: "epsilon", type: { kind: "float", min: 0 }, default: 1e-5, doc: "Added to the variance for stability." }],
+  inferShape: (ctx) => ctx.input,
+  params(input) {
+    return { trainable: 2 * channelsOf(input), nonTrainable: 0 };
+  },
+  macs: () => 0,
+};
+
+export const dropout: OpDef = {
+  name: "dropout",
+  category: "normalization",
+  doc: "Zeroes a random fraction `rate` of the activations during training.",
+  args: [{ name: "rate", type: { kind: "float", min: 0, max: 1, maxExclusive: true }, positional: true, default: 0.5, doc: "Fraction of activations to drop, in [0, 1)." }],
+  inferShape: (ctx) => ctx.input,
+  params: () => NO_PARAMS,
+  macs: () => 0,
+};

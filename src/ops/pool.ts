@@ -1,0 +1,87 @@
+// Pooling: windowed max/avg pooling, adaptive average pooling, and global pooling.
+
+import { channelsOf, samePadding, windowOutput, windowOutputCeil } from "../check/shape.js";
+import { checkWindowFits, kernelArg, paddingArg, pairArg, pairOf, requireSpatial, resolvePadding } from "./common.js";
+import { NO_PARAMS, type Args, type OpDef, type Padding, type ShapeContext } from "./types.js";
+
+function stridesOf(args: Args): readonly [number, number] {
+  // PyTorch and Keras both default the stride of a pooling window to its size.
+  return args["stride"] === undefined ? pairArg(args, "kernel") : pairArg(args, "stride");
+}
+
+function pool(name: "maxpool" | "avgpool", what: string): OpDef {
+  return {
+    name,
+    category: "pooling",
+    doc: `${what} over a window (PyTorch ${name === "maxpool" ? "MaxPool2d" : "AvgPool2d"}); the stride defaults to the window size.`,
+    args: [
+      kernelArg(true, "Window size: a number or [height, width]."),
+      { name: "stride", type: { kind: "pair", min: 1 }, optional: true, doc: "Step between windows; defaults to the window size." },
+      { ...paddingArg, doc: "Padding on each side (at most half the window), or `same` / `valid`." },
+      { name: "ceil_mode", type: { kind: "bool" }, default: false, doc: "Round the output size up, like PyTorch's ceil_mode." },
+    ],
+    inferShape(ctx: ShapeContext) {
+      if (!requireSpatial(ctx, name)) return undefined;
+      const kernel = pairArg(ctx.args, "kernel");
+      const stride = stridesOf(ctx.args);
+      const padding = ctx.args["padding"] as Padding;
+      if (padding.mode === "explicit" && (Math.max(padding.top, padding.bottom) * 2 > kernel[0] || Math.max(padding.left, padding.right) * 2 > kernel[1])) {
+        ctx.report("E0206", `padding must be at most half the window (${kernel.join("×")})`, { arg: "padding", help: `use padding ≤ ${Math.floor(kernel[0] / 2)}` });
+        return undefined;
+      }
+      const pads = resolvePadding(padding, ctx.input, kernel, stride, [1, 1], samePadding);
+      const size = ctx.args["ceil_mode"] ? windowOutputCeil : windowOutput;
+      const h = size(ctx.input[0]!, kernel[0], stride[0], pads[0], pads[1], 1);
+      const w = size(ctx.input[1]!, kernel[1], stride[1], pads[2], pads[3], 1);
+      if (!checkWindowFits(ctx, name, ctx.input, pads, kernel, [1, 1], [h, w])) return undefined;
+      return [h, w, channelsOf(ctx.input)];
+    },
+    params: () => NO_PARAMS,
+    macs: () => 0,
+  };
+}
+
+export const maxpool = pool("maxpool", "Maximum");
+export const avgpool = pool("avgpool", "Average");
+
+export const adaptiveAvgpool: OpDef = {
+  name: "adaptive_avgpool",
+  category: "pooling",
+  doc: "Average pooling to a fixed output size (PyTorch AdaptiveAvgPool2d); the input must divide evenly.",
+  args: [{ name: "size", type: { kind: "pair", min: 1 }, positional: true, doc: "Output [height, width], or one number for both." }],
+  inferShape(ctx) {
+    if (!requireSpatial(ctx, "adaptive_avgpool")) return undefined;
+    const [h, w] = pairOf(ctx.args["size"]);
+    const [inH, inW] = [ctx.input[0]!, ctx.input[1]!];
+    if (inH % h !== 0 || inW % w !== 0) {
+      // Uneven adaptive windows overlap and vary in size; no tfjs layer computes them.
+      ctx.report("E0206", `to ${h}×${w} needs an input whose size is a multiple of it, but gets ${inH}×${inW}`, {
+        arg: "size",
+        help: `choose a size that divides ${inH}×${inW}, or change the input size`,
+      });
+      return undefined;
+    }
+    return [h, w, channelsOf(ctx.input)];
+  },
+  params: () => NO_PARAMS,
+  macs: () => 0,
+};
+
+function globalPool(name: "global_avgpool" | "global_maxpool", what: string): OpDef {
+  return {
+    name,
+    category: "pooling",
+    doc: `${what} over height and width, giving [channels] (or [1, 1, channels] with keepdims).`,
+    args: [{ name: "keepdims", type: { kind: "bool" }, default: false, doc: "Keep a 1×1 spatial shape, as squeeze-and-excitation needs." }],
+    inferShape(ctx) {
+      if (!requireSpatial(ctx, name.replace("_", " "))) return undefined;
+      const channels = channelsOf(ctx.input);
+      return ctx.args["keepdims"] ? [1, 1, channels] : [channels];
+    },
+    params: () => NO_PARAMS,
+    macs: () => 0,
+  };
+}
+
+export const globalAvgpool = globalPool("global_avgpool", "Average");
+export const globalMaxpool = globalPool("global_maxpool", "Maximum");

@@ -1,0 +1,32 @@
+// The op registry: every layer kind cnnc knows, by name. Adding a layer kind means adding
+// its definition to one of the family files and listing it here.
+
+import { activations } from "./activation.js";
+import { conv, depthwiseConv, separableConv, transposedConv } from "./conv.js";
+import { dense, flatten, upsample, zeroPad } from "./core.js";
+import { add, concat, multiply } from "./merge.js";
+import { batchnorm, dropout, layernorm } from "./norm.js";
+import { adaptiveAvgpool, avgpool, globalAvgpool, globalMaxpool, maxpool } from "./pool.js";
+import type { OpDef } from "./types.js";
+
+export const OPS: readonly OpDef[] = [
+  conv, depthwiseConv, separableConv, transposedConv,
+  maxpool, avgpool, adaptiveAvgpool, globalAvgpool, globalMaxpool,
+  batchnorm, layernorm, dropout,
+  ...activations,
+  dense, flatten, upsample, zeroPad,
+  concat, add, multiply,
+];
+
+const byName = new Map(OPS.map((op) => [op.name, op]));
+
+export function lookupOp(name: string): OpDef | undefined {
+  return byName.get(name);
+}
+
+/** How an op is written in source: `global_avgpool` is spelled `global avgpool`. */
+export function sourceName(op: string): string {
+  return op.startsWith("global_") ? `global ${op.slice(7)}` : op;
+}
+
+export const MERGE_OPS = ["concat", "add", "multiply"] as const;

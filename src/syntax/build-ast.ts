@@ -1,0 +1,331 @@
+// Turns Chevrotain's concrete syntax tree into the AST. A recovered node may lack any of
+// its children, so every accessor here tolerates absence and substitutes a `missing`
+// node with a sensible span instead of throwing.
+
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import type { Span } from "../diagnostics/diagnostic.js";
+import type * as A from "./ast.js";
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(element: CstElement | undefined): element is IToken {
+  return element !== undefined && (element as IToken).image !== undefined;
+}
+
+function tokenOf(children: Children, key: string, index = 0): IToken | undefined {
+  const element = children[key]?.[index];
+  if (!isToken(element) || element.isInsertedInRecovery || Number.isNaN(element.startOffset)) return undefined;
+  return element;
+}
+
+function nodeOf(children: Children, key: string, index = 0): CstNode | undefined {
+  const element = children[key]?.[index];
+  return element !== undefined && !isToken(element) ? element : undefined;
+}
+
+function nodesOf(children: Children, key: string): CstNode[] {
+  return (children[key] ?? []).filter((e): e is CstNode => !isToken(e));
+}
+
+function tokensOf(children: Children, key: string): IToken[] {
+  return (children[key] ?? []).filter((e): e is IToken => isToken(e) && !e.isInsertedInRecovery && !Number.isNaN(e.startOffset));
+}
+
+function tokenSpan(token: IToken): Span {
+  return { start: token.startOffset, end: token.startOffset + token.image.length };
+}
+
+/** The span of a node; `fallback` where recovery left it without located tokens. */
+function nodeSpan(node: CstNode | undefined, fallback: Span): Span {
+  const location = node?.location;
+  if (location === undefined || Number.isNaN(location.startOffset) || location.endOffset === undefined || Number.isNaN(location.endOffset)) {
+    return fallback;
+  }
+  return { start: location.startOffset, end: location.endOffset + 1 };
+}
+
+function identifier(token: IToken | undefined, fallback: Span): A.Identifier {
+  return token === undefined ? { text: "", span: { start: fallback.end, end: fallback.end } } : { text: token.image, span: tokenSpan(token) };
+}
+
+export class AstBuilder {
+  constructor(private readonly docComments: Map<number, string>) {}
+
+  program(cst: CstNode, textLength: number, comments: A.Comment[]): A.Program {
+    const declarations: A.Declaration[] = [];
+    for (const declaration of nodesOf(cst.children, "declaration")) {
+      const built = this.declaration(declaration);
+      if (built !== undefined) declarations.push(built);
+    }
+    return { declarations, comments, span: { start: 0, end: textLength } };
+  }
+
+  private docBefore(span: Span): string | undefined {
+    return this.docComments.get(span.start);
+  }
+
+  private declaration(node: CstNode): A.Declaration | undefined {
+    const c = node.children;
+    const inner = nodeOf(c, "blockDecl") ?? nodeOf(c, "modelDecl") ?? nodeOf(c, "trainDecl");
+    if (inner === undefined) return undefined;
+    const span = nodeSpan(inner, { start: 0, end: 0 });
+    const ic = inner.children;
+    if (inner.name === "trainDecl") {
+      const keyword = tokenOf(ic, "Train");
+      const entries: A.TrainEntry[] = [];
+      for (const entry of nodesOf(ic, "trainEntry")) {
+        const ec = entry.children;
+        const entrySpan = nodeSpan(entry, span);
+        entries.push({ key: identifier(tokenOf(ec, "key"), entrySpan), value: this.expression(nodeOf(ec, "value"), entrySpan), span: entrySpan });
+      }
+      return { kind: "train", model: identifier(tokenOf(ic, "model"), keyword ? tokenSpan(keyword) : span), entries, doc: this.docBefore(span), span };
+    }
+    const name = identifier(tokenOf(ic, "name"), span);
+    const params = this.params(nodeOf(ic, "paramList"), span);
+    const body = this.body(nodeOf(ic, "body"), span);
+    const kind = inner.name === "blockDecl" ? "block" : "model";
+    return { kind, name, params, body, doc: this.docBefore(span), span };
+  }
+
+  private params(node: CstNode | undefined, fallback: Span): A.Parameter[] {
+    if (node === undefined) return [];
+    return nodesOf(node.children, "param").map((param) => {
+      const span = nodeSpan(param, fallback);
+      const defaultNode = nodeOf(param.children, "default");
+      return {
+        name: identifier(tokenOf(param.children, "name"), span),
+        default: defaultNode === undefined ? undefined : this.expression(defaultNode, span),
+        span,
+      };
+    });
+  }
+
+  body(node: CstNode | undefined, fallback: Span): A.Body {
+    if (node === undefined) return { statements: [], span: { start: fallback.end, end: fallback.end } };
+    const span = nodeSpan(node, fallback);
+    const statements: A.Statement[] = [];
+    for (const statement of nodesOf(node.children, "statement")) {
+      const built = this.statement(statement, span);
+      if (built !== undefined) statements.push(built);
+    }
+    return { statements, span };
+  }
+
+  private statement(node: CstNode, fallback: Span): A.Statement | undefined {
+    const c = node.children;
+    const span = nodeSpan(node, fallback);
+    const bindingToken = tokenOf(c, "binding");
+    const built = this.statementKind(node, span);
+    if (built === undefined) return undefined;
+    if (bindingToken !== undefined) built.binding = identifier(bindingToken, span);
+    else if (tokenOf(c, "As") !== undefined) built.binding = identifier(undefined, span);
+    const doc = this.docBefore(span);
+    if (doc !== undefined) built.doc = doc;
+    return built;
+  }
+
+  private statementKind(node: CstNode, span: Span): A.Statement | undefined {
+    const c = node.children;
+    const keywordSpan = (inner: CstNode, key: string): Span => {
+      const token = tokenOf(inner.children, key);
+      return token ? tokenSpan(token) : { start: span.start, end: span.start };
+    };
+    let inner: CstNode | undefined;
+    if ((inner = nodeOf(c, "chain"))) {
+      const calls = nodesOf(inner.children, "call").map((call) => this.call(call, span));
+      return calls.length === 0 ? undefined : { kind: "chain", calls, span };
+    }
+    if ((inner = nodeOf(c, "inputStmt"))) {
+      const ic = inner.children;
+      return { kind: "input", name: identifier(tokenOf(ic, "name"), span), shape: this.expression(nodeOf(ic, "shape"), span), span };
+    }
+    if ((inner = nodeOf(c, "repeatStmt"))) {
+      const ic = inner.children;
+      return { kind: "repeat", keyword: keywordSpan(inner, "Repeat"), count: this.expression(nodeOf(ic, "count"), span), body: this.body(nodeOf(ic, "body"), span), span };
+    }
+    if ((inner = nodeOf(c, "forStmt"))) {
+      const ic = inner.children;
+      return {
+        kind: "for",
+        keyword: keywordSpan(inner, "For"),
+        variables: tokensOf(ic, "variable").map((t) => identifier(t, span)),
+        iterable: this.expression(nodeOf(ic, "iterable"), span),
+        body: this.body(nodeOf(ic, "body"), span),
+        span,
+      };
+    }
+    if ((inner = nodeOf(c, "residualStmt"))) {
+      const ic = inner.children;
+      const conditionNode = nodeOf(ic, "condition");
+      const shortcutNode = nodeOf(ic, "shortcut");
+      let shortcut: A.Shortcut | undefined;
+      if (shortcutNode !== undefined) {
+        const shortcutSpan = nodeSpan(shortcutNode, span);
+        const bodyNode = nodeOf(shortcutNode.children, "body");
+        if (bodyNode !== undefined) shortcut = { kind: "body", body: this.body(bodyNode, shortcutSpan), span: shortcutSpan };
+        else {
+          const mode = identifier(tokenOf(shortcutNode.children, "mode"), shortcutSpan);
+          // Only `auto` is a mode; the checker reports anything else with the mode's span.
+          shortcut = { kind: "auto", span: mode.text === "auto" ? shortcutSpan : mode.span };
+          if (mode.text !== "auto") (shortcut as A.Shortcut & { invalidMode?: A.Identifier }).invalidMode = mode;
+        }
+      }
+      return {
+        kind: "residual",
+        keyword: keywordSpan(inner, "Residual"),
+        condition: conditionNode === undefined ? undefined : this.expression(conditionNode, span),
+        body: this.body(nodeOf(ic, "body"), span),
+        shortcut,
+        span,
+      };
+    }
+    if ((inner = nodeOf(c, "gateStmt"))) {
+      return { kind: "gate", keyword: keywordSpan(inner, "Gate"), body: this.body(nodeOf(inner.children, "body"), span), span };
+    }
+    if ((inner = nodeOf(c, "ifStmt"))) return this.ifStatement(inner, span);
+    if ((inner = nodeOf(c, "letStmt"))) {
+      const ic = inner.children;
+      return { kind: "let", name: identifier(tokenOf(ic, "name"), span), value: this.expression(nodeOf(ic, "value"), span), span };
+    }
+    if ((inner = nodeOf(c, "fromStmt"))) {
+      return { kind: "from", name: identifier(tokenOf(inner.children, "name"), span), span };
+    }
+    if ((inner = nodeOf(c, "expectStmt"))) {
+      return { kind: "expect", keyword: keywordSpan(inner, "Expect"), shape: this.expression(nodeOf(inner.children, "shape"), span), span };
+    }
+    if ((inner = nodeOf(c, "joinStmt"))) {
+      const ic = inner.children;
+      return {
+        kind: "join",
+        op: identifier(tokenOf(ic, "op"), span),
+        branches: nodesOf(ic, "branch").map((b) => this.body(b, span)),
+        span,
+      };
+    }
+    return undefined;
+  }
+
+  private ifStatement(node: CstNode, fallback: Span): A.Statement {
+    const c = node.children;
+    const span = nodeSpan(node, fallback);
+    const keyword = tokenOf(c, "If");
+    const elseIf = nodeOf(c, "elseIf");
+    let otherwise: A.Body | undefined;
+    if (elseIf !== undefined) {
+      const nested = this.ifStatement(elseIf, span);
+      otherwise = { statements: [nested], span: nested.span };
+    } else {
+      const otherwiseNode = nodeOf(c, "otherwise");
+      if (otherwiseNode !== undefined) otherwise = this.body(otherwiseNode, span);
+    }
+    return {
+      kind: "if",
+      keyword: keyword ? tokenSpan(keyword) : { start: span.start, end: span.start },
+      condition: this.expression(nodeOf(c, "condition"), span),
+      then: this.body(nodeOf(c, "then"), span),
+      otherwise,
+      span,
+    };
+  }
+
+  private call(node: CstNode, fallback: Span): A.Call {
+    const c = node.children;
+    const span = nodeSpan(node, fallback);
+    const globalToken = tokenOf(c, "Global");
+    let name = identifier(tokenOf(c, "name"), span);
+    // `global avgpool` names the op `global_avgpool`; the span covers both words.
+    if (globalToken !== undefined) {
+      name = { text: name.text === "" ? "global_" : `global_${name.text}`, span: { start: globalToken.startOffset, end: Math.max(name.span.end, globalToken.startOffset + 6) } };
+    }
+    const listNode = nodeOf(c, "argumentList");
+    const bareNode = nodeOf(c, "bareArguments");
+    const argsNode = listNode ?? bareNode;
+    return { name, args: argsNode === undefined ? [] : this.argumentsOf(argsNode, span), parenthesized: listNode !== undefined || tokenOf(c, "LParen") !== undefined, span };
+  }
+
+  private argumentsOf(node: CstNode, fallback: Span): A.Argument[] {
+    return nodesOf(node.children, "argument").map((argument) => {
+      const span = nodeSpan(argument, fallback);
+      const nameToken = tokenOf(argument.children, "name");
+      const built: A.Argument = { value: this.expression(nodeOf(argument.children, "value"), span), span };
+      if (nameToken !== undefined) built.name = identifier(nameToken, span);
+      return built;
+    });
+  }
+
+  expression(node: CstNode | undefined, fallback: Span): A.Expr {
+    const missing: A.Expr = { kind: "missing", span: { start: fallback.end, end: fallback.end } };
+    if (node === undefined) return missing;
+    const span = nodeSpan(node, missing.span);
+    const c = node.children;
+    switch (node.name) {
+      case "expression":
+      case "andExpr":
+      case "additive":
+      case "multiplicative":
+      case "comparison":
+        return this.binaryChain(node, span);
+      case "notExpr": {
+        const negated = nodeOf(c, "negated");
+        if (negated !== undefined) return { kind: "unary", op: "not", operand: this.expression(negated, span), span };
+        return this.expression(nodeOf(c, "operand"), span);
+      }
+      case "unary": {
+        const negated = nodeOf(c, "negated");
+        if (negated !== undefined) {
+          const operand = this.expression(negated, span);
+          // Fold `-3` into a literal so that negative numbers print and compare simply.
+          if (operand.kind === "number") return { kind: "number", value: -operand.value, span };
+          return { kind: "unary", op: "-", operand, span };
+        }
+        return this.expression(nodeOf(c, "primary"), span);
+      }
+      case "primary":
+        return this.primary(node, span);
+      default:
+        return missing;
+    }
+  }
+
+  private binaryChain(node: CstNode, span: Span): A.Expr {
+    const operands = nodesOf(node.children, "operand");
+    const operators = tokensOf(node.children, "operator");
+    if (operands.length === 0) return { kind: "missing", span };
+    let left = this.expression(operands[0], span);
+    for (let i = 1; i < operands.length; i++) {
+      const right = this.expression(operands[i], span);
+      const op = (operators[i - 1]?.image ?? "+") as A.BinaryOp;
+      left = { kind: "binary", op, left, right, span: { start: left.span.start, end: Math.max(right.span.end, left.span.end) } };
+    }
+    return left;
+  }
+
+  private primary(node: CstNode, span: Span): A.Expr {
+    const c = node.children;
+    let token: IToken | undefined;
+    if ((token = tokenOf(c, "NumberLiteral"))) return { kind: "number", value: Number(token.image), span };
+    if ((token = tokenOf(c, "StringLiteral"))) return { kind: "string", value: unquote(token.image), span };
+    if (tokenOf(c, "True")) return { kind: "bool", value: true, span };
+    if (tokenOf(c, "False")) return { kind: "bool", value: false, span };
+    if ((token = tokenOf(c, "Identifier"))) {
+      const name = identifier(token, span);
+      const argsNode = nodeOf(c, "argumentList");
+      if (argsNode !== undefined || tokenOf(c, "LParen") !== undefined) {
+        return { kind: "call", callee: name, args: argsNode ? this.argumentsOf(argsNode, span) : [], span };
+      }
+      return { kind: "name", name, span };
+    }
+    const items = nodesOf(c, "item").map((item) => this.expression(item, span));
+    if (c["LBracket"] !== undefined) return { kind: "list", items, tuple: false, span };
+    if (c["open"] !== undefined) {
+      if (items.length === 1) return { kind: "paren", inner: items[0]!, span };
+      return { kind: "list", items, tuple: true, span };
+    }
+    return { kind: "missing", span };
+  }
+}
+
+function unquote(image: string): string {
+  const inner = image.slice(1, -1);
+  return inner.replace(/\\(.)/g, (_, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch));
+}

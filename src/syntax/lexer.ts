@@ -1,0 +1,146 @@
+// The lexer: Chevrotain tokens plus one pass that decides which newlines end statements.
+//
+// Newlines separate statements, but a newline inside brackets or parentheses, after a
+// token that cannot end an expression (`->`, `,`, `:`, `=`, an operator) or before a
+// leading `->` continues the statement instead. Deciding that here keeps the grammar free
+// of whitespace rules.
+
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
+
+function keyword(word: string): TokenType {
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\`` });
+}
+
+export const Model = keyword("model");
+export const Block = keyword("block");
+export const Train = keyword("train");
+export const Input = keyword("input");
+export const Repeat = keyword("repeat");
+export const For = keyword("for");
+export const In = keyword("in");
+export const Residual = keyword("residual");
+export const Shortcut = keyword("shortcut");
+export const Gate = keyword("gate");
+export const Branch = keyword("branch");
+export const If = keyword("if");
+export const Else = keyword("else");
+export const Let = keyword("let");
+export const As = keyword("as");
+export const From = keyword("from");
+export const Expect = keyword("expect");
+export const Global = keyword("global");
+export const And = keyword("and");
+export const Or = keyword("or");
+export const Not = keyword("not");
+export const True = keyword("true");
+export const False = keyword("false");
+export const Import = keyword("import");
+
+export const KEYWORDS = [
+  Model, Block, Train, Input, Repeat, For, In, Residual, Shortcut, Gate, Branch, If, Else,
+  Let, As, From, Expect, Global, And, Or, Not, True, False, Import,
+];
+
+export const KEYWORD_TEXTS: ReadonlySet<string> = new Set(KEYWORDS.map((k) => (k.PATTERN as RegExp).source));
+
+export const DocComment = createToken({ name: "DocComment", pattern: /\/\/\/[^\n]*/, group: "comments" });
+export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n]*/, group: "comments" });
+export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments", line_breaks: true });
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+export const Newline = createToken({ name: "Newline", pattern: /\n/, line_breaks: true, label: "a new line" });
+
+export const Arrow = createToken({ name: "Arrow", pattern: /->/, label: "`->`" });
+export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "`{`" });
+export const RBrace = createToken({ name: "RBrace", pattern: /\}/, label: "`}`" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`" });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/, label: "`]`" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
+export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "`==`" });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "`!=`" });
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/, label: "`<=`" });
+export const GtEq = createToken({ name: "GtEq", pattern: />=/, label: "`>=`" });
+export const Lt = createToken({ name: "Lt", pattern: /</, label: "`<`" });
+export const Gt = createToken({ name: "Gt", pattern: />/, label: "`>`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`" });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`" });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
+export const Percent = createToken({ name: "Percent", pattern: /%/, label: "`%`" });
+export const NumberLiteral = createToken({
+  name: "NumberLiteral",
+  pattern: /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
+  label: "a number",
+});
+export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n]|\\.)*"/, label: "a string" });
+
+export const ALL_TOKENS: TokenType[] = [
+  WhiteSpace, Newline, DocComment, LineComment, BlockComment,
+  Arrow, LBrace, RBrace, LParen, RParen, LBracket, RBracket, Comma, Colon,
+  EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals, Plus, Minus, Star, Slash, Percent,
+  NumberLiteral, StringLiteral,
+  ...KEYWORDS, Identifier,
+];
+
+const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });
+
+export interface LexError {
+  offset: number;
+  length: number;
+  text: string;
+}
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+  errors: LexError[];
+}
+
+/** Tokens after which a newline continues the statement instead of ending it. */
+const CONTINUES_AFTER: ReadonlySet<TokenType> = new Set([
+  Arrow, Comma, Colon, Equals, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Plus, Minus, Star, Slash, Percent, And, Or, Not,
+]);
+
+export function lex(text: string): LexResult {
+  const result = lexer.tokenize(text);
+  const errors: LexError[] = result.errors.map((e) => ({
+    offset: e.offset,
+    length: e.length,
+    text: text.slice(e.offset, e.offset + e.length),
+  }));
+  return { tokens: significantNewlines(result.tokens), comments: result.groups["comments"] ?? [], errors };
+}
+
+function significantNewlines(raw: IToken[]): IToken[] {
+  const out: IToken[] = [];
+  let depth = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const token = raw[i]!;
+    const type = token.tokenType;
+    if (type === LParen || type === LBracket) depth++;
+    else if ((type === RParen || type === RBracket) && depth > 0) depth--;
+    // A brace starts a body whose newlines matter again, even inside an argument list.
+    else if (type === LBrace || type === RBrace) depth = 0;
+    if (type !== Newline) {
+      out.push(token);
+      continue;
+    }
+    const previous = out[out.length - 1];
+    if (depth > 0 || previous === undefined || previous.tokenType === Newline) continue;
+    if (CONTINUES_AFTER.has(previous.tokenType)) continue;
+    const next = nextSignificant(raw, i + 1);
+    if (next !== undefined && next.tokenType === Arrow) continue;
+    out.push(token);
+  }
+  return out;
+}
+
+function nextSignificant(raw: IToken[], from: number): IToken | undefined {
+  for (let i = from; i < raw.length; i++) if (raw[i]!.tokenType !== Newline) return raw[i];
+  return undefined;
+}

@@ -1,0 +1,67 @@
+// The parse phase: text in, a complete AST and its syntax diagnostics out. It never
+// fails: broken input gives a tree with `missing` nodes and one diagnostic per problem.
+
+import type { IToken } from "chevrotain";
+import { DocComment, lex } from "./lexer.js";
+import { parseCst } from "./parser.js";
+import { AstBuilder } from "./build-ast.js";
+import type { Comment, Program } from "./ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { syntaxError, unexpectedCharacter } from "../diagnostics/codes.js";
+
+export interface ParseResult {
+  program: Program;
+  diagnostics: Diagnostic[];
+}
+
+export function parse(text: string): ParseResult {
+  const { tokens, comments: commentTokens, errors: lexErrors } = lex(text);
+  const diagnostics: Diagnostic[] = lexErrors.map((e) => unexpectedCharacter(e.offset, e.length, e.text));
+  const { cst, errors } = parseCst(tokens);
+  for (const error of errors) diagnostics.push(syntaxError(error.message, errorSpan(error.token, error.previous, text)));
+  const comments: Comment[] = commentTokens.map((t) => ({
+    text: t.image,
+    span: { start: t.startOffset, end: t.startOffset + t.image.length },
+    doc: t.tokenType === DocComment,
+  }));
+  const builder = new AstBuilder(docCommentsByFollowingOffset(commentTokens, tokens, text));
+  return { program: builder.program(cst, text.length, comments), diagnostics };
+}
+
+/** Where to put the caret for a parse error: on the token, or just after the previous one at the end of input. */
+function errorSpan(token: IToken, previous: IToken | undefined, text: string): { start: number; end: number } {
+  if (!Number.isNaN(token.startOffset) && token.image !== "" && token.image !== "\n") {
+    return { start: token.startOffset, end: token.startOffset + token.image.length };
+  }
+  if (!Number.isNaN(token.startOffset) && token.image === "\n") return { start: token.startOffset, end: token.startOffset };
+  const after = previous && !Number.isNaN(previous.startOffset) ? previous.startOffset + previous.image.length : text.length;
+  return { start: after, end: after };
+}
+
+/**
+ * Maps the offset of the first token after a run of `///` lines to the run's text, so the
+ * AST builder can attach documentation to the declaration or statement that follows.
+ */
+function docCommentsByFollowingOffset(comments: IToken[], tokens: IToken[], text: string): Map<number, string> {
+  const docs = new Map<number, string>();
+  let run: string[] = [];
+  let runEnd = -1;
+  let tokenIndex = 0;
+  for (const comment of comments) {
+    if (comment.tokenType !== DocComment) continue;
+    const start = comment.startOffset;
+    if (run.length > 0 && !onlyWhitespace(text, runEnd, start)) run = [];
+    run.push(comment.image.slice(3).replace(/^ /, ""));
+    runEnd = start + comment.image.length;
+    while (tokenIndex < tokens.length && tokens[tokenIndex]!.startOffset < runEnd) tokenIndex++;
+    let next = tokenIndex;
+    while (next < tokens.length && tokens[next]!.image === "\n") next++;
+    const following = tokens[next];
+    if (following !== undefined && onlyWhitespace(text, runEnd, following.startOffset)) docs.set(following.startOffset, run.join("\n"));
+  }
+  return docs;
+}
+
+function onlyWhitespace(text: string, from: number, to: number): boolean {
+  return /^\s*$/.test(text.slice(from, to));
+}

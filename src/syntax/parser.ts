@@ -1,0 +1,427 @@
+// The grammar, as a Chevrotain CstParser with error recovery on. It holds no semantics:
+// the concrete syntax tree it builds is turned into the AST by `build-ast.ts`.
+//
+// One parser instance serves every input (Chevrotain's recommended use): `parseCst`
+// resets it with the new tokens.
+
+import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import * as T from "./lexer.js";
+
+const RULE_DESCRIPTIONS: Record<string, string> = {
+  file: "`model`, `block` or `train`",
+  declaration: "`model`, `block` or `train`",
+  statement: "a layer, a block call or a statement such as `repeat`",
+  statementEnd: "a new line or `->`",
+  expression: "a value",
+  primary: "a value",
+  unary: "a value",
+  notExpr: "a value",
+  multiplicative: "a value",
+  additive: "a value",
+  comparison: "a value",
+  andExpr: "a value",
+  bareArguments: "an argument",
+  argumentList: "an argument",
+  body: "`{`",
+  blockDecl: "a block declaration",
+  modelDecl: "a model declaration",
+  trainDecl: "a train declaration",
+  argument: "an argument",
+  call: "a layer or block name",
+  shortcut: "`auto` or a `{ … }` body",
+  trainEntry: "a setting such as `epochs: 10`",
+};
+
+export function describeToken(token: IToken): string {
+  if (token.tokenType === EOF) return "the end of the file";
+  if (token.tokenType === T.Newline) return "the end of the line";
+  return `\`${token.image}\``;
+}
+
+function describeType(type: TokenType): string {
+  if (type === EOF) return "the end of the file";
+  return type.LABEL ?? `\`${type.name}\``;
+}
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    return `expected ${describeType(expected)}, found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describeToken(firstRedundant)}`;
+  },
+  buildNoViableAltMessage({ actual, ruleName }) {
+    return `expected ${RULE_DESCRIPTIONS[ruleName] ?? "something else"}, found ${describeToken(actual[0]!)}`;
+  },
+  buildEarlyExitMessage({ actual, ruleName }) {
+    return `expected ${RULE_DESCRIPTIONS[ruleName] ?? "something else"}, found ${describeToken(actual[0]!)}`;
+  },
+};
+
+class CnnParser extends CstParser {
+  constructor() {
+    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3, errorMessageProvider: messages });
+    this.performSelfAnalysis();
+  }
+
+  file = this.RULE("file", () => {
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.SUBRULE(this.declaration) }]);
+    });
+  });
+
+  declaration = this.RULE("declaration", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.blockDecl) },
+      { ALT: () => this.SUBRULE(this.modelDecl) },
+      { ALT: () => this.SUBRULE(this.trainDecl) },
+    ]);
+  });
+
+  blockDecl = this.RULE("blockDecl", () => {
+    this.CONSUME(T.Block);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.paramList));
+    this.SUBRULE(this.body);
+  });
+
+  modelDecl = this.RULE("modelDecl", () => {
+    this.CONSUME(T.Model);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.paramList));
+    this.SUBRULE(this.body);
+  });
+
+  paramList = this.RULE("paramList", () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.param) });
+    this.CONSUME(T.RParen);
+  });
+
+  param = this.RULE("param", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.expression, { LABEL: "default" });
+    });
+  });
+
+  trainDecl = this.RULE("trainDecl", () => {
+    this.CONSUME(T.Train);
+    this.CONSUME(T.Identifier, { LABEL: "model" });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.SUBRULE(this.trainEntry) }]);
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  trainEntry = this.RULE("trainEntry", () => {
+    this.CONSUME(T.Identifier, { LABEL: "key" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  body = this.RULE("body", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Newline) },
+        {
+          ALT: () => {
+            this.SUBRULE(this.statement);
+            this.SUBRULE(this.statementEnd);
+          },
+        },
+      ]);
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  /** A statement ends at a new line, or right before the `}` that closes its body. */
+  statementEnd = this.RULE("statementEnd", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Newline) },
+      { GATE: () => this.LA(1).tokenType === T.RBrace, ALT: EMPTY_ALT() },
+    ]);
+  });
+
+  statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.inputStmt) },
+      { ALT: () => this.SUBRULE(this.repeatStmt) },
+      { ALT: () => this.SUBRULE(this.forStmt) },
+      { ALT: () => this.SUBRULE(this.residualStmt) },
+      { ALT: () => this.SUBRULE(this.gateStmt) },
+      { ALT: () => this.SUBRULE(this.ifStmt) },
+      { ALT: () => this.SUBRULE(this.letStmt) },
+      { ALT: () => this.SUBRULE(this.fromStmt) },
+      { ALT: () => this.SUBRULE(this.expectStmt) },
+      { ALT: () => this.SUBRULE(this.joinStmt) },
+      { ALT: () => this.SUBRULE(this.chain) },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.As);
+      this.CONSUME(T.Identifier, { LABEL: "binding" });
+    });
+  });
+
+  inputStmt = this.RULE("inputStmt", () => {
+    this.CONSUME(T.Input);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression, { LABEL: "shape" });
+  });
+
+  repeatStmt = this.RULE("repeatStmt", () => {
+    this.CONSUME(T.Repeat);
+    this.SUBRULE(this.expression, { LABEL: "count" });
+    this.SUBRULE(this.body);
+  });
+
+  forStmt = this.RULE("forStmt", () => {
+    this.CONSUME(T.For);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier, { LABEL: "variable" }) });
+    this.CONSUME(T.In);
+    this.SUBRULE(this.expression, { LABEL: "iterable" });
+    this.SUBRULE(this.body);
+  });
+
+  residualStmt = this.RULE("residualStmt", () => {
+    this.CONSUME(T.Residual);
+    this.OPTION(() => {
+      this.CONSUME(T.If);
+      this.SUBRULE(this.expression, { LABEL: "condition" });
+    });
+    this.SUBRULE(this.body);
+    this.OPTION2(() => this.SUBRULE(this.shortcut));
+  });
+
+  shortcut = this.RULE("shortcut", () => {
+    this.CONSUME(T.Shortcut);
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier, { LABEL: "mode" }) }, { ALT: () => this.SUBRULE(this.body) }]);
+  });
+
+  gateStmt = this.RULE("gateStmt", () => {
+    this.CONSUME(T.Gate);
+    this.SUBRULE(this.body);
+  });
+
+  ifStmt = this.RULE("ifStmt", () => {
+    this.CONSUME(T.If);
+    this.SUBRULE(this.expression, { LABEL: "condition" });
+    this.SUBRULE(this.body, { LABEL: "then" });
+    this.OPTION(() => {
+      this.CONSUME(T.Else);
+      this.OR([
+        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: "elseIf" }) },
+        { ALT: () => this.SUBRULE2(this.body, { LABEL: "otherwise" }) },
+      ]);
+    });
+  });
+
+  letStmt = this.RULE("letStmt", () => {
+    this.CONSUME(T.Let);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  fromStmt = this.RULE("fromStmt", () => {
+    this.CONSUME(T.From);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+  });
+
+  expectStmt = this.RULE("expectStmt", () => {
+    this.CONSUME(T.Expect);
+    this.SUBRULE(this.expression, { LABEL: "shape" });
+  });
+
+  joinStmt = this.RULE("joinStmt", () => {
+    this.CONSUME(T.Identifier, { LABEL: "op" });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Newline) },
+        {
+          ALT: () => {
+            this.CONSUME(T.Branch);
+            this.SUBRULE(this.body, { LABEL: "branch" });
+          },
+        },
+      ]);
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  chain = this.RULE("chain", () => {
+    this.SUBRULE(this.call);
+    this.MANY(() => {
+      this.CONSUME(T.Arrow);
+      this.SUBRULE2(this.call);
+    });
+  });
+
+  call = this.RULE("call", () => {
+    this.OPTION(() => this.CONSUME(T.Global));
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION2(() => {
+      this.OR([
+        {
+          IGNORE_AMBIGUITIES: true,
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.argumentList);
+            this.CONSUME(T.RParen);
+          },
+        },
+        { ALT: () => this.SUBRULE(this.bareArguments) },
+      ]);
+    });
+  });
+
+  argumentList = this.RULE("argumentList", () => {
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+  });
+
+  bareArguments = this.RULE("bareArguments", () => {
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+  });
+
+  argument = this.RULE("argument", () => {
+    this.OPTION(() => {
+      this.CONSUME(T.Identifier, { LABEL: "name" });
+      this.CONSUME(T.Colon);
+    });
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.andExpr, { LABEL: "operand" });
+    this.MANY(() => {
+      this.CONSUME(T.Or, { LABEL: "operator" });
+      this.SUBRULE2(this.andExpr, { LABEL: "operand" });
+    });
+  });
+
+  andExpr = this.RULE("andExpr", () => {
+    this.SUBRULE(this.notExpr, { LABEL: "operand" });
+    this.MANY(() => {
+      this.CONSUME(T.And, { LABEL: "operator" });
+      this.SUBRULE2(this.notExpr, { LABEL: "operand" });
+    });
+  });
+
+  notExpr = this.RULE("notExpr", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE(this.notExpr, { LABEL: "negated" });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison, { LABEL: "operand" }) },
+    ]);
+  });
+
+  comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.additive, { LABEL: "operand" });
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.EqEq, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.NotEq, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.LtEq, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.GtEq, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Lt, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Gt, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.additive, { LABEL: "operand" });
+    });
+  });
+
+  additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.multiplicative, { LABEL: "operand" });
+    });
+  });
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Percent, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.unary, { LABEL: "operand" });
+    });
+  });
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus);
+          this.SUBRULE(this.unary, { LABEL: "negated" });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.primary) },
+    ]);
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION(() => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.argumentList);
+            this.CONSUME(T.RParen);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "item" }) });
+          this.CONSUME(T.RBracket);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.LParen, { LABEL: "open" });
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE2(this.expression, { LABEL: "item" }) });
+          this.CONSUME2(T.RParen, { LABEL: "close" });
+        },
+      },
+    ]);
+  });
+}
+
+const parser = new CnnParser();
+
+export interface CstResult {
+  cst: CstNode;
+  errors: { message: string; token: IToken; previous: IToken | undefined }[];
+}
+
+export function parseCst(tokens: IToken[]): CstResult {
+  parser.input = tokens;
+  const cst = parser.file();
+  const errors = parser.errors.map((e) => ({
+    message: e.message,
+    token: e.token,
+    previous: (e as unknown as { previousToken?: IToken }).previousToken,
+  }));
+  return { cst, errors };
+}
