@@ -15,7 +15,7 @@ import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, shapesEqual, windowOutput, type Shape } from "./shape.js";
 import { closestMatch } from "./suggest.js";
-import { Evaluator, isSymbol, Scope, type Value } from "./values.js";
+import { describeValue, Evaluator, isSymbol, Scope, type Value } from "./values.js";
 
 export const LIMITS = {
   repeat: 10_000,
@@ -180,6 +180,17 @@ export class Elaborator {
         if (env.values.hasOwn(statement.name.text)) {
           this.report("E0209", statement.name.span, `\`${statement.name.text}\` is already defined in this scope`, { help: "choose another name" }, env.context);
           return;
+        }
+        const outer = env.values.lookup(statement.name.text);
+        if (outer !== undefined) {
+          // Values never change: a `let` in a loop body that reuses an outer name is a new
+          // constant for that iteration only, which is rarely what the writer meant.
+          this.sink.add(
+            diagnostic("W0201", statement.name.span, `\`${statement.name.text}\` shadows an outer definition; the outer value does not change`, {
+              related: [{ span: outer.span, message: "the outer definition" }],
+              help: "values are constants: compute the value for each iteration in the loop list instead, or choose another name",
+            }),
+          );
         }
         const value = this.evaluator.evaluate(statement.value, env.values);
         if (value === undefined) return;
@@ -352,7 +363,7 @@ export class Elaborator {
         }
         parts = item;
       }
-      const note = { span: statement.keyword, message: `in the loop iteration where ${names.map((n, k) => `${n.text} = ${JSON.stringify(parts[k])}`).join(", ")}` };
+      const note = { span: statement.keyword, message: `in the loop iteration where ${names.map((n, k) => `${n.text} = ${describeValue(parts[k]!)}`).join(", ")}` };
       this.scoped(statement.body, env, (scope) => names.forEach((n, k) => scope.define(n.text, { value: parts[k]!, span: n.span })), i === 0 ? undefined : note);
     }
   }
@@ -579,7 +590,8 @@ export class Elaborator {
       const tensorName = value === undefined ? undefined : isSymbol(value) ? value.name : undefined;
       const tensor = tensorName === undefined ? undefined : env.tensors.get(tensorName);
       if (tensor === undefined) {
-        if (tensorName !== undefined) this.unknownTensor(tensorName, arg.value.span, env);
+        // A name that came through a loop variable is reported where it was written.
+        if (tensorName !== undefined) this.unknownTensor(tensorName, isSymbol(value!) ? value.span : arg.value.span, env);
         else if (value !== undefined) this.report("E0205", arg.value.span, `\`${shown}\` takes tensor names, found ${JSON.stringify(value)}`, {}, env.context);
         ok = false;
         continue;

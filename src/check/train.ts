@@ -41,8 +41,8 @@ const mode: ArgSpec = { name: "mode", type: { kind: "enum", values: ["min", "max
 const monitor = (values: readonly string[]): ArgSpec => ({ name: "monitor", type: { kind: "enum", values }, default: "val_loss", doc: "The value to watch: `loss`, `val_loss`, or a metric with or without `val_`." });
 
 export const OPTIMIZERS: Record<string, ArgSpec[]> = {
-  sgd: [float("lr", 0.01, "Learning rate."), float("momentum", 0, "Momentum factor."), { name: "nesterov", type: { kind: "bool" }, default: false, doc: "Nesterov momentum." }],
-  adam: [float("lr", 0.001, "Learning rate."), float("beta1", 0.9, "Decay of the first moment.", 0, 1), float("beta2", 0.999, "Decay of the second moment.", 0, 1), float("epsilon", 1e-8, "Added for stability.")],
+  sgd: [float("lr", 0.01, "Learning rate."), float("momentum", 0, "Momentum factor."), { name: "nesterov", type: { kind: "bool" }, default: false, doc: "Nesterov momentum." }, float("weight_decay", 0, "L2 penalty added to the gradients.")],
+  adam: [float("lr", 0.001, "Learning rate."), float("beta1", 0.9, "Decay of the first moment.", 0, 1), float("beta2", 0.999, "Decay of the second moment.", 0, 1), float("epsilon", 1e-8, "Added for stability."), float("weight_decay", 0, "L2 penalty added to the gradients.")],
   adamw: [float("lr", 0.001, "Learning rate."), float("beta1", 0.9, "Decay of the first moment.", 0, 1), float("beta2", 0.999, "Decay of the second moment.", 0, 1), float("epsilon", 1e-8, "Added for stability."), float("weight_decay", 0.01, "Decoupled weight decay.")],
   rmsprop: [float("lr", 0.001, "Learning rate."), float("rho", 0.9, "Decay of the squared-gradient average.", 0, 1), float("momentum", 0, "Momentum factor."), float("epsilon", 1e-7, "Added for stability.")],
 };

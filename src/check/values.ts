@@ -127,6 +127,12 @@ export class Evaluator {
       }
       case "binary":
         return this.binary(expr, scope);
+      case "conditional": {
+        const condition = this.evaluate(expr.condition, scope);
+        const chosen = condition === undefined ? undefined : this.boolean(condition, expr.condition.span);
+        if (chosen === undefined) return undefined;
+        return this.evaluate(chosen ? expr.then : expr.otherwise, scope);
+      }
       case "call":
         return this.call(expr, scope);
     }

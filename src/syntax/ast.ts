@@ -19,6 +19,7 @@ export type Expr =
   | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr; span: Span }
   | { kind: "call"; callee: Identifier; args: Argument[]; span: Span }
   | { kind: "paren"; inner: Expr; span: Span }
+  | { kind: "conditional"; condition: Expr; then: Expr; otherwise: Expr; span: Span }
   | { kind: "missing"; span: Span };
 
 export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | ">" | "<=" | ">=" | "and" | "or";

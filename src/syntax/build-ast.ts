@@ -259,7 +259,13 @@ export class AstBuilder {
     const span = nodeSpan(node, missing.span);
     const c = node.children;
     switch (node.name) {
-      case "expression":
+      case "expression": {
+        const value = this.expression(nodeOf(c, "value"), span);
+        const condition = nodeOf(c, "condition");
+        if (condition === undefined && c["If"] === undefined) return value;
+        return { kind: "conditional", condition: this.expression(condition, span), then: value, otherwise: this.expression(nodeOf(c, "otherwise"), span), span };
+      }
+      case "orExpr":
       case "andExpr":
       case "additive":
       case "multiplicative":

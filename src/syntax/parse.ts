@@ -50,18 +50,19 @@ function docCommentsByFollowingOffset(comments: IToken[], tokens: IToken[], text
   for (const comment of comments) {
     if (comment.tokenType !== DocComment) continue;
     const start = comment.startOffset;
-    if (run.length > 0 && !onlyWhitespace(text, runEnd, start)) run = [];
+    if (run.length > 0 && !adjacentLines(text, runEnd, start)) run = [];
     run.push(comment.image.slice(3).replace(/^ /, ""));
     runEnd = start + comment.image.length;
     while (tokenIndex < tokens.length && tokens[tokenIndex]!.startOffset < runEnd) tokenIndex++;
     let next = tokenIndex;
     while (next < tokens.length && tokens[next]!.image === "\n") next++;
     const following = tokens[next];
-    if (following !== undefined && onlyWhitespace(text, runEnd, following.startOffset)) docs.set(following.startOffset, run.join("\n"));
+    if (following !== undefined && adjacentLines(text, runEnd, following.startOffset)) docs.set(following.startOffset, run.join("\n"));
   }
   return docs;
 }
 
-function onlyWhitespace(text: string, from: number, to: number): boolean {
-  return /^\s*$/.test(text.slice(from, to));
+/** Whether only blanks and at most one line break separate two offsets: a blank line ends a doc comment. */
+function adjacentLines(text: string, from: number, to: number): boolean {
+  return /^[ \t\r]*\n?[ \t\r]*$/.test(text.slice(from, to));
 }

@@ -20,6 +20,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   additive: "a value",
   comparison: "a value",
   andExpr: "a value",
+  orExpr: "a value",
   bareArguments: "an argument",
   argumentList: "an argument",
   body: "`{`",
@@ -275,7 +276,13 @@ class CnnParser extends CstParser {
             this.CONSUME(T.RParen);
           },
         },
-        { ALT: () => this.SUBRULE(this.bareArguments) },
+        {
+          ALT: () => {
+            // `global avgpool, keepdims: true`: a comma may separate the name from named arguments.
+            this.OPTION3(() => this.CONSUME(T.Comma, { LABEL: "leadingComma" }));
+            this.SUBRULE(this.bareArguments);
+          },
+        },
       ]);
     });
   });
@@ -296,7 +303,18 @@ class CnnParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
+  /** `a if condition else b`, Python's conditional expression, binds loosest. */
   expression = this.RULE("expression", () => {
+    this.SUBRULE(this.orExpr, { LABEL: "value" });
+    this.OPTION(() => {
+      this.CONSUME(T.If);
+      this.SUBRULE2(this.orExpr, { LABEL: "condition" });
+      this.CONSUME(T.Else);
+      this.SUBRULE(this.expression, { LABEL: "otherwise" });
+    });
+  });
+
+  orExpr = this.RULE("orExpr", () => {
     this.SUBRULE(this.andExpr, { LABEL: "operand" });
     this.MANY(() => {
       this.CONSUME(T.Or, { LABEL: "operator" });

@@ -1,0 +1,43 @@
+// Broken programs: each gives the codes its header names, at least one error, and the
+// exact diagnostics committed as golden files (rendered text, like TypeScript's
+// .errors.txt baselines, and the JSON that `cnnc check --json` prints).
+
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { compile } from "../src/compile.js";
+import { CODES } from "../src/diagnostics/codes.js";
+import { toJsonDiagnostics } from "../src/diagnostics/json.js";
+import { renderDiagnostics } from "../src/diagnostics/render.js";
+import { cnnFiles, ERRORS, GOLDEN, read } from "./helpers.js";
+
+const files = cnnFiles(ERRORS);
+const seenCodes = new Set<string>();
+
+describe("broken examples", () => {
+  it("number at least 40", () => {
+    expect(files.length).toBeGreaterThanOrEqual(40);
+  });
+
+  for (const file of files) {
+    const name = file.replace(/\.cnn$/, "");
+    it(name, async () => {
+      const text = read(join(ERRORS, file));
+      const result = compile(text);
+      const codes = result.diagnostics.map((d) => d.code);
+      codes.forEach((c) => seenCodes.add(c));
+      expect(result.diagnostics.some((d) => d.severity === "error")).toBe(true);
+      // The first line names the codes the file is about, e.g. `// … (E0302)`.
+      const promised = (text.split("\n")[0]!.match(/[EW]\d{4}/g) ?? []) as string[];
+      expect(promised.length).toBeGreaterThan(0);
+      for (const code of promised) expect(codes).toContain(code);
+      const path = `examples/errors/${file}`;
+      await expect(renderDiagnostics(result.diagnostics, path, text, { color: false })).toMatchFileSnapshot(join(GOLDEN, "diagnostics", `${name}.txt`));
+      await expect(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, path, text) }, null, 2) + "\n").toMatchFileSnapshot(join(GOLDEN, "diagnostics", `${name}.json`));
+    });
+  }
+
+  it("cover every diagnostic code", () => {
+    const missing = Object.keys(CODES).filter((code) => !seenCodes.has(code));
+    expect(missing).toEqual([]);
+  });
+});
