@@ -11,8 +11,11 @@ import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { OPS } from "../ops/registry.js";
 import { signature } from "../ops/describe.js";
 import { renderSummary, summarize } from "../summary/summary.js";
+import { build, CliUsageError, pickModel, TARGETS, type Target } from "./build.js";
+import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
+import { OutputError } from "../emit/write-files.js";
 
-class UsageError extends Error {}
+const UsageError = CliUsageError;
 
 function useColor(): boolean {
   return process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
@@ -38,6 +41,11 @@ function parseParams(entries: readonly string[]): Map<string, Value> {
     params.set(match[1]!, value);
   }
   return params;
+}
+
+function parseSeed(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 2 ** 31 - 1) throw new UsageError(`--seed expects a whole number from 0 to 2147483647, found \`${value}\``);
+  return Number(value);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -75,13 +83,7 @@ function summary(file: string, options: { model?: string; json?: boolean; param:
     else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no summary\n`);
     return 1;
   }
-  if (result.models.length === 0) throw new UsageError(`${file} declares no model`);
-  let model = result.models[result.models.length - 1]!;
-  if (options.model !== undefined) {
-    const found = result.models.find((m) => m.name === options.model);
-    if (found === undefined) throw new UsageError(`${file} has no model \`${options.model}\`; it has ${result.models.map((m) => m.name).join(", ")}`);
-    model = found;
-  }
+  const model = pickModel(result.models, file, options.model);
   const table = summarize(model, source);
   process.stdout.write(options.json ? JSON.stringify(table, null, 2) + "\n" : renderSummary(table));
   return 0;
@@ -122,6 +124,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option("--param <name=value>", "override a model parameter (repeatable)").default([]).argParser(collect))
     .action((file: string, options: { model?: string; json?: boolean; param: string[] }) => setExit(summary(file, options)));
   program
+    .command("build")
+    .description("compile a model to the IR, a saved tfjs model (model.json + weights.bin) or TypeScript source")
+    .argument("<file>", ".cnn file")
+    .addOption(new Option("--target <target>", "what to produce").choices(TARGETS).default("tfjs"))
+    .requiredOption("-o, --out <dir>", "output directory (created if missing)")
+    .option("--model <name>", "the model to build (default: the last one in the file)")
+    .option("--seed <n>", "seed every weight initializer, for byte-identical output", parseSeed)
+    .addOption(new Option("--backend <backend>", "tfjs backend for --target tfjs").choices(BACKENDS).default("auto"))
+    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest }) => {
+      setExit(await build(file, readSource(file), options, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
+    });
+  program
     .command("explain")
     .description("explain a diagnostic code")
     .argument("<code>", "a code such as E0302")
@@ -143,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version are not errors; every other commander error is a usage error.
       return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof BackendUnavailable || error instanceof OutputError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
     }

@@ -41,6 +41,7 @@ export const CODES = {
   E0402: { severity: "error", title: "invalid value", explanation: "An expression cannot be evaluated: division by zero, a fraction where a whole number is needed, or an operation on the wrong type of value." },
   E0501: { severity: "error", title: "unknown training setting", explanation: "The `train` declaration has a setting, optimizer, schedule, loss or metric that cnnc does not know." },
   E0502: { severity: "error", title: "inconsistent training settings", explanation: "The training settings contradict each other or the model, for example a from-logits loss on a softmax output." },
+  E0601: { severity: "error", title: "the target cannot express this layer", explanation: "The layer is valid .cnn, but the chosen target (TensorFlow.js) has no exact equivalent. cnnc refuses rather than emit a model that computes something else." },
   W0201: { severity: "warning", title: "shadowed constant", explanation: "A `let` reuses the name of a parameter, loop variable or constant from an enclosing scope. Values never change in .cnn: the new name hides the old one only inside the current body, so a loop cannot accumulate a value this way." },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -2,7 +2,7 @@
 // passed in, so callers choose when to pay for importing it and which package provides it.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { TfModelSpec } from "./tfjs-lowering.js";
+import { isSeededInitializer, type TfModelSpec } from "./tfjs-lowering.js";
 
 export type Tf = typeof tfjs;
 
@@ -17,7 +17,8 @@ export function buildTfjsModel(tf: Tf, spec: TfModelSpec): tfjs.LayersModel {
     const factory = factories[layer.factory];
     if (factory === undefined) throw new Error(`tf.layers has no factory ${layer.factory}`);
     const inputs = layer.inputs.map((name) => tensors.get(name)!);
-    const output = factory(layer.config).apply(inputs.length === 1 ? inputs[0]! : inputs) as tfjs.SymbolicTensor;
+    const config = Object.fromEntries(Object.entries(layer.config).map(([key, value]) => [key, isSeededInitializer(value) ? tf.initializers.glorotUniform({ seed: value.seed }) : value]));
+    const output = factory(config).apply(inputs.length === 1 ? inputs[0]! : inputs) as tfjs.SymbolicTensor;
     tensors.set(layer.name, output);
   }
   return tf.model({ inputs: input, outputs: tensors.get(spec.output)!, name: spec.name });

@@ -51,12 +51,41 @@ function tfSamePads(input: number[], kernel: Pair, stride: Pair, dilation: Pair)
 
 const samePads = (a: Pads, b: Pads): boolean => a.every((x, i) => x === b[i]);
 
+/** A seeded initializer, kept as data so both the builder and the TypeScript emitter can express it. */
+export interface SeededInitializer {
+  initializer: "glorotUniform";
+  seed: number;
+}
+
+export function isSeededInitializer(value: unknown): value is SeededInitializer {
+  return typeof value === "object" && value !== null && (value as SeededInitializer).initializer !== undefined;
+}
+
+export interface LoweringOptions {
+  /** Seeds every weight initializer, so that builds are reproducible. */
+  seed?: number;
+}
+
+const INITIALIZER_KEYS: Record<string, string[]> = {
+  conv2d: ["kernelInitializer"],
+  conv2dTranspose: ["kernelInitializer"],
+  dense: ["kernelInitializer"],
+  depthwiseConv2d: ["depthwiseInitializer"],
+  separableConv2d: ["depthwiseInitializer", "pointwiseInitializer"],
+};
+
 class Lowerer {
   readonly layers: TfLayerSpec[] = [];
   private readonly outputs = new Map<number, string>();
   private readonly shapes = new Map<string, number[]>();
+  private nextSeed: number;
 
-  constructor(private readonly ir: IrGraph) {}
+  constructor(
+    private readonly ir: IrGraph,
+    private readonly options: LoweringOptions,
+  ) {
+    this.nextSeed = options.seed ?? 0;
+  }
 
   run(): TfModelSpec {
     for (const node of this.ir.nodes) {
@@ -74,7 +103,11 @@ class Lowerer {
   }
 
   private add(name: string, factory: string, config: Record<string, unknown>, inputs: string[], shape?: number[]): string {
-    this.layers.push({ name, factory, config: { ...config, name }, inputs });
+    const seeded: Record<string, unknown> = {};
+    if (this.options.seed !== undefined) {
+      for (const key of INITIALIZER_KEYS[factory] ?? []) seeded[key] = { initializer: "glorotUniform", seed: this.nextSeed++ } satisfies SeededInitializer;
+    }
+    this.layers.push({ name, factory, config: { name, ...config, ...seeded }, inputs });
     if (shape) this.shapes.set(name, shape);
     return name;
   }
@@ -125,9 +158,9 @@ class Lowerer {
         }
         const common = { kernelSize: a.kernel, strides: a.stride, padding, dilationRate: a.dilation, useBias: a.bias };
         if (a.op === "depthwise_conv") return this.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.multiplier }, [source]);
-        if (a.op === "separable_conv") return this.add(node.name, "separableConv2d", { ...common, filters: a.filters, depthMultiplier: a.multiplier }, [source]);
+        if (a.op === "separable_conv") return this.add(node.name, "separableConv2d", { filters: a.filters, ...common, depthMultiplier: a.multiplier }, [source]);
         const channels = inShape[2]!;
-        if (a.groups === 1) return this.add(node.name, "conv2d", { ...common, filters: a.filters }, [source]);
+        if (a.groups === 1) return this.add(node.name, "conv2d", { filters: a.filters, ...common }, [source]);
         if (a.groups === channels) return this.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.filters / channels }, [source]);
         throw new LoweringError(node, `tfjs has no grouped convolution (groups: ${a.groups} of ${channels} channels)`, "use groups: 1, or groups equal to the input channels (a depthwise convolution)");
       }
@@ -218,6 +251,6 @@ function roundFloat(x: number): number {
   return Math.round(x * 1e12) / 1e12;
 }
 
-export function lowerToTfjs(ir: IrGraph): TfModelSpec {
-  return new Lowerer(ir).run();
+export function lowerToTfjs(ir: IrGraph, options: LoweringOptions = {}): TfModelSpec {
+  return new Lowerer(ir, options).run();
 }

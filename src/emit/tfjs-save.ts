@@ -1,0 +1,50 @@
+// Saves a LayersModel in the standard tfjs format (model.json + weights.bin) without
+// tfjs-node, through a custom IO handler, atomically.
+
+import type * as tfjs from "@tensorflow/tfjs";
+import type { Tf } from "./tfjs-build.js";
+import { writeFilesAtomically } from "./write-files.js";
+
+export const WEIGHTS_FILE = "weights.bin";
+
+function weightBytes(tf: Tf, data: tfjs.io.ModelArtifacts["weightData"]): Uint8Array {
+  if (data === undefined) return new Uint8Array(0);
+  const buffer = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer);
+  return new Uint8Array(buffer);
+}
+
+/** Serialises a model to the two files of the tfjs LayersModel format, in memory. */
+export async function serializeModel(tf: Tf, model: tfjs.LayersModel, extra: Record<string, unknown> = {}): Promise<{ "model.json": string; [WEIGHTS_FILE]: Uint8Array }> {
+  let files: { "model.json": string; [WEIGHTS_FILE]: Uint8Array } | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = weightBytes(tf, artifacts.weightData);
+      const modelJson = {
+        format: "layers-model",
+        generatedBy: artifacts.generatedBy,
+        convertedBy: "cnnc",
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
+        ...(Object.keys(extra).length ? { userDefinedMetadata: extra } : {}),
+      };
+      files = { "model.json": JSON.stringify(modelJson), [WEIGHTS_FILE]: weights };
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON", weightDataBytes: weights.byteLength } };
+    }),
+  );
+  return files!;
+}
+
+export async function saveModel(tf: Tf, model: tfjs.LayersModel, dir: string, extra: Record<string, unknown> = {}): Promise<string[]> {
+  return writeFilesAtomically(dir, await serializeModel(tf, model, extra));
+}
+
+/** A load handler for the files `saveModel` writes, also without tfjs-node. */
+export function fileLoadHandler(tf: Tf, modelJson: string, weights: Uint8Array): tfjs.io.IOHandler {
+  const parsed = JSON.parse(modelJson) as { modelTopology: object; weightsManifest: { weights: tfjs.io.WeightsManifestEntry[] }[] };
+  return tf.io.fromMemory({
+    modelTopology: parsed.modelTopology,
+    weightSpecs: parsed.weightsManifest.flatMap((group) => group.weights),
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+  });
+}
