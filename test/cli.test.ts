@@ -2,9 +2,9 @@
 
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CLI, ROOT } from "./helpers.js";
 
 function cnnc(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
@@ -93,6 +93,22 @@ describe("cnnc summary", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("E0301");
+  });
+});
+
+describe("cnnc build", () => {
+  it("reports what tfjs cannot express at the layer's line, and writes nothing", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "cnnc-")), "out");
+    const text = "model G {\n  input x: [8, 8, 8]\n  conv 16, kernel: 3, groups: 4\n}\n";
+    const file = join(dirname(dir), "grouped.cnn");
+    writeFileSync(file, text);
+    for (const target of ["tfjs", "ts"]) {
+      const result = cnnc(["build", file, "--target", target, "-o", dir]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("error[E0601]: tfjs has no grouped convolution");
+      expect(result.stderr).toContain(":3:3");
+      expect(existsSync(dir)).toBe(false);
+    }
   });
 });
 

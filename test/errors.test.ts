@@ -37,7 +37,8 @@ describe("broken examples", () => {
   }
 
   it("cover every diagnostic code", () => {
-    const missing = Object.keys(CODES).filter((code) => !seenCodes.has(code));
+    // E0601 comes from lowering to a target, not from `check`; the CLI build tests cover it.
+    const missing = Object.keys(CODES).filter((code) => code !== "E0601" && !seenCodes.has(code));
     expect(missing).toEqual([]);
   });
 });

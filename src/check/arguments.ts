@@ -27,6 +27,8 @@ export function bindArguments(call: Call, calleeName: string, slots: readonly Sl
   const variadic: Argument[] = [];
   let ok = true;
   const positionalSlots = slots.filter((s) => s.positional);
+  // A misspelled argument that suggests a missing one is a single mistake: report it once.
+  const suggestedSlots = new Set<string>();
   let nextPositional = 0;
   for (const arg of call.args) {
     if (arg.name === undefined) {
@@ -60,6 +62,7 @@ export function bindArguments(call: Call, calleeName: string, slots: readonly Sl
     if (slot === undefined) {
       ok = false;
       const suggestion = closestMatch(name, slots.map((s) => s.name));
+      if (suggestion !== undefined) suggestedSlots.add(suggestion);
       sink.add(
         diagnostic("E0202", arg.name.span, `\`${calleeName}\` has no argument \`${name}\``, {
           help: suggestion ? `did you mean \`${suggestion}\`?` : slots.length > 0 ? `its arguments are ${slots.map((s) => `\`${s.name}\``).join(", ")}` : `\`${calleeName}\` takes no arguments`,
@@ -85,6 +88,7 @@ export function bindArguments(call: Call, calleeName: string, slots: readonly Sl
   for (const slot of slots) {
     if (slot.required && !byName.has(slot.name) && !(slot.variadic && variadic.length > 0)) {
       ok = false;
+      if (suggestedSlots.has(slot.name)) continue;
       sink.add(
         diagnostic("E0203", call.name.span, `\`${calleeName}\` needs the argument \`${slot.name}\``, {
           help: slot.positional ? `give it by position or as \`${slot.name}: …\`` : `add \`${slot.name}: …\``,

@@ -15,11 +15,13 @@ import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, shapesEqual, windowOutput, type Shape } from "./shape.js";
 import { closestMatch } from "./suggest.js";
-import { describeValue, Evaluator, isSymbol, Scope, type Value } from "./values.js";
+import { describeValue, Evaluator, FAILED, isSymbol, Scope, type Value } from "./values.js";
 
 export const LIMITS = {
   repeat: 10_000,
-  layers: 1_000_000,
+  layers: 200_000,
+  /** Statements executed while unrolling one model: bounds nested repeats whose bodies add no layers. */
+  steps: 1_000_000,
   params: 100_000_000_000,
   blockDepth: 256,
 };
@@ -52,6 +54,7 @@ export class Elaborator {
   private complete = true;
   private readonly activeBlocks: string[] = [];
   private inputSeen = false;
+  private steps = 0;
 
   constructor(
     private readonly blocks: ReadonlyMap<string, BlockDecl>,
@@ -66,15 +69,19 @@ export class Elaborator {
     this.counters = new Map();
     this.complete = true;
     this.inputSeen = false;
+    this.steps = 0;
+    this.sink.context = [];
     const values = new Scope();
     for (const param of model.params) {
       const override = overrides.get(param.name.text);
       const value = override ?? (param.default ? this.evaluator.evaluate(param.default, values) : undefined);
       if (value === undefined) {
         if (!param.default) {
-          this.report("E0203", param.name.span, `model parameter \`${param.name.text}\` needs a default value`, { help: `write \`${param.name.text} = …\`` }, []);
+          this.report("E0203", param.name.span, `model parameter \`${param.name.text}\` needs a default value`, { help: `write \`${param.name.text} = …\`` });
         }
         this.complete = false;
+        // Uses of the parameter stay silent: its one problem is already reported.
+        values.define(param.name.text, { value: FAILED, span: param.name.span });
         continue;
       }
       values.define(param.name.text, { value, span: param.name.span });
@@ -83,14 +90,15 @@ export class Elaborator {
     let inputName = "";
     try {
       this.body(model.body, env);
-      const input = this.nodes.find((n) => n.op === "input");
-      if (input === undefined) {
-        this.report("E0212", model.name.span, `model \`${model.name.text}\` has no input`, { help: "add a line such as `input image: [224, 224, 3]` at the top of its body" }, []);
-        this.complete = false;
-      } else inputName = input.name;
     } catch (error) {
       if (!(error instanceof LimitExceeded)) throw error;
       this.complete = false;
+    }
+    this.sink.context = [];
+    const input = this.nodes.find((n) => n.op === "input");
+    if (input !== undefined) inputName = input.name;
+    else if (!this.inputSeen) {
+      this.report("E0212", model.name.span, `model \`${model.name.text}\` has no input`, { help: "add a line such as `input image: [224, 224, 3]` at the top of its body" });
     }
     const params = { trainable: 0, nonTrainable: 0, total: 0 };
     let macs = 0;
@@ -101,7 +109,9 @@ export class Elaborator {
     }
     params.total = params.trainable + params.nonTrainable;
     if (params.total > LIMITS.params) {
-      this.report("E0401", model.name.span, `model \`${model.name.text}\` has ${params.total.toLocaleString("en-US")} parameters, over the limit of ${LIMITS.params.toLocaleString("en-US")}`, {}, []);
+      this.report("E0401", model.name.span, `model \`${model.name.text}\` has ${params.total.toLocaleString("en-US")} parameters, over the limit of ${LIMITS.params.toLocaleString("en-US")}`, {
+        help: "reduce the widths, the repeat counts, or the size of the first dense layer after flatten",
+      });
       this.complete = false;
     }
     const output = env.current;
@@ -118,14 +128,14 @@ export class Elaborator {
     };
   }
 
-  private report(code: Code, span: Span, message: string, extras: DiagnosticExtras, context: RelatedInfo[]): void {
+  private report(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): void {
     this.complete = false;
-    this.sink.add(diagnostic(code, span, message, { ...extras, related: [...(extras.related ?? []), ...context] }));
+    this.sink.add(diagnostic(code, span, message, extras));
   }
 
   private addNode(op: string, role: NodeRole, args: Args, inputs: Tensor[], shape: Shape, params: ParamCounts, macs: number, span: Span, env: Env): Tensor {
     if (this.nodes.length >= LIMITS.layers) {
-      this.report("E0401", span, `the model has more than ${LIMITS.layers.toLocaleString("en-US")} layers`, { help: "reduce repeat counts" }, env.context);
+      this.report("E0401", span, `the model has more than ${LIMITS.layers.toLocaleString("en-US")} layers`, { help: "reduce repeat counts" });
       throw new LimitExceeded();
     }
     const count = (this.counters.get(op) ?? 0) + 1;
@@ -160,15 +170,27 @@ export class Elaborator {
     }
   }
 
-  /** The current tensor, or a report that there is none yet. */
+  /**
+   * The current tensor. A layer before the model's input has none; the model-level "has no
+   * input" error (or the broken `input` line) already says why, so this stays silent.
+   */
   private requireCurrent(env: Env, span: Span): Tensor | undefined {
     if (env.current !== undefined) return env.current;
-    this.report("E0212", span, "this layer has no input yet", { help: "start the model with a line such as `input image: [224, 224, 3]`" }, env.context);
+    this.complete = false;
     env.current = { node: -1, origin: span };
     return undefined;
   }
 
+  /** Counts one executed statement against the budget that keeps elaboration bounded. */
+  private step(span: Span): void {
+    if (++this.steps <= LIMITS.steps) return;
+    this.report("E0401", span, `unrolling this model runs more than ${LIMITS.steps.toLocaleString("en-US")} statements`, { help: "reduce the repeat counts or loop lengths" });
+    throw new LimitExceeded();
+  }
+
   private statement(statement: Statement, env: Env): void {
+    this.sink.context = env.context;
+    this.step(statement.span);
     switch (statement.kind) {
       case "chain":
         for (const call of statement.calls) this.call(call, env);
@@ -178,7 +200,7 @@ export class Elaborator {
       case "let": {
         if (statement.name.text === "") return;
         if (env.values.hasOwn(statement.name.text)) {
-          this.report("E0209", statement.name.span, `\`${statement.name.text}\` is already defined in this scope`, { help: "choose another name" }, env.context);
+          this.report("E0209", statement.name.span, `\`${statement.name.text}\` is already defined in this scope`, { help: "choose another name" });
           return;
         }
         const outer = env.values.lookup(statement.name.text);
@@ -192,10 +214,12 @@ export class Elaborator {
             }),
           );
         }
-        const value = this.evaluator.evaluate(statement.value, env.values);
-        if (value === undefined) return;
-        if (isSymbol(value)) {
-          this.evaluator.reportUnknownName(value);
+        let value = this.evaluator.evaluate(statement.value, env.values);
+        if (value !== undefined && isSymbol(value)) value = this.evaluator.reportUnknownName(value);
+        if (value === undefined) {
+          // Later uses stay silent: the constant's one problem is already reported.
+          this.complete = false;
+          env.values.define(statement.name.text, { value: FAILED, span: statement.name.span });
           return;
         }
         env.values.define(statement.name.text, { value, span: statement.name.span });
@@ -243,16 +267,17 @@ export class Elaborator {
     const child: Env = { ...env, values: env.values.child(), context: context ? [context, ...env.context] : env.context };
     extra?.(child.values);
     this.body(body, child);
+    this.sink.context = env.context;
     env.current = child.current;
   }
 
   private input(statement: Extract<Statement, { kind: "input" }>, env: Env): void {
     if (!env.inModel) {
-      this.report("E0212", statement.span, "`input` belongs in a model, not in a block", { help: "a block starts from the tensor it is called on; remove this line" }, env.context);
+      this.report("E0212", statement.span, "`input` belongs in a model, not in a block", { help: "a block starts from the tensor it is called on; remove this line" });
       return;
     }
     if (this.inputSeen) {
-      this.report("E0212", statement.span, "a model has one input", { help: "remove this line, or use `from NAME` to continue from a named tensor" }, env.context);
+      this.report("E0212", statement.span, "a model has one input", { help: "remove this line, or use `from NAME` to continue from a named tensor" });
       return;
     }
     this.inputSeen = true;
@@ -264,7 +289,7 @@ export class Elaborator {
       return;
     }
     if (shape.length !== 3 && shape.length !== 1) {
-      this.report("E0311", statement.shape.span, `an input shape is [height, width, channels] or [features], found ${formatShape(shape)}`, { help: "the batch dimension is implicit; do not write it" }, env.context);
+      this.report("E0311", statement.shape.span, `an input shape is [height, width, channels] or [features], found ${formatShape(shape)}`, { help: "the batch dimension is implicit; do not write it" });
       env.current = { node: -1, origin: statement.span };
       return;
     }
@@ -282,10 +307,10 @@ export class Elaborator {
       if (typeof item !== "number" || !Number.isInteger(item) || item < 1) {
         if (isSymbol(item)) {
           // Symbolic dimensions are not supported yet; say so instead of "unknown name".
-          this.report("E0311", item.span, `\`${item.name}\` is not a number: dimensions must be whole numbers ≥ 1`, { help: "write a concrete size such as 224" }, env.context);
+          this.report("E0311", item.span, `\`${item.name}\` is not a number: dimensions must be whole numbers ≥ 1`, { help: "write a concrete size such as 224" });
           return undefined;
         }
-        this.report("E0311", span, `dimensions must be whole numbers ≥ 1, found ${JSON.stringify(item)}`, {}, env.context);
+        this.report("E0311", span, `dimensions must be whole numbers ≥ 1, found ${JSON.stringify(item)}`);
         return undefined;
       }
       dims.push(item);
@@ -308,8 +333,7 @@ export class Elaborator {
           related: [{ span: current.origin, message: `${formatShape(current.shape)} comes from here` }],
           help: "correct the expectation, or the layers before it",
           fixes: [{ title: `Expect ${formatShape(current.shape)}`, edits: [{ span: statement.shape.span, newText: formatShape(current.shape) }] }],
-        },
-        env.context,
+        }
       );
       env.current = this.unknown(env, statement.span);
     }
@@ -324,17 +348,19 @@ export class Elaborator {
       return;
     }
     if (count < 0) {
-      this.report("E0206", statement.count.span, `a repeat count cannot be negative, found ${count}`, {}, env.context);
+      this.report("E0206", statement.count.span, `a repeat count cannot be negative, found ${count}`, { help: "use 0 to skip the body" });
       return;
     }
     if (count > LIMITS.repeat) {
-      this.report("E0401", statement.count.span, `repeat ${count} is over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, { help: "reduce the count" }, env.context);
+      this.report("E0401", statement.count.span, `repeat ${count} is over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, { help: "reduce the count" });
       env.current = this.unknown(env, statement.span);
       return;
     }
     for (let i = 0; i < count; i++) {
       const note = i === 0 ? undefined : { span: statement.keyword, message: `in iteration ${i + 1} of this repeat` };
       this.scoped(statement.body, env, undefined, note);
+      // Once an iteration has failed, later ones could only repeat its message.
+      if (env.current !== undefined && env.current.shape === undefined) return;
     }
   }
 
@@ -347,7 +373,7 @@ export class Elaborator {
       return;
     }
     if (items.length > LIMITS.repeat) {
-      this.report("E0401", statement.iterable.span, `the loop has ${items.length} items, over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, {}, env.context);
+      this.report("E0401", statement.iterable.span, `the loop has ${items.length} items, over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, {});
       env.current = this.unknown(env, statement.span);
       return;
     }
@@ -357,7 +383,8 @@ export class Elaborator {
       let parts: readonly Value[] = [item];
       if (names.length > 1) {
         if (!Array.isArray(item) || item.length !== names.length) {
-          this.report("E0402", statement.iterable.span, `item ${i + 1} of the loop should have ${names.length} values (${names.map((n) => n.text).join(", ")}), found ${JSON.stringify(item)}`, {}, env.context);
+          const itemSpan = statement.iterable.kind === "list" ? statement.iterable.items[i]?.span ?? statement.iterable.span : statement.iterable.span;
+          this.report("E0402", itemSpan, `item ${i + 1} of the loop should have ${names.length} values (${names.map((n) => n.text).join(", ")}), found ${describeValue(item)}`, { help: `write it as a tuple of ${names.length}` });
           env.current = this.unknown(env, statement.span);
           return;
         }
@@ -389,7 +416,7 @@ export class Elaborator {
     let shortcut: Tensor | undefined = input;
     const invalidMode = (statement.shortcut as { invalidMode?: { text: string; span: Span } } | undefined)?.invalidMode;
     if (invalidMode !== undefined) {
-      this.report("E0205", invalidMode.span, `a shortcut is \`auto\` or a \`{ … }\` body, found \`${invalidMode.text}\``, { fixes: [{ title: "Use `shortcut auto`", edits: [{ span: invalidMode.span, newText: "auto" }] }] }, env.context);
+      this.report("E0205", invalidMode.span, `a shortcut is \`auto\` or a \`{ … }\` body, found \`${invalidMode.text}\``, { fixes: [{ title: "Use `shortcut auto`", edits: [{ span: invalidMode.span, newText: "auto" }] }] });
       env.current = this.unknown(env, statement.span);
       return;
     }
@@ -419,8 +446,7 @@ export class Elaborator {
             related: [{ span: body ? statement.shortcut!.span : input.origin, message: `the shortcut carries ${formatShape(shortcut.shape)}` }],
             help: body ? "make the shortcut body produce the branch's shape" : `add \`shortcut auto\` after the closing brace${projectionHint(input.shape, branch.shape)}`,
             fixes: body ? [] : [{ title: "Add `shortcut auto`", edits: [{ span: { start: statement.body.span.end, end: statement.body.span.end }, newText: " shortcut auto" }] }],
-          },
-          env.context,
+          }
         );
         env.current = this.unknown(env, statement.span);
         return;
@@ -442,7 +468,7 @@ export class Elaborator {
       }
     }
     if (stride === undefined) {
-      this.report("E0302", span, `no 1x1 convolution maps ${formatShape(from)} to ${formatShape(target)}`, { help: "write the shortcut as a `{ … }` body instead" }, env.context);
+      this.report("E0302", span, `no 1x1 convolution maps ${formatShape(from)} to ${formatShape(target)}`, { help: "write the shortcut as a `{ … }` body instead" });
       env.current = this.unknown(env, span);
       return undefined;
     }
@@ -474,8 +500,7 @@ export class Elaborator {
           label: `the gate ends as ${formatShape(gate.shape)}`,
           related: [{ span: input.origin, message: `the gated tensor ${formatShape(input.shape)} comes from here` }],
           help: input.shape.length === 3 ? `end the gate with ${input.shape[2]} channels; use \`global avgpool, keepdims: true\` to keep a 1×1 shape` : undefined,
-        },
-        env.context,
+        }
       );
       env.current = this.unknown(env, statement.span);
       return;
@@ -487,12 +512,12 @@ export class Elaborator {
     const opName = statement.op.text;
     if (!(MERGE_OPS as readonly string[]).includes(opName)) {
       const suggestion = closestMatch(opName, MERGE_OPS);
-      this.report("E0201", statement.op.span, `\`${opName}\` cannot join branches`, { help: suggestion ? `did you mean \`${suggestion}\`?` : "branches are joined by `concat`, `add` or `multiply`" }, env.context);
+      this.report("E0201", statement.op.span, `\`${opName}\` cannot join branches`, { help: suggestion ? `did you mean \`${suggestion}\`?` : "branches are joined by `concat`, `add` or `multiply`" });
       env.current = this.unknown(env, statement.span);
       return;
     }
     if (statement.branches.length < 2) {
-      this.report("E0212", statement.op.span, `\`${opName} { … }\` needs at least two branches, found ${statement.branches.length}`, { help: "add another `branch { … }`; an empty branch passes its input through" }, env.context);
+      this.report("E0212", statement.op.span, `\`${opName} { … }\` needs at least two branches, found ${statement.branches.length}`, { help: "add another `branch { … }`; an empty branch passes its input through" });
       env.current = this.unknown(env, statement.span);
       return;
     }
@@ -522,7 +547,7 @@ export class Elaborator {
       report: (code, message, extras = {}) => {
         reported = true;
         const related = inputs.map((t, i) => ({ span: inputSpans?.[i] ?? t.origin, message: `${formatShape(t.shape)} comes from here` }));
-        this.report(code, span, message, { ...extras, related }, env.context);
+        this.report(code, span, message, { ...extras, related });
       },
     });
     if (shape === undefined || reported) {
@@ -538,10 +563,11 @@ export class Elaborator {
     this.report("E0211", span, `no tensor is named \`${name}\``, {
       help: suggestion ? `did you mean \`${suggestion}\`?` : known.length > 0 ? `the named tensors here are ${known.map((k) => `\`${k}\``).join(", ")}` : "name a tensor first with `as NAME` at the end of a line",
       fixes: suggestion ? [{ title: `Change to \`${suggestion}\``, edits: [{ span, newText: suggestion }] }] : [],
-    }, env.context);
+    });
   }
 
   private call(call: Call, env: Env): void {
+    this.sink.context = env.context;
     const name = call.name.text;
     if (name === "" || name === "global_") {
       this.complete = false;
@@ -557,7 +583,7 @@ export class Elaborator {
     this.report("E0201", call.name.span, `unknown layer or block \`${sourceName(name)}\``, {
       help: shown ? `did you mean \`${shown}\`?` : "see `cnnc ops` for the layer kinds; blocks must be declared with `block NAME(…) { … }`",
       fixes: shown ? [{ title: `Change to \`${shown}\``, edits: [{ span: call.name.span, newText: shown }] }] : [],
-    }, env.context);
+    });
     env.current = this.unknown(env, call.span);
   }
 
@@ -592,14 +618,14 @@ export class Elaborator {
       if (tensor === undefined) {
         // A name that came through a loop variable is reported where it was written.
         if (tensorName !== undefined) this.unknownTensor(tensorName, isSymbol(value!) ? value.span : arg.value.span, env);
-        else if (value !== undefined) this.report("E0205", arg.value.span, `\`${shown}\` takes tensor names, found ${JSON.stringify(value)}`, {}, env.context);
+        else if (value !== undefined) this.report("E0205", arg.value.span, `\`${shown}\` takes tensor names, found ${JSON.stringify(value)}`, {});
         ok = false;
         continue;
       }
       inputs.push(tensor);
     }
     if (op.merge && bound.variadic.length === 0 && ok) {
-      this.report("E0203", call.name.span, `\`${shown}\` needs at least one tensor name to join with the current tensor`, { help: `write \`${shown} NAME\`, naming a tensor bound with \`as NAME\`` }, env.context);
+      this.report("E0203", call.name.span, `\`${shown}\` needs at least one tensor name to join with the current tensor`, { help: `write \`${shown} NAME\`, naming a tensor bound with \`as NAME\`` });
       ok = false;
     }
     if (!ok) this.complete = false;
@@ -624,7 +650,7 @@ export class Elaborator {
         const span = extras.arg !== undefined ? argSpans.get(extras.arg) ?? call.span : call.span;
         const fixes = code === "E0307" ? [{ title: "Insert `flatten`", edits: [{ span: { start: call.span.start, end: call.span.start }, newText: "flatten -> " }] }] : extras.fixes;
         const related = [{ span: current.origin, message: `the input ${formatShape(input)} comes from here` }];
-        this.report(code, span, `${shown} ${message}`, { ...extras, fixes, related: [...related, ...(extras.related ?? [])] }, env.context);
+        this.report(code, span, `${shown} ${message}`, { ...extras, fixes, related: [...related, ...(extras.related ?? [])] });
       },
     });
     if (shape === undefined || failed) {
@@ -682,6 +708,7 @@ export class Elaborator {
       this.body(block.body, inner);
     } finally {
       this.activeBlocks.pop();
+      this.sink.context = env.context;
     }
     const output = inner.current!;
     env.current = { ...output, origin: call.span };

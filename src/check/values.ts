@@ -19,7 +19,14 @@ export interface SymbolValue {
   candidates: readonly string[];
 }
 
-export type Value = number | boolean | string | SymbolValue | readonly Value[];
+/** The value of a constant or parameter whose definition failed; uses of it stay silent. */
+export interface FailedValue {
+  kind: "failed";
+}
+
+export const FAILED: FailedValue = { kind: "failed" };
+
+export type Value = number | boolean | string | SymbolValue | FailedValue | readonly Value[];
 
 export function isSymbol(value: Value): value is SymbolValue {
   return typeof value === "object" && !Array.isArray(value) && (value as SymbolValue).kind === "symbol";
@@ -30,6 +37,7 @@ export function describeValue(value: Value): string {
   if (typeof value === "boolean") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (isSymbol(value)) return `\`${value.name}\``;
+  if ((value as FailedValue).kind === "failed") return "?";
   return `[${(value as readonly Value[]).map(describeValue).join(", ")}]`;
 }
 
@@ -103,7 +111,7 @@ export class Evaluator {
         return this.evaluate(expr.inner, scope);
       case "name": {
         const binding = scope.lookup(expr.name.text);
-        if (binding !== undefined) return binding.value;
+        if (binding !== undefined) return binding.value === FAILED ? undefined : binding.value;
         return { kind: "symbol", name: expr.name.text, span: expr.span, candidates: scope.names() };
       }
       case "list": {
@@ -270,7 +278,7 @@ export class Evaluator {
       default: {
         const [start, end] = numbers.length === 1 ? [0, numbers[0]!] : [numbers[0]!, numbers[1]!];
         if (end - start > MAX_LIST_LENGTH) {
-          this.sink.add(diagnostic("E0401", expr.span, `range(…) would have ${end - start} items, over the limit of ${MAX_LIST_LENGTH}`));
+          this.sink.add(diagnostic("E0401", expr.span, `range(…) would have ${(end - start).toLocaleString("en-US")} items, over the limit of ${MAX_LIST_LENGTH.toLocaleString("en-US")}`, { help: "use a shorter range" }));
           return undefined;
         }
         const out: number[] = [];

@@ -49,16 +49,24 @@ export function joinSpans(a: Span, b: Span): Span {
   return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
 
-/** Collects diagnostics; drops a second report of the same code at the same span. */
+/**
+ * Collects diagnostics. A second report of the same message at the same span is dropped:
+ * a mistake inside a block or loop body is reported once, however often the body runs.
+ */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
   private readonly seen = new Set<string>();
+  /**
+   * Where the checker is: the block calls and loop iterations around the code being checked,
+   * innermost first. Appended to every diagnostic's related information.
+   */
+  context: readonly RelatedInfo[] = [];
 
   add(diagnostic: Diagnostic): void {
-    const key = `${diagnostic.code}@${diagnostic.span.start}:${diagnostic.span.end}`;
+    const key = `${diagnostic.code}@${diagnostic.span.start}:${diagnostic.span.end}:${diagnostic.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.items.push(diagnostic);
+    this.items.push(this.context.length === 0 ? diagnostic : { ...diagnostic, related: [...diagnostic.related, ...this.context] });
   }
 
   get errorCount(): number {

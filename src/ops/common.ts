@@ -74,7 +74,10 @@ export function checkWindowFits(ctx: ShapeContext, op: string, input: Shape, pad
     const padded = paddedH !== input[0] || paddedW !== input[1] ? ` (padded to ${paddedH}×${paddedW})` : "";
     ctx.report("E0305", `window ${effH}×${effW} is larger than its input ${input[0]}×${input[1]}${padded}`, {
       arg: "kernel",
-      help: `use a kernel of at most ${Math.min(paddedH, paddedW)}, add padding, or remove a downsampling layer before it`,
+      help:
+        dilation[0] > 1 || dilation[1] > 1
+          ? `the dilation spreads the kernel over ${effH}×${effW}: reduce the dilation or the kernel, or add padding`
+          : `use a kernel of at most ${Math.min(paddedH, paddedW)}, add padding, or remove a downsampling layer before it`,
     });
     return false;
   }

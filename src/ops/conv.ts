@@ -43,10 +43,10 @@ export const conv: OpDef = {
     const groups = ctx.args["groups"] as number;
     const filters = ctx.args["filters"] as number;
     if (inChannels % groups !== 0 || filters % groups !== 0) {
-      const bad = inChannels % groups !== 0 ? `the ${inChannels} input channels` : `the ${filters} filters`;
+      const bad = inChannels % groups !== 0 ? `the ${plural(inChannels, "input channel")}` : `the ${plural(filters, "filter")}`;
       ctx.report("E0309", `groups: ${groups} does not divide ${bad}`, {
         arg: "groups",
-        help: `use a number of groups that divides both ${inChannels} and ${filters}${gcdHint(inChannels, filters)}`,
+        help: groupsHelp(inChannels, filters),
       });
       return undefined;
     }
@@ -63,11 +63,17 @@ export const conv: OpDef = {
   },
 };
 
-function gcdHint(a: number, b: number): string {
-  let x = a;
-  let y = b;
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function groupsHelp(inChannels: number, filters: number): string {
+  let x = inChannels;
+  let y = filters;
   while (y !== 0) [x, y] = [y, x % y];
-  return x > 1 ? ` (for example ${x})` : "";
+  if (x === 1) return `${inChannels} and ${filters} have no common divisor above 1: use groups: 1`;
+  if (inChannels === filters) return `use a divisor of ${inChannels}, such as ${x} for a depthwise convolution`;
+  return `use a number of groups that divides both ${inChannels} and ${filters}, such as ${x}`;
 }
 
 export const depthwiseConv: OpDef = {

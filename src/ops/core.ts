@@ -15,7 +15,7 @@ export const dense: OpDef = {
   ],
   inferShape(ctx) {
     if (ctx.input.length !== 1) {
-      ctx.report("E0307", `dense needs a flat [features] input, but gets ${formatShape(ctx.input)}`, {
+      ctx.report("E0307", `needs a flat [features] input, but gets ${formatShape(ctx.input)}`, {
         help: `insert \`flatten\` (giving [${elementCount(ctx.input)}]) or \`global avgpool\` (giving [${channelsOf(ctx.input)}]) before it`,
         fixes: [],
       });

@@ -3,8 +3,11 @@
 // node with a sensible span instead of throwing.
 
 import type { CstElement, CstNode, IToken } from "chevrotain";
+import { KEYWORDS } from "./lexer.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic } from "../diagnostics/codes.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -48,7 +51,12 @@ function identifier(token: IToken | undefined, fallback: Span): A.Identifier {
   return token === undefined ? { text: "", span: { start: fallback.end, end: fallback.end } } : { text: token.image, span: tokenSpan(token) };
 }
 
+const KEYWORD_TYPES = new Set(KEYWORDS);
+
 export class AstBuilder {
+  /** Syntax problems the grammar accepts in order to recover well, such as a missing comma. */
+  readonly diagnostics: Diagnostic[] = [];
+
   constructor(private readonly docComments: Map<number, string>) {}
 
   program(cst: CstNode, textLength: number, comments: A.Comment[]): A.Program {
@@ -58,6 +66,15 @@ export class AstBuilder {
       if (built !== undefined) declarations.push(built);
     }
     return { declarations, comments, span: { start: 0, end: textLength } };
+  }
+
+  /** A declared name; a keyword there is reported, and the name is dropped so nothing cascades. */
+  private declaredName(token: IToken | undefined, fallback: Span): A.Identifier {
+    if (token !== undefined && KEYWORD_TYPES.has(token.tokenType)) {
+      this.diagnostics.push(diagnostic("E0101", tokenSpan(token), `\`${token.image}\` is a keyword and cannot be a name`, { help: `choose another name, such as \`${token.image}_\`` }));
+      return { text: "", span: tokenSpan(token) };
+    }
+    return identifier(token, fallback);
   }
 
   private docBefore(span: Span): string | undefined {
@@ -80,7 +97,7 @@ export class AstBuilder {
       }
       return { kind: "train", model: identifier(tokenOf(ic, "model"), keyword ? tokenSpan(keyword) : span), entries, doc: this.docBefore(span), span };
     }
-    const name = identifier(tokenOf(ic, "name"), span);
+    const name = this.declaredName(tokenOf(ic, "name"), span);
     const params = this.params(nodeOf(ic, "paramList"), span);
     const body = this.body(nodeOf(ic, "body"), span);
     const kind = inner.name === "blockDecl" ? "block" : "model";
@@ -93,7 +110,7 @@ export class AstBuilder {
       const span = nodeSpan(param, fallback);
       const defaultNode = nodeOf(param.children, "default");
       return {
-        name: identifier(tokenOf(param.children, "name"), span),
+        name: this.declaredName(tokenOf(param.children, "name"), span),
         default: defaultNode === undefined ? undefined : this.expression(defaultNode, span),
         span,
       };
@@ -117,7 +134,7 @@ export class AstBuilder {
     const bindingToken = tokenOf(c, "binding");
     const built = this.statementKind(node, span);
     if (built === undefined) return undefined;
-    if (bindingToken !== undefined) built.binding = identifier(bindingToken, span);
+    if (bindingToken !== undefined) built.binding = this.declaredName(bindingToken, span);
     else if (tokenOf(c, "As") !== undefined) built.binding = identifier(undefined, span);
     const doc = this.docBefore(span);
     if (doc !== undefined) built.doc = doc;
@@ -137,7 +154,7 @@ export class AstBuilder {
     }
     if ((inner = nodeOf(c, "inputStmt"))) {
       const ic = inner.children;
-      return { kind: "input", name: identifier(tokenOf(ic, "name"), span), shape: this.expression(nodeOf(ic, "shape"), span), span };
+      return { kind: "input", name: this.declaredName(tokenOf(ic, "name"), span), shape: this.expression(nodeOf(ic, "shape"), span), span };
     }
     if ((inner = nodeOf(c, "repeatStmt"))) {
       const ic = inner.children;
@@ -148,7 +165,7 @@ export class AstBuilder {
       return {
         kind: "for",
         keyword: keywordSpan(inner, "For"),
-        variables: tokensOf(ic, "variable").map((t) => identifier(t, span)),
+        variables: tokensOf(ic, "variable").map((t) => this.declaredName(t, span)),
         iterable: this.expression(nodeOf(ic, "iterable"), span),
         body: this.body(nodeOf(ic, "body"), span),
         span,
@@ -185,7 +202,7 @@ export class AstBuilder {
     if ((inner = nodeOf(c, "ifStmt"))) return this.ifStatement(inner, span);
     if ((inner = nodeOf(c, "letStmt"))) {
       const ic = inner.children;
-      return { kind: "let", name: identifier(tokenOf(ic, "name"), span), value: this.expression(nodeOf(ic, "value"), span), span };
+      return { kind: "let", name: this.declaredName(tokenOf(ic, "name"), span), value: this.expression(nodeOf(ic, "value"), span), span };
     }
     if ((inner = nodeOf(c, "fromStmt"))) {
       return { kind: "from", name: identifier(tokenOf(inner.children, "name"), span), span };
@@ -244,7 +261,15 @@ export class AstBuilder {
   }
 
   private argumentsOf(node: CstNode, fallback: Span): A.Argument[] {
-    return nodesOf(node.children, "argument").map((argument) => {
+    const more = nodeOf(node.children, "moreArguments");
+    const uncommaed = more ? nodesOf(more.children, "uncommaed") : [];
+    for (const argument of uncommaed) {
+      const at = nodeSpan(argument, fallback).start;
+      this.diagnostics.push(diagnostic("E0101", { start: at, end: at }, "expected `,` between arguments", { help: "separate arguments with commas", fixes: [{ title: "Insert `,`", edits: [{ span: { start: at, end: at }, newText: ", " }] }] }));
+    }
+    const all = [...nodesOf(node.children, "argument"), ...(more ? [...nodesOf(more.children, "argument"), ...uncommaed] : [])];
+    all.sort((a, b) => nodeSpan(a, fallback).start - nodeSpan(b, fallback).start);
+    return all.map((argument) => {
       const span = nodeSpan(argument, fallback);
       const nameToken = tokenOf(argument.children, "name");
       const built: A.Argument = { value: this.expression(nodeOf(argument.children, "value"), span), span };

@@ -7,10 +7,16 @@
 
 import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
+/**
+ * Where the grammar declares a name (a parameter, a constant, `as NAME`), it accepts any
+ * word, keywords included, so that `as input` is one clear error instead of the start of
+ * an `input` statement; the AST builder reports keywords used as names.
+ */
+export const Word = createToken({ name: "Word", pattern: Lexer.NA, label: "a name" });
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name", categories: [Word] });
 
 function keyword(word: string): TokenType {
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\`` });
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\``, categories: [Word] });
 }
 
 export const Model = keyword("model");
@@ -48,6 +54,10 @@ export const KEYWORD_TEXTS: ReadonlySet<string> = new Set(KEYWORDS.map((k) => (k
 export const DocComment = createToken({ name: "DocComment", pattern: /\/\/\/[^\n]*/, group: "comments" });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n]*/, group: "comments" });
 export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments", line_breaks: true });
+/** `#` is a comment in Python, Darknet cfg and YAML; here it is an error with a fix, skipped to the end of the line. */
+export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n]*/, group: "invalid" });
+/** A semicolon separates statements like a new line. */
+export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, label: "`;`" });
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: "Newline", pattern: /\n/, line_breaks: true, label: "a new line" });
 
@@ -80,11 +90,11 @@ export const NumberLiteral = createToken({
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n]|\\.)*"/, label: "a string" });
 
 export const ALL_TOKENS: TokenType[] = [
-  WhiteSpace, Newline, DocComment, LineComment, BlockComment,
+  WhiteSpace, Newline, Semicolon, DocComment, LineComment, BlockComment, HashComment,
   Arrow, LBrace, RBrace, LParen, RParen, LBracket, RBracket, Comma, Colon,
   EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals, Plus, Minus, Star, Slash, Percent,
   NumberLiteral, StringLiteral,
-  ...KEYWORDS, Identifier,
+  ...KEYWORDS, Identifier, Word,
 ];
 
 const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });
@@ -98,6 +108,8 @@ export interface LexError {
 export interface LexResult {
   tokens: IToken[];
   comments: IToken[];
+  /** `#` comments: reported, then ignored. */
+  hashComments: IToken[];
   errors: LexError[];
 }
 
@@ -113,19 +125,52 @@ export function lex(text: string): LexResult {
     length: e.length,
     text: text.slice(e.offset, e.offset + e.length),
   }));
-  return { tokens: significantNewlines(result.tokens), comments: result.groups["comments"] ?? [], errors };
+  return { tokens: significantNewlines(result.tokens), comments: result.groups["comments"] ?? [], hashComments: result.groups["invalid"] ?? [], errors };
+}
+
+/**
+ * The opening brackets that are closed before the next brace or the end of the input. An
+ * unclosed `(` must not swallow the lines after it, so only these suppress newlines.
+ */
+function closedBrackets(raw: IToken[]): Set<IToken> {
+  const closed = new Set<IToken>();
+  let stack: IToken[] = [];
+  for (const token of raw) {
+    const type = token.tokenType;
+    if (type === LParen || type === LBracket) stack.push(token);
+    else if (type === RParen || type === RBracket) {
+      const want = type === RParen ? LParen : LBracket;
+      const index = stack.map((t) => t.tokenType).lastIndexOf(want);
+      if (index >= 0) {
+        closed.add(stack[index]!);
+        stack = stack.slice(0, index);
+      }
+    } else if (type === LBrace || type === RBrace) stack = [];
+  }
+  return closed;
 }
 
 function significantNewlines(raw: IToken[]): IToken[] {
   const out: IToken[] = [];
+  const closed = closedBrackets(raw);
+  const open: IToken[] = [];
   let depth = 0;
   for (let i = 0; i < raw.length; i++) {
-    const token = raw[i]!;
+    let token = raw[i]!;
+    if (token.tokenType === Semicolon) token = { ...token, tokenType: Newline, tokenTypeIdx: Newline.tokenTypeIdx! };
     const type = token.tokenType;
-    if (type === LParen || type === LBracket) depth++;
-    else if ((type === RParen || type === RBracket) && depth > 0) depth--;
+    if ((type === LParen || type === LBracket) && closed.has(token)) {
+      open.push(token);
+      depth++;
+    } else if ((type === RParen || type === RBracket) && depth > 0 && open[open.length - 1]?.tokenType === (type === RParen ? LParen : LBracket)) {
+      open.pop();
+      depth--;
+    }
     // A brace starts a body whose newlines matter again, even inside an argument list.
-    else if (type === LBrace || type === RBrace) depth = 0;
+    else if (type === LBrace || type === RBrace) {
+      depth = 0;
+      open.length = 0;
+    }
     if (type !== Newline) {
       out.push(token);
       continue;

@@ -7,7 +7,7 @@ import { parseCst } from "./parser.js";
 import { AstBuilder } from "./build-ast.js";
 import type { Comment, Program } from "./ast.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { syntaxError, unexpectedCharacter } from "../diagnostics/codes.js";
+import { diagnostic, syntaxError, unexpectedCharacter } from "../diagnostics/codes.js";
 
 export interface ParseResult {
   program: Program;
@@ -15,8 +15,12 @@ export interface ParseResult {
 }
 
 export function parse(text: string): ParseResult {
-  const { tokens, comments: commentTokens, errors: lexErrors } = lex(text);
+  const { tokens, comments: commentTokens, hashComments, errors: lexErrors } = lex(text);
   const diagnostics: Diagnostic[] = lexErrors.map((e) => unexpectedCharacter(e.offset, e.length, e.text));
+  for (const hash of hashComments) {
+    const span = { start: hash.startOffset, end: hash.startOffset + 1 };
+    diagnostics.push(diagnostic("E0102", span, "`#` does not start a comment in .cnn files", { help: "use `//` for comments", fixes: [{ title: "Use `//`", edits: [{ span, newText: "//" }] }] }));
+  }
   const { cst, errors } = parseCst(tokens);
   for (const error of errors) diagnostics.push(syntaxError(error.message, errorSpan(error.token, error.previous, text)));
   const comments: Comment[] = commentTokens.map((t) => ({
@@ -25,7 +29,9 @@ export function parse(text: string): ParseResult {
     doc: t.tokenType === DocComment,
   }));
   const builder = new AstBuilder(docCommentsByFollowingOffset(commentTokens, tokens, text));
-  return { program: builder.program(cst, text.length, comments), diagnostics };
+  const program = builder.program(cst, text.length, comments);
+  diagnostics.push(...builder.diagnostics);
+  return { program, diagnostics };
 }
 
 /** Where to put the caret for a parse error: on the token, or just after the previous one at the end of input. */

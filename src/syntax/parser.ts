@@ -39,16 +39,25 @@ export function describeToken(token: IToken): string {
   return `\`${token.image}\``;
 }
 
+function isKeyword(token: IToken): boolean {
+  return T.KEYWORDS.includes(token.tokenType);
+}
+
 function describeType(type: TokenType): string {
   if (type === EOF) return "the end of the file";
   return type.LABEL ?? `\`${type.name}\``;
 }
 
+const IMPORT_MESSAGE = "`import` is not supported yet: declare the blocks in this file";
+
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
+    if (actual.tokenType === T.Import) return IMPORT_MESSAGE;
+    if (expected === T.Identifier && isKeyword(actual)) return `expected a name, found the keyword \`${actual.image}\`: keywords cannot be names`;
     return `expected ${describeType(expected)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
+    if (firstRedundant.tokenType === T.Import) return IMPORT_MESSAGE;
     return `unexpected ${describeToken(firstRedundant)}`;
   },
   buildNoViableAltMessage({ actual, ruleName }) {
@@ -81,14 +90,14 @@ class CnnParser extends CstParser {
 
   blockDecl = this.RULE("blockDecl", () => {
     this.CONSUME(T.Block);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Word, { LABEL: "name" });
     this.OPTION(() => this.SUBRULE(this.paramList));
     this.SUBRULE(this.body);
   });
 
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(T.Model);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Word, { LABEL: "name" });
     this.OPTION(() => this.SUBRULE(this.paramList));
     this.SUBRULE(this.body);
   });
@@ -100,7 +109,7 @@ class CnnParser extends CstParser {
   });
 
   param = this.RULE("param", () => {
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Word, { LABEL: "name" });
     this.OPTION(() => {
       this.CONSUME(T.Equals);
       this.SUBRULE(this.expression, { LABEL: "default" });
@@ -163,13 +172,13 @@ class CnnParser extends CstParser {
     ]);
     this.OPTION(() => {
       this.CONSUME(T.As);
-      this.CONSUME(T.Identifier, { LABEL: "binding" });
+      this.CONSUME(T.Word, { LABEL: "binding" });
     });
   });
 
   inputStmt = this.RULE("inputStmt", () => {
     this.CONSUME(T.Input);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Word, { LABEL: "name" });
     this.CONSUME(T.Colon);
     this.SUBRULE(this.expression, { LABEL: "shape" });
   });
@@ -182,7 +191,7 @@ class CnnParser extends CstParser {
 
   forStmt = this.RULE("forStmt", () => {
     this.CONSUME(T.For);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier, { LABEL: "variable" }) });
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Word, { LABEL: "variable" }) });
     this.CONSUME(T.In);
     this.SUBRULE(this.expression, { LABEL: "iterable" });
     this.SUBRULE(this.body);
@@ -223,7 +232,7 @@ class CnnParser extends CstParser {
 
   letStmt = this.RULE("letStmt", () => {
     this.CONSUME(T.Let);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Word, { LABEL: "name" });
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
@@ -288,11 +297,36 @@ class CnnParser extends CstParser {
   });
 
   argumentList = this.RULE("argumentList", () => {
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+    this.OPTION(() => {
+      this.SUBRULE(this.argument);
+      this.SUBRULE(this.moreArguments);
+    });
   });
 
   bareArguments = this.RULE("bareArguments", () => {
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+    this.SUBRULE(this.argument);
+    this.SUBRULE(this.moreArguments);
+  });
+
+  /**
+   * `, argument` repeated. A named argument right after another argument, without the comma,
+   * is accepted here and reported by the AST builder as one missing comma, not a cascade.
+   */
+  moreArguments = this.RULE("moreArguments", () => {
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Comma);
+            this.SUBRULE(this.argument);
+          },
+        },
+        {
+          GATE: () => this.LA(1).tokenType === T.Identifier && this.LA(2).tokenType === T.Colon,
+          ALT: () => this.SUBRULE2(this.argument, { LABEL: "uncommaed" }),
+        },
+      ]);
+    });
   });
 
   argument = this.RULE("argument", () => {
