@@ -1,0 +1,36 @@
+// Backend selection: the `auto` order and the messages for backends that are not installed.
+
+import { describe, expect, it } from "vitest";
+import { BackendUnavailable, chooseBackend, type BackendProbe } from "../src/runtime/backend.js";
+
+function probe(installed: string[], gpu = false): BackendProbe {
+  return { installed: (pkg) => installed.includes(pkg), gpuUsable: () => gpu };
+}
+
+const ALL = ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"];
+
+describe("chooseBackend", () => {
+  it("auto prefers tfjs-node-gpu with a usable GPU", () => {
+    expect(chooseBackend("auto", probe(ALL, true))).toMatchObject({ backend: "gpu" });
+  });
+  it("auto skips tfjs-node-gpu without a GPU, and says so", () => {
+    const choice = chooseBackend("auto", probe(ALL, false));
+    expect(choice.backend).toBe("tensorflow");
+    expect(choice.reason).toContain("no GPU is usable");
+  });
+  it("auto falls back to wasm, then cpu", () => {
+    expect(chooseBackend("auto", probe(["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"]))).toMatchObject({ backend: "wasm" });
+    const cpu = chooseBackend("auto", probe(["@tensorflow/tfjs"]));
+    expect(cpu.backend).toBe("cpu");
+    expect(cpu.reason).toContain("@tensorflow/tfjs-node is not installed");
+  });
+  it("an explicit backend that is not installed says how to get it", () => {
+    expect(() => chooseBackend("tensorflow", probe(["@tensorflow/tfjs"]))).toThrow(BackendUnavailable);
+    expect(() => chooseBackend("tensorflow", probe(["@tensorflow/tfjs"]))).toThrow(/npm install @tensorflow\/tfjs-node/);
+    expect(() => chooseBackend("gpu", probe(["@tensorflow/tfjs"]))).toThrow(/CUDA 11\.2 and cuDNN 8\.1/);
+    expect(() => chooseBackend("gpu", probe(ALL, false))).toThrow(/usable NVIDIA GPU/);
+  });
+  it("an explicit installed backend is used as requested", () => {
+    expect(chooseBackend("cpu", probe(ALL, true))).toEqual({ backend: "cpu", reason: "requested with --backend" });
+  });
+});

@@ -1,0 +1,78 @@
+// Saving: `cnnc build --target tfjs` writes the standard tfjs LayersModel format; loading it
+// back (tf.loadLayersModel through an IO handler, without tfjs-node) gives identical
+// predictions; --seed makes the files byte-identical; a bad output directory is a clear
+// error that leaves no partial files.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
+import { fileLoadHandler, saveModel } from "../src/emit/tfjs-save.js";
+import { loadTfjs } from "../src/runtime/backend.js";
+import { CLI, ROOT } from "./helpers.js";
+import { lowerExample } from "./tfjs-helpers.js";
+
+let tf: Tf;
+beforeAll(async () => {
+  tf = (await loadTfjs("cpu")).tf;
+});
+
+function cnnc(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("saving and loading", () => {
+  for (const name of ["lenet5", "squeezenet1_1", "mobilenet_v2"]) {
+    it(`${name}: save → loadLayersModel gives identical predictions`, async () => {
+      const model = buildTfjsModel(tf, lowerExample(name, 11).spec);
+      const dir = join(mkdtempSync(join(tmpdir(), "cnnc-save-")), "model");
+      await saveModel(tf, model, dir);
+      expect(readdirSync(dir).sort()).toEqual(["model.json", "weights.bin"]);
+      const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+      expect(modelJson).toMatchObject({ format: "layers-model", weightsManifest: [{ paths: ["weights.bin"] }] });
+      const loaded = await tf.loadLayersModel(fileLoadHandler(tf, readFileSync(join(dir, "model.json"), "utf8"), readFileSync(join(dir, "weights.bin"))));
+      const input = tf.randomNormal([2, ...(model.inputs[0]!.shape.slice(1) as number[])], 0, 1, "float32", 3);
+      const expected = (model.predict(input) as ReturnType<Tf["tensor"]>).dataSync();
+      const actual = (loaded.predict(input) as ReturnType<Tf["tensor"]>).dataSync();
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+      expect(loaded.countParams()).toBe(model.countParams());
+      model.dispose();
+      loaded.dispose();
+    });
+  }
+
+  it("--seed makes the saved files byte-identical from run to run", () => {
+    const base = mkdtempSync(join(tmpdir(), "cnnc-seed-"));
+    for (const run of ["a", "b"]) expect(cnnc(["build", "examples/lenet5.cnn", "--target", "tfjs", "--backend", "cpu", "--seed", "42", "-o", join(base, run)]).status).toBe(0);
+    for (const file of ["model.json", "weights.bin"]) expect(readFileSync(join(base, "a", file)).equals(readFileSync(join(base, "b", file)))).toBe(true);
+    expect(cnnc(["build", "examples/lenet5.cnn", "--target", "tfjs", "--backend", "cpu", "--seed", "43", "-o", join(base, "c")]).status).toBe(0);
+    expect(readFileSync(join(base, "a", "weights.bin")).equals(readFileSync(join(base, "c", "weights.bin")))).toBe(false);
+  });
+
+  it("a missing parent directory is a clear error", () => {
+    const base = mkdtempSync(join(tmpdir(), "cnnc-missing-"));
+    const result = cnnc(["build", "examples/lenet5.cnn", "--target", "ts", "-o", join(base, "no", "such", "dir")]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: cannot create the output directory .*: its parent directory does not exist\n$/);
+    expect(existsSync(join(base, "no"))).toBe(false);
+  });
+
+  it("a read-only directory is a clear error and leaves no partial files", () => {
+    // Root ignores permission bits, so under root the check writes into sysfs, which refuses writes even to root.
+    const asRoot = process.getuid?.() === 0;
+    const dir = asRoot ? "/sys/kernel" : join(mkdtempSync(join(tmpdir(), "cnnc-readonly-")), "out");
+    if (!asRoot) {
+      mkdirSync(dir);
+      chmodSync(dir, 0o555);
+    }
+    const before = readdirSync(dir);
+    const result = cnnc(["build", "examples/lenet5.cnn", "--target", "tfjs", "--backend", "cpu", "-o", dir]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`error: cannot write to ${dir}: permission denied`);
+    expect(readdirSync(dir)).toEqual(before);
+    if (!asRoot) chmodSync(dir, 0o755);
+  });
+});
