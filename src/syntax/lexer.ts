@@ -5,7 +5,7 @@
 // leading `->` continues the statement instead. Deciding that here keeps the grammar free
 // of whitespace rules.
 
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+import { createToken, Lexer, type IToken, type TokenType } from "./chevrotain.js";
 
 /**
  * Where the grammar declares a name (a parameter, a constant, `as NAME`), it accepts any

@@ -4,7 +4,7 @@
 // One parser instance serves every input (Chevrotain's recommended use): `parseCst`
 // resets it with the new tokens.
 
-import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "./chevrotain.js";
 import * as T from "./lexer.js";
 
 const RULE_DESCRIPTIONS: Record<string, string> = {
