@@ -10,7 +10,7 @@ import { diagnostic, type Code, type DiagnosticExtras } from "../diagnostics/cod
 import type { DiagnosticSink, RelatedInfo, Span } from "../diagnostics/diagnostic.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
 import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
-import type { BlockDecl, Body, Call, ModelDecl, Statement } from "../syntax/ast.js";
+import type { BlockDecl, Body, Call, Expr, ModelDecl, Statement } from "../syntax/ast.js";
 import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, shapesEqual, windowOutput, type Shape } from "./shape.js";
@@ -242,13 +242,8 @@ export class Elaborator {
       case "for":
         return this.forLoop(statement, env);
       case "if": {
-        const value = this.evaluator.evaluate(statement.condition, env.values);
-        const condition = value === undefined ? undefined : this.evaluator.boolean(value, statement.condition.span);
-        if (condition === undefined) {
-          this.complete = false;
-          env.current = this.unknown(env, statement.span);
-          return;
-        }
+        const condition = this.condition(statement.condition, statement.span, env);
+        if (condition === undefined) return;
         const chosen = condition ? statement.then : statement.otherwise;
         if (chosen) this.scoped(chosen, env);
         return;
@@ -260,6 +255,17 @@ export class Elaborator {
       case "join":
         return this.join(statement, env);
     }
+  }
+
+  /** A compile-time condition; undefined (and an unknown tensor) when it has no boolean value. */
+  private condition(expr: Expr, span: Span, env: Env): boolean | undefined {
+    const value = this.evaluator.evaluate(expr, env.values);
+    const condition = value === undefined ? undefined : this.evaluator.boolean(value, expr.span);
+    if (condition === undefined) {
+      this.complete = false;
+      env.current = this.unknown(env, span);
+    }
+    return condition;
   }
 
   /** Runs a nested body in a child value scope that shares the tensors and current tensor. */
@@ -397,13 +403,8 @@ export class Elaborator {
 
   private residual(statement: Extract<Statement, { kind: "residual" }>, env: Env): void {
     if (statement.condition !== undefined) {
-      const value = this.evaluator.evaluate(statement.condition, env.values);
-      const condition = value === undefined ? undefined : this.evaluator.boolean(value, statement.condition.span);
-      if (condition === undefined) {
-        this.complete = false;
-        env.current = this.unknown(env, statement.span);
-        return;
-      }
+      const condition = this.condition(statement.condition, statement.span, env);
+      if (condition === undefined) return;
       if (!condition) {
         this.scoped(statement.body, env);
         return;
