@@ -12,6 +12,7 @@ import { OPS } from "../ops/registry.js";
 import { signature } from "../ops/describe.js";
 import { renderSummary, summarize } from "../summary/summary.js";
 import { build, CliUsageError, pickModel, TARGETS, type Target } from "./build.js";
+import { registerTrainCommands } from "./train.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
 import { OutputError } from "../emit/write-files.js";
 
@@ -135,6 +136,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest }) => {
       setExit(await build(file, readSource(file), options, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
+  registerTrainCommands(program, setExit);
   program
     .command("explain")
     .description("explain a diagnostic code")
