@@ -11,7 +11,7 @@ import { writeFilesAtomically } from "../emit/write-files.js";
 import type { BackendRequest } from "../runtime/backend.js";
 import type { ModelGraph } from "../check/graph.js";
 
-export const TARGETS = ["ir", "tfjs", "ts"] as const;
+export const TARGETS = ["ir", "tfjs", "ts", "pytorch"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface BuildOptions {
@@ -72,6 +72,10 @@ export async function build(file: string, source: string, options: BuildOptions,
     const written = writeFilesAtomically(options.out, { [`${stem}.ir.json`]: JSON.stringify(ir, null, 2) + "\n" });
     process.stdout.write(`wrote ${written.join(", ")}\n`);
     return 0;
+  }
+  if (options.target === "pytorch") {
+    const { buildPytorch } = await import("./pytorch.js");
+    return buildPytorch(file, source, { out: options.out, model: options.model });
   }
   const lowered = compileForTfjs(file, source, options.model, options.seed, color);
   if (lowered === undefined) return 1;

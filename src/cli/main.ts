@@ -13,6 +13,7 @@ import { signature } from "../ops/describe.js";
 import { renderSummary, summarize } from "../summary/summary.js";
 import { build, CliUsageError, pickModel, TARGETS, type Target } from "./build.js";
 import { registerTrainCommands } from "./train.js";
+import { registerPytorchCommands } from "./pytorch.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
 import { OutputError } from "../emit/write-files.js";
 
@@ -126,7 +127,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action((file: string, options: { model?: string; json?: boolean; param: string[] }) => setExit(summary(file, options)));
   program
     .command("build")
-    .description("compile a model to the IR, a saved tfjs model (model.json + weights.bin) or TypeScript source")
+    .description("compile a model to the IR, a saved tfjs model (model.json + weights.bin), TypeScript source, or PyTorch source (model.py + train.py)")
     .argument("<file>", ".cnn file")
     .addOption(new Option("--target <target>", "what to produce").choices(TARGETS).default("tfjs"))
     .requiredOption("-o, --out <dir>", "output directory (created if missing)")
@@ -137,6 +138,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await build(file, readSource(file), options, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
   registerTrainCommands(program, setExit);
+  registerPytorchCommands(program, setExit);
   program
     .command("explain")
     .description("explain a diagnostic code")

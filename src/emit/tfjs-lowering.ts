@@ -158,7 +158,13 @@ class Lowerer {
         }
         const common = { kernelSize: a.kernel, strides: a.stride, padding, dilationRate: a.dilation, useBias: a.bias };
         if (a.op === "depthwise_conv") return this.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.multiplier }, [source]);
-        if (a.op === "separable_conv") return this.add(node.name, "separableConv2d", { filters: a.filters, ...common, depthMultiplier: a.multiplier }, [source]);
+        if (a.op === "separable_conv") {
+          if (a.multiplier === 1) return this.add(node.name, "separableConv2d", { filters: a.filters, ...common, depthMultiplier: 1 }, [source]);
+          // tfjs 4.22 saves a separable conv without its depth multiplier, so a saved model with
+          // multiplier > 1 cannot be reloaded; the same function as two layers round-trips.
+          const depthwise = this.add(`${node.name}_depthwise`, "depthwiseConv2d", { ...common, useBias: false, depthMultiplier: a.multiplier }, [source]);
+          return this.add(node.name, "conv2d", { filters: a.filters, kernelSize: [1, 1], strides: [1, 1], padding: "valid", useBias: a.bias }, [depthwise]);
+        }
         const channels = inShape[2]!;
         if (a.groups === 1) return this.add(node.name, "conv2d", { filters: a.filters, ...common }, [source]);
         if (a.groups === channels) return this.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.filters / channels }, [source]);
@@ -226,6 +232,7 @@ class Lowerer {
       case "leaky_relu":
         return this.add(node.name, "leakyReLU", { alpha: a.alpha }, [input]);
       case "elu":
+        if (a.alpha !== 1) throw new LoweringError(node, `tfjs's elu layer supports only alpha 1, not ${a.alpha}`, "use `elu` with its default alpha, or another activation");
         return this.add(node.name, "elu", { alpha: a.alpha }, [input]);
       case "dense":
         return this.add(node.name, "dense", { units: a.units, useBias: a.bias }, [input]);

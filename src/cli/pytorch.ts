@@ -1,0 +1,120 @@
+// `cnnc build --target pytorch` (through buildPytorch) and `cnnc convert`, which moves
+// weights between a saved tfjs model and a PyTorch state_dict file of the same model.
+
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { Command, Option } from "commander";
+import { compile } from "../compile.js";
+import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
+import { buildIr } from "../ir/build.js";
+import type { IrGraph } from "../ir/ir.js";
+import { emitPytorch } from "../emit/pytorch.js";
+import { writeFilesAtomically } from "../emit/write-files.js";
+import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lowering.js";
+import { BACKENDS, type BackendRequest } from "../runtime/backend.js";
+import { ConversionError } from "../convert/weights.js";
+import { CliUsageError, pickModel } from "./build.js";
+import { diagnostic } from "../diagnostics/codes.js";
+
+export interface PytorchBuildOptions {
+  out: string;
+  model?: string;
+}
+
+function colorOn(): boolean {
+  return process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined;
+}
+
+/** Compiles a file to the IR of one model; prints diagnostics and returns undefined on errors. */
+function compileToIr(file: string, source: string, modelName: string | undefined): { ir: IrGraph; doc?: string } | undefined {
+  const result = compile(source);
+  if (result.diagnostics.some((d) => d.severity === "error")) {
+    process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: colorOn() }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
+    return undefined;
+  }
+  const model = pickModel(result.models, file, modelName);
+  return { ir: buildIr(model, source, result.trains.find((t) => t.model === model.name)), doc: model.decl.doc };
+}
+
+/** `cnnc build FILE --target pytorch -o DIR`: writes DIR/model.py and DIR/train.py. Returns the exit code. */
+export async function buildPytorch(file: string, source: string, options: PytorchBuildOptions): Promise<number> {
+  const compiled = compileToIr(file, source, options.model);
+  if (compiled === undefined) return 1;
+  const written = writeFilesAtomically(options.out, emitPytorch({ ir: compiled.ir, sourceFile: basename(file), doc: compiled.doc }));
+  process.stdout.write(`wrote ${written.join(", ")}\n`);
+  return 0;
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliUsageError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
+  }
+}
+
+export interface ConvertOptions {
+  from: string;
+  to: string;
+  model?: string;
+  backend: BackendRequest;
+}
+
+/** A saved tfjs model is a directory holding model.json, or the model.json itself. */
+function tfjsModelJson(path: string): string | undefined {
+  if (existsSync(path) && statSync(path).isDirectory()) return join(path, "model.json");
+  return basename(path) === "model.json" ? path : undefined;
+}
+
+export async function convert(file: string, source: string, options: ConvertOptions): Promise<number> {
+  const compiled = compileToIr(file, source, options.model);
+  if (compiled === undefined) return 1;
+  const { ir } = compiled;
+  let spec: TfModelSpec;
+  try {
+    spec = lowerToTfjs(ir);
+  } catch (error) {
+    if (!(error instanceof LoweringError)) throw error;
+    process.stderr.write(renderDiagnostics([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })], file, source, { color: colorOn() }) + "\n");
+    return 1;
+  }
+  try {
+    const modelJson = tfjsModelJson(options.from);
+    if (modelJson !== undefined) {
+      const json = new TextDecoder().decode(readBytes(modelJson));
+      const { tfjsToTorchFile } = await import("../convert/convert.js");
+      const bytes = tfjsToTorchFile(ir, spec, json, readBytes(join(dirname(modelJson), "weights.bin")));
+      const written = writeFilesAtomically(dirname(options.to), { [basename(options.to)]: bytes });
+      process.stdout.write(`wrote ${written.join(", ")}\n`);
+      return 0;
+    }
+    const { torchFileToTfjs } = await import("../convert/convert.js");
+    const { loadTfjs } = await import("../runtime/backend.js");
+    const { tf } = await loadTfjs(options.backend);
+    const files = await torchFileToTfjs(tf, ir, spec, readBytes(options.from), { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs } });
+    const written = writeFilesAtomically(options.to, files);
+    process.stdout.write(`wrote ${written.join(", ")}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConversionError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
+}
+
+function readSource(file: string): string {
+  return new TextDecoder().decode(readBytes(file));
+}
+
+export function registerPytorchCommands(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("convert")
+    .description("move weights between a saved tfjs model (model.json + weights.bin) and a PyTorch state_dict file of the same model")
+    .argument("<file>", "the .cnn file both were built from")
+    .requiredOption("--from <path>", "a tfjs model directory (or its model.json), or a PyTorch file (a state_dict, or a train.py checkpoint)")
+    .requiredOption("--to <path>", "the PyTorch file to write (from tfjs), or the tfjs model directory to write (from PyTorch)")
+    .option("--model <name>", "the model (default: the last one in the file)")
+    .addOption(new Option("--backend <backend>", "tfjs backend used to write a tfjs model").choices(BACKENDS).default("cpu"))
+    .action(async (file: string, options: ConvertOptions) => setExit(await convert(file, readSource(file), options)));
+}
