@@ -53,6 +53,22 @@ function identifier(token: IToken | undefined, fallback: Span): A.Identifier {
 
 const KEYWORD_TYPES = new Set(KEYWORDS);
 
+const PRECEDENCE: Record<A.BinaryOp, number> = {
+  or: 1,
+  and: 2,
+  "==": 3,
+  "!=": 3,
+  "<": 3,
+  ">": 3,
+  "<=": 3,
+  ">=": 3,
+  "+": 4,
+  "-": 4,
+  "*": 5,
+  "/": 5,
+  "%": 5,
+};
+
 export class AstBuilder {
   /** Syntax problems the grammar accepts in order to recover well, such as a missing comma. */
   readonly diagnostics: Diagnostic[] = [];
@@ -290,18 +306,11 @@ export class AstBuilder {
         if (condition === undefined && c["If"] === undefined) return value;
         return { kind: "conditional", condition: this.expression(condition, span), then: value, otherwise: this.expression(nodeOf(c, "otherwise"), span), span };
       }
-      case "orExpr":
-      case "andExpr":
-      case "additive":
-      case "multiplicative":
-      case "comparison":
+      case "binaryExpr":
         return this.binaryChain(node, span);
-      case "notExpr": {
-        const negated = nodeOf(c, "negated");
-        if (negated !== undefined) return { kind: "unary", op: "not", operand: this.expression(negated, span), span };
-        return this.expression(nodeOf(c, "operand"), span);
-      }
       case "unary": {
+        const inverted = nodeOf(c, "inverted");
+        if (inverted !== undefined) return { kind: "unary", op: "not", operand: this.expression(inverted, span), span };
         const negated = nodeOf(c, "negated");
         if (negated !== undefined) {
           const operand = this.expression(negated, span);
@@ -318,17 +327,26 @@ export class AstBuilder {
     }
   }
 
+  /** Precedence climbing over the flat operand and operator lists; every operator is left-associative. */
   private binaryChain(node: CstNode, span: Span): A.Expr {
-    const operands = nodesOf(node.children, "operand");
-    const operators = tokensOf(node.children, "operator");
+    const operands = nodesOf(node.children, "operand").map((operand) => this.expression(operand, span));
+    const operators = tokensOf(node.children, "operator").map((t) => t.image as A.BinaryOp);
     if (operands.length === 0) return { kind: "missing", span };
-    let left = this.expression(operands[0], span);
-    for (let i = 1; i < operands.length; i++) {
-      const right = this.expression(operands[i], span);
-      const op = (operators[i - 1]?.image ?? "+") as A.BinaryOp;
-      left = { kind: "binary", op, left, right, span: { start: left.span.start, end: Math.max(right.span.end, left.span.end) } };
-    }
-    return left;
+    // Operators whose right operand is missing (recovered input) are dropped.
+    const usable = Math.min(operators.length, operands.length - 1);
+    let index = 0;
+    const climb = (first: A.Expr, minimum: number): A.Expr => {
+      let left = first;
+      while (index < usable && PRECEDENCE[operators[index]!] >= minimum) {
+        const op = operators[index]!;
+        index++;
+        let right = operands[index]!;
+        while (index < usable && PRECEDENCE[operators[index]!] > PRECEDENCE[op]) right = climb(right, PRECEDENCE[op] + 1);
+        left = { kind: "binary", op, left, right, span: { start: left.span.start, end: Math.max(right.span.end, left.span.end) } };
+      }
+      return left;
+    };
+    return climb(operands[0]!, 0);
   }
 
   private primary(node: CstNode, span: Span): A.Expr {

@@ -15,8 +15,11 @@ import { createToken, Lexer, type IToken, type TokenType } from "./chevrotain.js
 export const Word = createToken({ name: "Word", pattern: Lexer.NA, label: "a name" });
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name", categories: [Word] });
 
-function keyword(word: string): TokenType {
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\``, categories: [Word] });
+/** Every binary operator, so the grammar can take them as one token kind. */
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
+
+function keyword(word: string, ...categories: TokenType[]): TokenType {
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\``, categories: [Word, ...categories] });
 }
 
 export const Model = keyword("model");
@@ -37,8 +40,8 @@ export const As = keyword("as");
 export const From = keyword("from");
 export const Expect = keyword("expect");
 export const Global = keyword("global");
-export const And = keyword("and");
-export const Or = keyword("or");
+export const And = keyword("and", BinaryOperator);
+export const Or = keyword("or", BinaryOperator);
 export const Not = keyword("not");
 export const True = keyword("true");
 export const False = keyword("false");
@@ -70,18 +73,18 @@ export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`
 export const RBracket = createToken({ name: "RBracket", pattern: /\]/, label: "`]`" });
 export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
 export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
-export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "`==`" });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "`!=`" });
-export const LtEq = createToken({ name: "LtEq", pattern: /<=/, label: "`<=`" });
-export const GtEq = createToken({ name: "GtEq", pattern: />=/, label: "`>=`" });
-export const Lt = createToken({ name: "Lt", pattern: /</, label: "`<`" });
-export const Gt = createToken({ name: "Gt", pattern: />/, label: "`>`" });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "`==`", categories: [BinaryOperator] });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "`!=`", categories: [BinaryOperator] });
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/, label: "`<=`", categories: [BinaryOperator] });
+export const GtEq = createToken({ name: "GtEq", pattern: />=/, label: "`>=`", categories: [BinaryOperator] });
+export const Lt = createToken({ name: "Lt", pattern: /</, label: "`<`", categories: [BinaryOperator] });
+export const Gt = createToken({ name: "Gt", pattern: />/, label: "`>`", categories: [BinaryOperator] });
 export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
-export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`" });
-export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`" });
-export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`" });
-export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`" });
-export const Percent = createToken({ name: "Percent", pattern: /%/, label: "`%`" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`", categories: [BinaryOperator] });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`", categories: [BinaryOperator] });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`", categories: [BinaryOperator] });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "`/`", categories: [BinaryOperator] });
+export const Percent = createToken({ name: "Percent", pattern: /%/, label: "`%`", categories: [BinaryOperator] });
 export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
@@ -94,7 +97,7 @@ export const ALL_TOKENS: TokenType[] = [
   Arrow, LBrace, RBrace, LParen, RParen, LBracket, RBracket, Comma, Colon,
   EqEq, NotEq, LtEq, GtEq, Lt, Gt, Equals, Plus, Minus, Star, Slash, Percent,
   NumberLiteral, StringLiteral,
-  ...KEYWORDS, Identifier, Word,
+  ...KEYWORDS, Identifier, Word, BinaryOperator,
 ];
 
 const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });

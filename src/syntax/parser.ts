@@ -15,12 +15,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   expression: "a value",
   primary: "a value",
   unary: "a value",
-  notExpr: "a value",
-  multiplicative: "a value",
-  additive: "a value",
-  comparison: "a value",
-  andExpr: "a value",
-  orExpr: "a value",
+  binaryExpr: "a value",
   bareArguments: "an argument",
   argumentList: "an argument",
   body: "`{`",
@@ -70,7 +65,7 @@ const messages: IParserErrorMessageProvider = {
 
 class CnnParser extends CstParser {
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3, errorMessageProvider: messages });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: "onlyOffset", maxLookahead: 3, errorMessageProvider: messages });
     this.performSelfAnalysis();
   }
 
@@ -339,77 +334,23 @@ class CnnParser extends CstParser {
 
   /** `a if condition else b`, Python's conditional expression, binds loosest. */
   expression = this.RULE("expression", () => {
-    this.SUBRULE(this.orExpr, { LABEL: "value" });
+    this.SUBRULE(this.binaryExpr, { LABEL: "value" });
     this.OPTION(() => {
       this.CONSUME(T.If);
-      this.SUBRULE2(this.orExpr, { LABEL: "condition" });
+      this.SUBRULE2(this.binaryExpr, { LABEL: "condition" });
       this.CONSUME(T.Else);
       this.SUBRULE(this.expression, { LABEL: "otherwise" });
     });
   });
 
-  orExpr = this.RULE("orExpr", () => {
-    this.SUBRULE(this.andExpr, { LABEL: "operand" });
-    this.MANY(() => {
-      this.CONSUME(T.Or, { LABEL: "operator" });
-      this.SUBRULE2(this.andExpr, { LABEL: "operand" });
-    });
-  });
-
-  andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.notExpr, { LABEL: "operand" });
-    this.MANY(() => {
-      this.CONSUME(T.And, { LABEL: "operator" });
-      this.SUBRULE2(this.notExpr, { LABEL: "operand" });
-    });
-  });
-
-  notExpr = this.RULE("notExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.notExpr, { LABEL: "negated" });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.comparison, { LABEL: "operand" }) },
-    ]);
-  });
-
-  comparison = this.RULE("comparison", () => {
-    this.SUBRULE(this.additive, { LABEL: "operand" });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.EqEq, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.NotEq, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.LtEq, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.GtEq, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Lt, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Gt, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.additive, { LABEL: "operand" });
-    });
-  });
-
-  additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "operand" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.multiplicative, { LABEL: "operand" });
-    });
-  });
-
-  multiplicative = this.RULE("multiplicative", () => {
+  /**
+   * Operands joined by binary operators, flat: the AST builder applies precedence. One rule
+   * instead of one per precedence level keeps the syntax tree small, and parsing fast.
+   */
+  binaryExpr = this.RULE("binaryExpr", () => {
     this.SUBRULE(this.unary, { LABEL: "operand" });
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Percent, { LABEL: "operator" }) },
-      ]);
+      this.CONSUME(T.BinaryOperator, { LABEL: "operator" });
       this.SUBRULE2(this.unary, { LABEL: "operand" });
     });
   });
@@ -420,6 +361,12 @@ class CnnParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Minus);
           this.SUBRULE(this.unary, { LABEL: "negated" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE2(this.unary, { LABEL: "inverted" });
         },
       },
       { ALT: () => this.SUBRULE(this.primary) },
