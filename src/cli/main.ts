@@ -14,6 +14,7 @@ import { renderSummary, summarize } from "../summary/summary.js";
 import { build, CliUsageError, pickModel, TARGETS, type Target } from "./build.js";
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
+import { registerEditorCommands } from "./editor.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
 import { OutputError } from "../emit/write-files.js";
 
@@ -139,6 +140,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
   registerTrainCommands(program, setExit);
   registerPytorchCommands(program, setExit);
+  registerEditorCommands(program, setExit);
   program
     .command("explain")
     .description("explain a diagnostic code")

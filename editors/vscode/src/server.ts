@@ -1,0 +1,5 @@
+// The language server bundled into the extension: the same server as `cnnc lsp --stdio`.
+
+import { runLanguageServer } from "../../../src/lsp/main.js";
+
+runLanguageServer();

@@ -1,0 +1,145 @@
+// Hovers: what the thing under the cursor is and what it does to the tensor. On a layer or
+// block call, the input and output shapes, the parameters and MACs, and the docs; on a
+// declaration, its signature and docs (and a model's totals); on a name, what it names.
+
+import type { CallFacts } from "../check/graph.js";
+import { formatShape } from "../check/shape.js";
+import type { Span } from "../diagnostics/diagnostic.js";
+import { formatArgValue, signature } from "../ops/describe.js";
+import { lookupOp, sourceName } from "../ops/registry.js";
+import type { ArgSpec, OpDef } from "../ops/types.js";
+import type { BlockDecl, Call, ModelDecl, Statement } from "../syntax/ast.js";
+import { contains, formatCount, graphOf, sourceText, statementOutput, type Analysis } from "./analysis.js";
+import { callAt, nestedBodies, referenceAt, type SourceSymbol } from "./symbols.js";
+
+export interface Hover {
+  span: Span;
+  /** Markdown. */
+  contents: string;
+}
+
+export function hover(analysis: Analysis, offset: number): Hover | undefined {
+  const index = analysis.symbols;
+  const site = callAt(index, offset);
+  if (site !== undefined && contains(site.call.name.span, offset)) return callHover(analysis, site.call);
+  if (site !== undefined) {
+    const arg = site.call.args.find((a) => a.name !== undefined && contains(a.name.span, offset));
+    const op = lookupOp(site.call.name.text);
+    if (arg?.name !== undefined && op !== undefined) {
+      const spec = op.args.find((a) => a.name === arg.name!.text);
+      if (spec !== undefined) return { span: arg.name.span, contents: argumentDoc(op, spec) };
+    }
+  }
+  const reference = referenceAt(index, offset);
+  if (reference !== undefined) return { span: reference.span, contents: symbolHover(analysis, reference.symbol) };
+  return keywordHover(analysis, offset);
+}
+
+function code(text: string): string {
+  return "```cnn\n" + text + "\n```";
+}
+
+function countsLine(facts: CallFacts): string {
+  const total = facts.params.trainable + facts.params.nonTrainable;
+  const params = facts.params.nonTrainable > 0 ? `${formatCount(total)} (${formatCount(facts.params.trainable)} trainable, ${formatCount(facts.params.nonTrainable)} running statistics)` : formatCount(total);
+  return `params ${params} · MACs ${formatCount(facts.macs)}`;
+}
+
+function shapeLine(facts: CallFacts | undefined): string {
+  if (facts === undefined) return "not reached: no model runs this line";
+  return `\`${formatShape(facts.input)}\` → \`${formatShape(facts.output)}\``;
+}
+
+function callHover(analysis: Analysis, call: Call): Hover {
+  const facts = analysis.compilation.calls.get(call);
+  const op = lookupOp(call.name.text);
+  const parts: string[] = [];
+  if (op !== undefined) {
+    parts.push(code(signature(op)), op.doc);
+  } else {
+    const block = analysis.symbols.declarations.get(call.name.text);
+    if (block?.kind === "block") {
+      parts.push(code(blockSignature(analysis, block)));
+      if (block.doc !== undefined) parts.push(block.doc);
+    } else {
+      parts.push(`\`${sourceName(call.name.text)}\` is not a layer kind or a block in this file`);
+    }
+  }
+  parts.push(shapeLine(facts));
+  if (facts?.output !== undefined) parts.push(countsLine(facts));
+  return { span: call.name.span, contents: parts.join("\n\n") };
+}
+
+export function blockSignature(analysis: Analysis, block: BlockDecl | ModelDecl): string {
+  const params = block.params.map((p) => (p.default !== undefined ? `${p.name.text} = ${sourceText(analysis, p.default.span)}` : p.name.text));
+  return `${block.kind} ${block.name.text}${params.length > 0 || block.kind === "block" ? `(${params.join(", ")})` : ""}`;
+}
+
+export function argumentDoc(op: OpDef, spec: ArgSpec): string {
+  const default_ = spec.default !== undefined ? ` (default \`${formatArgValue(spec.default)}\`)` : spec.optional ? " (optional)" : spec.variadic ? "" : " (required)";
+  const choices = spec.type.kind === "enum" ? ` One of ${spec.type.values.map((v) => `\`${v}\``).join(", ")}.` : spec.type.kind === "padding" ? ` A number, \`[h, w]\`, \`[top, bottom, left, right]\`, ${spec.type.modes.map((m) => `\`${m}\``).join(" or ")}.` : "";
+  return `\`${sourceName(op.name)}\` argument \`${spec.name}\`${default_}: ${spec.doc}${choices}`;
+}
+
+function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
+  switch (symbol.kind) {
+    case "model": {
+      const decl = symbol.declaration as ModelDecl;
+      const graph = graphOf(analysis, decl);
+      const parts = [code(blockSignature(analysis, decl))];
+      if (decl.doc !== undefined) parts.push(decl.doc);
+      if (graph !== undefined) {
+        const input = graph.nodes.find((n) => n.op === "input");
+        const output = graph.outputId !== undefined ? graph.nodes[graph.outputId] : undefined;
+        parts.push(`\`${formatShape(input?.shape)}\` → \`${formatShape(output?.shape)}\`${graph.complete ? "" : " (the model has errors)"}`);
+        parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${formatCount(graph.params.nonTrainable)} running statistics) · MACs ${formatCount(graph.macs)}`);
+      }
+      return parts.join("\n\n");
+    }
+    case "block": {
+      const decl = symbol.declaration as BlockDecl;
+      const parts = [code(blockSignature(analysis, decl))];
+      if (decl.doc !== undefined) parts.push(decl.doc);
+      const first = [...analysis.compilation.calls].find(([call, facts]) => facts.kind === "block" && facts.name === decl.name.text && call.name.text === decl.name.text)?.[1];
+      if (first !== undefined) parts.push(`first call: ${shapeLine(first)}${first.output !== undefined ? `, ${countsLine(first)}` : ""}`);
+      return parts.join("\n\n");
+    }
+    case "parameter":
+      return code(`${symbol.owner?.kind ?? "block"} ${symbol.owner?.name.text ?? ""} parameter ${symbol.name}${symbol.defaultValue ? ` = ${sourceText(analysis, symbol.defaultValue.span)}` : ""}`);
+    case "constant":
+      return code(`let ${symbol.name} = ${symbol.value ? sourceText(analysis, symbol.value.span) : "…"}`);
+    case "loop-variable": {
+      const statement = symbol.statement as Extract<Statement, { kind: "for" }>;
+      return code(`for ${statement.variables.map((v) => v.text).join(", ")} in ${sourceText(analysis, statement.iterable.span)}`) + "\n\nloop variable";
+    }
+    case "tensor": {
+      const statement = symbol.statement!;
+      const shape = statementOutput(analysis, statement);
+      return code(`tensor ${symbol.name}: ${formatShape(shape)}`);
+    }
+  }
+}
+
+/** `residual`, `gate` and join keywords show the shape their node produces. */
+function keywordHover(analysis: Analysis, offset: number): Hover | undefined {
+  const found = findStatement(analysis, offset);
+  if (found === undefined) return undefined;
+  const [statement, span] = found;
+  const shape = statementOutput(analysis, statement);
+  const what = statement.kind === "residual" ? "residual: x + f(x)" : statement.kind === "gate" ? "gate: x · f(x)" : `${statement.kind === "join" ? statement.op.text : ""}: joins its branches`;
+  return { span, contents: `${what}\n\noutput \`${formatShape(shape)}\`` };
+}
+
+function findStatement(analysis: Analysis, offset: number): [Statement, Span] | undefined {
+  let found: [Statement, Span] | undefined;
+  const visit = (statements: readonly Statement[]): void => {
+    for (const statement of statements) {
+      if (!contains(statement.span, offset)) continue;
+      const span = statement.kind === "residual" || statement.kind === "gate" ? statement.keyword : statement.kind === "join" ? statement.op.span : undefined;
+      if (span !== undefined && contains(span, offset)) found = [statement, span];
+      for (const body of nestedBodies(statement)) visit(body.statements);
+    }
+  };
+  for (const decl of analysis.compilation.program.declarations) if (decl.kind !== "train" && contains(decl.span, offset)) visit(decl.body.statements);
+  return found;
+}
