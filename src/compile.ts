@@ -33,6 +33,12 @@ export function compile(text: string, options: CompileOptions = {}): Compilation
   const calls: CallTable = new Map();
   const elaborator = new Elaborator(blocks, sink, calls);
   const models = modelDecls.map((decl) => elaborator.elaborate(decl, options.params));
+  const trains = checkTrainDeclarations(program, models, sink);
+  return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls };
+}
+
+/** Checks every `train` declaration against the models it names. */
+export function checkTrainDeclarations(program: Program, models: readonly ModelGraph[], sink: DiagnosticSink): TrainConfig[] {
   const byName = new Map(models.map((m) => [m.name, m]));
   const trainChecker = new TrainChecker(sink);
   const trains: TrainConfig[] = [];
@@ -41,5 +47,5 @@ export function compile(text: string, options: CompileOptions = {}): Compilation
     const config = trainChecker.check(decl, byName);
     if (config !== undefined) trains.push(config);
   }
-  return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls };
+  return trains;
 }

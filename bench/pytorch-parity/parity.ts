@@ -12,6 +12,7 @@ import { emitModelPy } from "../../src/emit/pytorch/model.js";
 import { tfjsToTorchFile } from "../../src/convert/convert.js";
 import type { IrGraph } from "../../src/ir/ir.js";
 import type { TfModelSpec } from "../../src/emit/tfjs-lowering.js";
+import { seededRandom } from "../../src/data/random.js";
 
 export interface LoweredModel {
   ir: IrGraph;
@@ -31,16 +32,7 @@ export interface ParityResult {
 }
 
 /** A deterministic generator, so every run compares the same numbers. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = seededRandom;
 
 /**
  * Replaces the weights that initialise to constants (biases, batchnorm's scale, shift and

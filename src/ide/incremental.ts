@@ -24,9 +24,7 @@
 import { collectDeclarations, callsIn } from "../check/declarations.js";
 import { Elaborator } from "../check/elaborate.js";
 import type { CallFacts, CallTable, ModelGraph } from "../check/graph.js";
-import { TrainChecker, type TrainConfig } from "../check/train.js";
-import type { Compilation } from "../compile.js";
-import { compile } from "../compile.js";
+import { checkTrainDeclarations, compile, type Compilation } from "../compile.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { BlockDecl, Call, Comment, Declaration, ModelDecl, Program } from "../syntax/ast.js";
 import * as T from "../syntax/lexer.js";
@@ -96,14 +94,7 @@ export class IncrementalChecker {
       for (const [call, facts] of result.calls) if (!calls.has(call)) calls.set(call, facts);
     }
     for (const decl of [...this.elaborated.keys()]) if (!alive.has(decl)) this.elaborated.delete(decl);
-    const byName = new Map(models.map((m) => [m.name, m]));
-    const trainChecker = new TrainChecker(sink);
-    const trains: TrainConfig[] = [];
-    for (const decl of program.declarations) {
-      if (decl.kind !== "train") continue;
-      const config = trainChecker.check(decl, byName);
-      if (config !== undefined) trains.push(config);
-    }
+    const trains = checkTrainDeclarations(program, models, sink);
     return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls };
   }
 

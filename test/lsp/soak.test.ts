@@ -9,6 +9,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { compile } from "../../src/compile.js";
 import { EXAMPLES, read } from "../helpers.js";
 import { LspClient, type Position, type Range } from "./client.js";
+import { seededRandom } from "../../src/data/random.js";
 
 const EDITS = 2_000;
 const URI = "file:///soak/model.cnn";
@@ -16,16 +17,7 @@ const SNIPPETS = ["conv 8, kernel: 3", " -> relu", "\n", "\n  ", "{", "}", "(", 
 const REQUESTS = ["hover", "completion", "inlayHint", "signatureHelp", "definition", "references", "prepareRename", "documentSymbol", "foldingRange", "semanticTokens", "formatting", "codeAction", "documentHighlight"] as const;
 
 /** A small deterministic generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 describe("a long editing session", () => {
   it(`survives ${EDITS.toLocaleString("en-US")} random edits with well-formed answers`, async () => {
