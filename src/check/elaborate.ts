@@ -14,6 +14,7 @@ import type { BlockDecl, Body, Call, Expr, ModelDecl, Statement } from "../synta
 import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, shapesEqual, windowOutput, type Shape } from "./shape.js";
+import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSymbol, Scope, type Value } from "./values.js";
 
@@ -153,6 +154,9 @@ export class Elaborator {
       role,
       blockPath: env.blockPath,
     };
+    // A flat input has no spatial extent, so nothing after it has a receptive field.
+    const field = op === "input" && shape.length !== 3 ? undefined : fieldOf(op, args, inputs.map((t) => this.nodes[t.node]?.field), inputs.map((t) => t.shape!));
+    if (field !== undefined) node.field = field;
     this.nodes.push(node);
     return { node: node.id, shape, origin: span };
   }
@@ -662,7 +666,7 @@ export class Elaborator {
     const params = op.params ? op.params(input, shape, args) : { trainable: 0, nonTrainable: 0 };
     const macs = op.macs ? op.macs(input, shape, args) : 0;
     env.current = this.addNode(op.name, "layer", args, inputs, shape, params, macs, call.span, env);
-    this.recordCall(call, "op", op.name, input, shape, params, macs);
+    this.recordCall(call, "op", op.name, input, shape, params, macs, this.nodes[env.current.node]!.field);
   }
 
   private blockCall(block: BlockDecl, call: Call, env: Env): void {
@@ -720,12 +724,12 @@ export class Elaborator {
       params.nonTrainable += this.nodes[i]!.params.nonTrainable;
       macs += this.nodes[i]!.macs;
     }
-    this.recordCall(call, "block", name, current.shape, output.shape, params, macs);
+    this.recordCall(call, "block", name, current.shape, output.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
   }
 
-  private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number): void {
+  private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {
     if (this.calls.has(call)) return;
-    this.calls.set(call, { kind, name, input, output, params, macs });
+    this.calls.set(call, { kind, name, input, output, params, macs, ...(field ? { field } : {}) });
   }
 }
 

@@ -6,6 +6,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { Args, ParamCounts } from "../ops/types.js";
 import type { Call, ModelDecl } from "../syntax/ast.js";
 import type { Shape } from "./shape.js";
+import type { Field } from "./receptive-field.js";
 
 /** Why a node exists when no single source layer asked for it. */
 export type NodeRole = "layer" | "input" | "shortcut" | "residual" | "gate" | "join";
@@ -26,6 +27,8 @@ export interface LayerNode {
   role: NodeRole;
   /** The names of the enclosing block calls, outermost first. */
   blockPath: string[];
+  /** Receptive field and output stride; absent for a model whose input is flat. */
+  field?: Field;
 }
 
 export interface ModelGraph {
@@ -49,6 +52,8 @@ export interface CallFacts {
   output?: Shape;
   params: ParamCounts;
   macs: number;
+  /** The output's receptive field and stride, for op calls. */
+  field?: Field;
 }
 
 export type CallTable = Map<Call, CallFacts>;

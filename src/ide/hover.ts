@@ -11,6 +11,7 @@ import type { ArgSpec, OpDef } from "../ops/types.js";
 import type { BlockDecl, Call, ModelDecl, Statement } from "../syntax/ast.js";
 import { contains, formatCount, graphOf, sourceText, statementOutput, type Analysis } from "./analysis.js";
 import { callAt, nestedBodies, referenceAt, type SourceSymbol } from "./symbols.js";
+import { formatField } from "../check/receptive-field.js";
 
 export interface Hover {
   span: Span;
@@ -67,6 +68,10 @@ function callHover(analysis: Analysis, call: Call): Hover {
   }
   parts.push(shapeLine(facts));
   if (facts?.output !== undefined) parts.push(countsLine(facts));
+  if (facts?.field !== undefined) {
+    const { receptiveField, stride } = formatField(facts.field);
+    parts.push(`receptive field ${receptiveField} · output stride ${stride} (input pixels)`);
+  }
   return { span: call.name.span, contents: parts.join("\n\n") };
 }
 

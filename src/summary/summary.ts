@@ -6,6 +6,7 @@ import type { ModelGraph } from "../check/graph.js";
 import { formatShape } from "../check/shape.js";
 import { sourceName } from "../ops/registry.js";
 import { LineIndex } from "../syntax/line-index.js";
+import { formatField } from "../check/receptive-field.js";
 
 export interface SummaryLayer {
   name: string;
@@ -16,6 +17,9 @@ export interface SummaryLayer {
   macs: number;
   line: number;
   block: string[];
+  /** Receptive field [height, width] in input pixels, and output stride; absent for flat-input models. */
+  receptiveField?: [number, number];
+  outputStride?: [number, number];
 }
 
 export interface SummaryJson {
@@ -48,6 +52,7 @@ export function summarize(model: ModelGraph, text: string): SummaryJson {
       macs: n.macs,
       line: index.position(n.span.start).line + 1,
       block: n.blockPath,
+      ...(n.field ? { receptiveField: n.field.size, outputStride: n.field.stride } : {}),
     })),
   };
 }
@@ -55,14 +60,11 @@ export function summarize(model: ModelGraph, text: string): SummaryJson {
 const count = (n: number): string => n.toLocaleString("en-US");
 
 export function renderSummary(summary: SummaryJson): string {
-  const header = ["Layer (op)", "Output shape", "Params", "MACs", "Line"];
-  const rows = summary.layers.map((l) => [
-    `${l.name} (${sourceName(l.op)})`,
-    formatShape(l.outputShape),
-    count(l.params),
-    count(l.macs),
-    String(l.line),
-  ]);
+  const header = ["Layer (op)", "Output shape", "Params", "MACs", "RF", "Stride", "Line"];
+  const rows = summary.layers.map((l) => {
+    const field = formatField(l.receptiveField && l.outputStride ? { size: l.receptiveField, stride: l.outputStride } : undefined);
+    return [`${l.name} (${sourceName(l.op)})`, formatShape(l.outputShape), count(l.params), count(l.macs), field.receptiveField, field.stride, String(l.line)];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]): string =>
     cells.map((c, i) => (i <= 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("   ").trimEnd();
@@ -80,6 +82,7 @@ export function renderSummary(summary: SummaryJson): string {
   out.push(`Non-trainable params: ${count(summary.params.nonTrainable)}  (batchnorm running mean and variance)`);
   out.push(`Total params:         ${count(summary.params.total)}  (as tfjs countParams() reports)`);
   out.push(`MACs:                 ${count(summary.macs)}  (multiply-accumulates for one example)`);
+  out.push("RF, Stride:           receptive field and output stride, in input pixels");
   out.push("─".repeat(total));
   return out.join("\n") + "\n";
 }
