@@ -42,7 +42,7 @@ function cnncFigures(): EpochFigure[] {
   const figures: EpochFigure[] = [];
   for (const upTo of [...new Set([Math.min(2, epochs), epochs])]) {
     const resume = figures.length > 0 ? ["--resume"] : [];
-    run(process.execPath, [CLI, "train", "examples/lenet5.cnn", "--data", "fashion-mnist", "--epochs", String(upTo), "--validation-split", "0", "--backend", backend, "--out", out, ...resume]);
+    run(process.execPath, [CLI, "train", "examples/lenet5.cnn", "--data", "fashion-mnist", "--epochs", String(upTo), "--validation-split", "0.1", "--backend", backend, "--out", out, ...resume]);
     const history = JSON.parse(readFileSync(join(out, "history.json"), "utf8")) as { epochs: { epoch: number; seconds: number }[]; test?: { accuracy: number } };
     for (const e of history.epochs) if (!figures.some((f) => f.epoch === e.epoch)) figures.push({ epoch: e.epoch, seconds: e.seconds });
     figures.find((f) => f.epoch === upTo)!.testAccuracy = history.test?.accuracy;
@@ -64,7 +64,7 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 
 const rows: string[] = [];
 const measured: { name: string; command: string; figures: EpochFigure[] }[] = [];
-if (parts.has("cnnc")) measured.push({ name: `cnnc (tfjs, --backend ${backend})`, command: `node dist/src/cli/bin.js train examples/lenet5.cnn --data fashion-mnist --epochs ${epochs} --validation-split 0`, figures: cnncFigures() });
+if (parts.has("cnnc")) measured.push({ name: `cnnc (tfjs, --backend ${backend})`, command: `node dist/src/cli/bin.js train examples/lenet5.cnn --data fashion-mnist --epochs ${epochs} --validation-split 0.1`, figures: cnncFigures() });
 if (parts.has("pytorch")) measured.push({ name: "PyTorch 1.13, 2 threads", command: `/usr/bin/python3 bench/train/pytorch_lenet5.py ${epochs} 2`, figures: pytorchFigures() });
 for (const m of measured) {
   const at = (n: number): number | undefined => m.figures.find((f) => f.epoch === n)?.testAccuracy;
