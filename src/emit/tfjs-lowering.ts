@@ -150,6 +150,11 @@ class Lowerer {
         if ((a.stride[0] > 1 || a.stride[1] > 1) && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
           throw new LoweringError(node, "tfjs cannot combine a stride above 1 with a dilation above 1", "use stride 1 with dilation, then pool or stride in a separate layer");
         }
+        const depthwise = a.op !== "conv" || (a.groups > 1 && a.groups === inShape[2]);
+        if (depthwise && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
+          // tfjs-layers 4.22's depthwise layers ignore dilationRate and would compute an undilated conv.
+          throw new LoweringError(node, "tfjs's depthwise and separable convolution layers ignore dilation", "use dilation 1 for depthwise convolutions, or a regular conv");
+        }
         let source = input;
         let padding: "same" | "valid" = "valid";
         if (!isZero(a.padding)) {
