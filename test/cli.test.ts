@@ -112,6 +112,15 @@ describe("cnnc build", () => {
   });
 });
 
+describe("cnnc train with no flags", () => {
+  it("creates the default runs/ folder in a fresh checkout", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "cnnc-train-"));
+    const result = spawnSync(process.execPath, [CLI, "train", join(ROOT, "examples", "lenet5.cnn"), "--epochs", "1"], { cwd, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    for (const file of ["model.json", "weights.bin", "history.json", "history.svg"]) expect(existsSync(join(cwd, "runs", "lenet5", file))).toBe(true);
+  });
+});
+
 describe("cnnc explain and ops", () => {
   it("explains a code", () => {
     const result = cnnc(["explain", "E0302"]);

@@ -1,7 +1,7 @@
 // `cnnc train`, `cnnc evaluate` and `cnnc predict`: train a model from its `train`
 // declaration on the built-in or the user's data, then measure it and use it.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Command, Option } from "commander";
 import { compile } from "../compile.js";
@@ -103,6 +103,8 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     lastOp: output.op,
   };
   const out = options.out ?? join("runs", basename(file).replace(/\.cnn$/, ""));
+  // The default `runs/` folder does not exist in a fresh clone: training creates it.
+  if (options.out === undefined) mkdirSync("runs", { recursive: true });
   const progress = progressSink(process.stderr);
   let interruptions = 0;
   const onSigint = (): void => {
