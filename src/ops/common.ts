@@ -65,7 +65,7 @@ export function resolvePadding(padding: Padding, input: Shape, kernel: readonly 
 }
 
 /** Kernel-vs-input and positive-output checks shared by convolutions and pooling. */
-export function checkWindowFits(ctx: ShapeContext, op: string, input: Shape, pads: readonly number[], kernel: readonly [number, number], dilation: readonly [number, number], output: readonly [number, number]): boolean {
+export function checkWindowFits(ctx: ShapeContext, input: Shape, pads: readonly number[], kernel: readonly [number, number], dilation: readonly [number, number], output: readonly [number, number]): boolean {
   const paddedH = input[0]! + pads[0]! + pads[1]!;
   const paddedW = input[1]! + pads[2]! + pads[3]!;
   const effH = dilation[0] * (kernel[0] - 1) + 1;

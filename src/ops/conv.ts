@@ -5,7 +5,7 @@ import { biasArg, checkStatedChannels, checkWindowFits, dilationArg, inChannelsA
 import type { Args, OpDef, ShapeContext } from "./types.js";
 
 /** Spatial output of a window op, after its fit checks; undefined when it does not fit. */
-export function windowedSpatial(ctx: ShapeContext, op: string, kernelName = "kernel"): { h: number; w: number; pads: number[] } | undefined {
+export function windowedSpatial(ctx: ShapeContext, kernelName = "kernel"): { h: number; w: number; pads: number[] } | undefined {
   const kernel = pairArg(ctx.args, kernelName);
   const stride = pairArg(ctx.args, "stride");
   const dilation = ctx.args["dilation"] === undefined ? ([1, 1] as const) : pairArg(ctx.args, "dilation");
@@ -13,7 +13,7 @@ export function windowedSpatial(ctx: ShapeContext, op: string, kernelName = "ker
   const pads = resolvePadding(padding, ctx.input, kernel, stride, dilation, samePadding);
   const h = windowOutput(ctx.input[0]!, kernel[0], stride[0], pads[0], pads[1], dilation[0]);
   const w = windowOutput(ctx.input[1]!, kernel[1], stride[1], pads[2], pads[3], dilation[1]);
-  if (!checkWindowFits(ctx, op, ctx.input, pads, kernel, dilation, [h, w])) return undefined;
+  if (!checkWindowFits(ctx, ctx.input, pads, kernel, dilation, [h, w])) return undefined;
   return { h, w, pads };
 }
 
@@ -50,7 +50,7 @@ export const conv: OpDef = {
       });
       return undefined;
     }
-    const spatial = windowedSpatial(ctx, "conv");
+    const spatial = windowedSpatial(ctx);
     return spatial && [spatial.h, spatial.w, filters];
   },
   params(input, output, args) {
@@ -92,7 +92,7 @@ export const depthwiseConv: OpDef = {
   inferShape(ctx) {
     if (!requireSpatial(ctx, "depthwise_conv")) return undefined;
     checkStatedChannels(ctx, "in_channels", channelsOf(ctx.input));
-    const spatial = windowedSpatial(ctx, "depthwise_conv");
+    const spatial = windowedSpatial(ctx);
     return spatial && [spatial.h, spatial.w, channelsOf(ctx.input) * (ctx.args["multiplier"] as number)];
   },
   params(_input, output, args) {
@@ -120,7 +120,7 @@ export const separableConv: OpDef = {
   inferShape(ctx) {
     if (!requireSpatial(ctx, "separable_conv")) return undefined;
     checkStatedChannels(ctx, "in_channels", channelsOf(ctx.input));
-    const spatial = windowedSpatial(ctx, "separable_conv");
+    const spatial = windowedSpatial(ctx);
     return spatial && [spatial.h, spatial.w, ctx.args["filters"] as number];
   },
   params(input, output, args) {

@@ -35,7 +35,7 @@ function pool(name: "maxpool" | "avgpool", what: string): OpDef {
       const w = size(ctx.input[1]!, kernel[1], stride[1], pads[2], pads[3], 1);
       // In ceil mode PyTorch lets the last window run past the input, so only an empty output is an error.
       if (ctx.args["ceil_mode"] && h > 0 && w > 0) return [h, w, channelsOf(ctx.input)];
-      if (!checkWindowFits(ctx, name, ctx.input, pads, kernel, [1, 1], [h, w])) return undefined;
+      if (!checkWindowFits(ctx, ctx.input, pads, kernel, [1, 1], [h, w])) return undefined;
       return [h, w, channelsOf(ctx.input)];
     },
     params: () => NO_PARAMS,
