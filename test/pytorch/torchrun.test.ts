@@ -3,7 +3,7 @@
 // Needs python3-torch; torch 1.13's torchrun is `python3 -m torch.distributed.run`.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -43,12 +43,17 @@ describe("train.py under torchrun", () => {
     const out = join(dir, "run");
     // Python 3.11 made IntFlag iteration skip zero, so torch 1.13's torchrun cannot parse its
     // own default `--redirects 0`/`--tee 0`; any other value works around it.
-    execFileSync(
-      PYTHON,
-      ["-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(await freePort()), "--redirects", "2", "--tee", "2",
-        join(dir, "build", "train.py"), "--train-images", join(dir, "images.idx.gz"), "--train-labels", join(dir, "labels.idx.gz"), "--epochs", "1", "--batch", "16", "--device", "cpu", "--out", out],
-      { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 },
-    );
+    const args = ["-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(await freePort()), "--redirects", "2", "--tee", "2",
+      join(dir, "build", "train.py"), "--train-images", join(dir, "images.idx.gz"), "--train-labels", join(dir, "labels.idx.gz"), "--epochs", "1", "--batch", "16", "--device", "cpu", "--out", out];
+    // Gloo picks its network interface by resolving the host name, which can stall on a machine
+    // whose name is not in /etc/hosts and has no DNS; the loopback interface always works here.
+    // One thread per process keeps the two ranks from starving the test runner's other workers.
+    const env = { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1" };
+    const result = spawnSync(PYTHON, args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
+    if (result.status !== 0) {
+      const tail = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.slice(-4000);
+      throw new Error(`torchrun exited with ${result.status ?? result.signal ?? result.error?.message}:\n${tail}`);
+    }
     expect(readdirSync(out).sort()).toEqual(["checkpoint.pt", "log.jsonl", "model.pt"]);
     const log = readFileSync(join(out, "log.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(log).toHaveLength(1);
