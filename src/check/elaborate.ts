@@ -13,10 +13,13 @@ import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } 
 import type { BlockDecl, Body, Call, Expr, ModelDecl, Statement } from "../syntax/ast.js";
 import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
-import { formatShape, shapesEqual, windowOutput, type Shape } from "./shape.js";
+import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
+import { sameShape } from "../ops/merge.js";
+import { SizeContext, type Relation } from "./sizes.js";
+import { floorDiv, isSymbolic, mul, sizeVar, sub, type Sym } from "./symbolic.js";
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
-import { describeValue, Evaluator, FAILED, isSymbol, Scope, type Value } from "./values.js";
+import { describeValue, Evaluator, FAILED, isSize, isSymbol, Scope, type Value } from "./values.js";
 
 export const LIMITS = {
   repeat: 10_000,
@@ -56,6 +59,12 @@ export class Elaborator {
   private readonly activeBlocks: string[] = [];
   private inputSeen = false;
   private steps = 0;
+  /** The accepted values of the model's named sizes (H, W, …). */
+  private sizes = new SizeContext();
+  /** Sizes given on the command line (`--shape H=224`): they replace the symbolic names. */
+  private fixedSizes: ReadonlyMap<string, number> = new Map();
+  /** Set when a size comparison fails for every accepted size; the op's own report then explains it. */
+  private sizeFailure: { code: Code; explanation: string } | undefined;
 
   constructor(
     private readonly blocks: ReadonlyMap<string, BlockDecl>,
@@ -65,13 +74,16 @@ export class Elaborator {
     this.evaluator = new Evaluator(sink);
   }
 
-  elaborate(model: ModelDecl, overrides: ReadonlyMap<string, Value> = new Map()): ModelGraph {
+  elaborate(model: ModelDecl, overrides: ReadonlyMap<string, Value> = new Map(), fixedSizes: ReadonlyMap<string, number> = new Map()): ModelGraph {
     this.nodes = [];
     this.counters = new Map();
     this.complete = true;
     this.inputSeen = false;
     this.steps = 0;
     this.sink.context = [];
+    this.sizes = new SizeContext();
+    this.fixedSizes = fixedSizes;
+    this.evaluator.exactDivision = (dividend, divisor, span) => this.holds(sub(dividend, mul(floorDiv(dividend, divisor), divisor)), "==", 0, span);
     const values = new Scope();
     for (const param of model.params) {
       const override = overrides.get(param.name.text);
@@ -126,7 +138,35 @@ export class Elaborator {
       params,
       macs,
       complete: this.complete && outputKnown,
+      ...(this.sizes.symbolic ? { sizes: { sets: this.sizes.snapshot(), reasons: [...this.sizes.reasons] } } : {}),
     };
+  }
+
+  /**
+   * A size comparison for shape rules and joins. On a failure that depends on symbolic sizes
+   * it remembers why, so the error that follows says which sizes the layer needs.
+   */
+  private holds(a: Dim, relation: Relation, b: Dim, span: Span): boolean {
+    const result = this.sizes.compare(a, relation, b, span);
+    if (result.verdict === "always" || result.verdict === "conditional") return true;
+    if ((isSymbolic(a) || isSymbolic(b)) && result.explanation !== undefined) {
+      this.sizeFailure ??= { code: result.verdict === "never" ? "E0701" : "E0702", explanation: result.explanation };
+    }
+    return false;
+  }
+
+  /** Reports a shape error, rewritten as E0701/E0702 when symbolic sizes made it fail. */
+  private reportShape(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): void {
+    const failure = this.sizeFailure;
+    this.sizeFailure = undefined;
+    if (failure === undefined) return this.report(code, span, message, extras);
+    const why = failure.code === "E0701" ? "no accepted input size works here" : "cnnc cannot decide this for every input size";
+    this.report(failure.code, span, `${message}: ${why}`, {
+      ...extras,
+      label: failure.explanation,
+      help: failure.code === "E0701" ? "change this layer or the ones before it so that some input size fits, or fix the sizes with `--shape`" : "use one size name where the sizes must agree, or fix the sizes with `--shape H=…,W=…`",
+      fixes: [],
+    });
   }
 
   private report(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): void {
@@ -292,7 +332,7 @@ export class Elaborator {
     }
     this.inputSeen = true;
     const value = this.evaluator.evaluate(statement.shape, env.values);
-    const shape = value === undefined ? undefined : this.shapeLiteral(value, statement.shape.span, env);
+    const shape = value === undefined ? undefined : this.inputShape(value, statement.shape, env);
     if (shape === undefined) {
       this.complete = false;
       env.current = { node: -1, origin: statement.span };
@@ -309,18 +349,55 @@ export class Elaborator {
     if (statement.name.text !== "") env.tensors.set(statement.name.text, tensor);
   }
 
-  private shapeLiteral(value: Value, span: Span, env: Env): number[] | undefined {
+  /**
+   * The model's input shape. Height and width may be names (`[H, W, 3]`): each becomes a
+   * symbolic size, unless `--shape` fixed it, and is then in scope for `expect` and arguments.
+   */
+  private inputShape(value: Value, expr: Expr, env: Env): Shape | undefined {
+    const list = this.evaluator.list(value, expr.span);
+    if (list === undefined) return undefined;
+    const itemSpan = (i: number): Span => (expr.kind === "list" ? expr.items[i]?.span ?? expr.span : expr.span);
+    const dims: Dim[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i]!;
+      if (isSymbol(item) && list.length === 3 && i < 2) {
+        const fixed = this.fixedSizes.get(item.name);
+        const dim: Dim = fixed ?? sizeVar(item.name);
+        if (fixed === undefined) this.sizes.declare(item.name);
+        if (!env.values.hasOwn(item.name)) env.values.define(item.name, { value: dim as Value, span: item.span });
+        dims.push(dim);
+        continue;
+      }
+      if (isSymbol(item)) {
+        this.report("E0311", item.span, `\`${item.name}\` names a size, but only height and width may be symbolic`, { help: "write the number of channels (or features) as a whole number" });
+        return undefined;
+      }
+      if (typeof item !== "number" || !Number.isInteger(item) || item < 1) {
+        this.report("E0311", itemSpan(i), `dimensions must be whole numbers ≥ 1 or size names, found ${describeValue(item)}`);
+        return undefined;
+      }
+      dims.push(item);
+    }
+    return dims;
+  }
+
+  /** A shape written in the source (`expect`): whole numbers or expressions over the model's sizes. */
+  private shapeLiteral(value: Value, span: Span): Dim[] | undefined {
     const list = this.evaluator.list(value, span);
     if (list === undefined) return undefined;
-    const dims: number[] = [];
+    const dims: Dim[] = [];
     for (const item of list) {
+      if (isSize(item)) {
+        dims.push(item as Sym);
+        continue;
+      }
       if (typeof item !== "number" || !Number.isInteger(item) || item < 1) {
         if (isSymbol(item)) {
-          // Symbolic dimensions are not supported yet; say so instead of "unknown name".
-          this.report("E0311", item.span, `\`${item.name}\` is not a number: dimensions must be whole numbers ≥ 1`, { help: "write a concrete size such as 224" });
+          this.evaluator.reportUnknownName(item);
+          this.complete = false;
           return undefined;
         }
-        this.report("E0311", span, `dimensions must be whole numbers ≥ 1, found ${JSON.stringify(item)}`);
+        this.report("E0311", span, `dimensions must be whole numbers ≥ 1, found ${describeValue(item)}`);
         return undefined;
       }
       dims.push(item);
@@ -331,9 +408,10 @@ export class Elaborator {
   private expect(statement: Extract<Statement, { kind: "expect" }>, env: Env): void {
     const current = this.requireCurrent(env, statement.span);
     const value = this.evaluator.evaluate(statement.shape, env.values);
-    const expected = value === undefined ? undefined : this.shapeLiteral(value, statement.shape.span, env);
+    const expected = value === undefined ? undefined : this.shapeLiteral(value, statement.shape.span);
     if (current?.shape === undefined || expected === undefined) return;
-    if (!shapesEqual(current.shape, expected)) {
+    if (!sameShape(current.shape, expected, (a, relation, b) => this.holds(a, relation, b, statement.span))) {
+      this.sizeFailure = undefined;
       this.report(
         "E0310",
         statement.shape.span,
@@ -436,7 +514,13 @@ export class Elaborator {
     }
     const lastStatement = statement.body.statements[statement.body.statements.length - 1];
     const branchSpan = lastStatement?.span ?? statement.keyword;
-    if (!shapesEqual(branch.shape, shortcut.shape)) {
+    // With `shortcut auto`, sizes for which the shapes differ get a projection rather than a narrowing.
+    const auto = statement.shortcut?.kind === "auto";
+    const equal = auto
+      ? branch.shape.length === shortcut.shape.length && branch.shape.every((d, i) => this.sizes.compare(d, "==", shortcut!.shape![i]!, branchSpan, false).verdict === "always")
+      : sameShape(branch.shape, shortcut.shape, (a, relation, b) => this.holds(a, relation, b, branchSpan));
+    if (!equal) {
+      this.sizeFailure = undefined;
       if (statement.shortcut?.kind === "auto") {
         shortcut = this.projection(input, branch.shape, statement.shortcut.span, env);
         if (shortcut === undefined) return;
@@ -465,11 +549,17 @@ export class Elaborator {
     const from = input.shape!;
     let stride: number | undefined;
     if (from.length === 3 && target.length === 3) {
-      for (let s = 1; s <= Math.max(from[0]!, from[1]!); s++) {
-        if (windowOutput(from[0]!, 1, s, 0, 0, 1) === target[0] && windowOutput(from[1]!, 1, s, 0, 0, 1) === target[1]) {
-          stride = s;
-          break;
-        }
+      // The smallest stride that works for every accepted size; failing that, one that works for some.
+      const maxStride = Math.min(64, Math.max(...[from[0]!, from[1]!].map((d) => (typeof d === "number" ? d : 64))));
+      const verdict = (s: number, commit: boolean): boolean[] =>
+        [0, 1].map((axis) => {
+          const result = this.sizes.compare(windowOutput(from[axis]!, 1, s, 0, 0, 1), "==", target[axis]!, span, commit);
+          return result.verdict === "always" || (commit && result.verdict === "conditional");
+        });
+      for (let s = 1; s <= maxStride && stride === undefined; s++) if (verdict(s, false).every((ok) => ok)) stride = s;
+      for (let s = 1; s <= maxStride && stride === undefined; s++) {
+        const conditional = [0, 1].every((axis) => this.sizes.compare(windowOutput(from[axis]!, 1, s, 0, 0, 1), "==", target[axis]!, span, false).verdict !== "never");
+        if (conditional && verdict(s, true).every((ok) => ok)) stride = s;
       }
     }
     if (stride === undefined) {
@@ -477,11 +567,11 @@ export class Elaborator {
       env.current = this.unknown(env, span);
       return undefined;
     }
-    const channelsIn = from[2]!;
-    const channelsOut = target[2]!;
+    const [channelsIn, channelsOut] = numericShape([from[2]!, target[2]!]) as [number, number];
     const padding = { mode: "explicit", top: 0, bottom: 0, left: 0, right: 0 } as const;
     const convArgs: Args = { filters: channelsOut, kernel: [1, 1], stride: [stride, stride], padding, dilation: [1, 1], groups: 1, bias: false };
-    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, { trainable: channelsIn * channelsOut, nonTrainable: 0 }, target[0]! * target[1]! * channelsOut * channelsIn, span, env);
+    const [outH, outW] = numericShape(target);
+    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, { trainable: channelsIn * channelsOut, nonTrainable: 0 }, outH! * outW! * channelsOut * channelsIn, span, env);
     return this.addNode("batchnorm", "shortcut", { epsilon: 1e-5, momentum: 0.1 }, [conv], target, { trainable: 2 * channelsOut, nonTrainable: 2 * channelsOut }, 0, span, env);
   }
 
@@ -494,7 +584,8 @@ export class Elaborator {
       env.current = this.unknown(env, statement.span);
       return;
     }
-    const broadcastable = gate.shape.length === input.shape.length && gate.shape.every((d, i) => d === input.shape![i] || d === 1);
+    const broadcastable = gate.shape.length === input.shape.length && gate.shape.every((d, i) => (d === 1 && i < gate.shape!.length - 1) || this.holds(d, "==", input.shape![i]!, statement.keyword));
+    this.sizeFailure = undefined;
     if (!broadcastable) {
       const last = statement.body.statements[statement.body.statements.length - 1];
       this.report(
@@ -552,8 +643,9 @@ export class Elaborator {
       report: (code, message, extras = {}) => {
         reported = true;
         const related = inputs.map((t, i) => ({ span: inputSpans?.[i] ?? t.origin, message: `${formatShape(t.shape)} comes from here` }));
-        this.report(code, span, message, { ...extras, related });
+        this.reportShape(code, span, message, { ...extras, related });
       },
+      holds: (a, relation, b) => this.holds(a, relation, b, span),
     });
     if (shape === undefined || reported) {
       env.current = this.unknown(env, span);
@@ -655,16 +747,26 @@ export class Elaborator {
         const span = extras.arg !== undefined ? argSpans.get(extras.arg) ?? call.span : call.span;
         const fixes = code === "E0307" ? [{ title: "Insert `flatten`", edits: [{ span: { start: call.span.start, end: call.span.start }, newText: "flatten -> " }] }] : extras.fixes;
         const related = [{ span: current.origin, message: `the input ${formatShape(input)} comes from here` }];
-        this.report(code, span, `${shown} ${message}`, { ...extras, fixes, related: [...related, ...(extras.related ?? [])] });
+        this.reportShape(code, span, `${shown} ${message}`, { ...extras, fixes, related: [...related, ...(extras.related ?? [])] });
       },
+      holds: (a, relation, b) => this.holds(a, relation, b, call.span),
     });
     if (shape === undefined || failed) {
       env.current = this.unknown(env, call.span);
       this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
-    const params = op.params ? op.params(input, shape, args) : { trainable: 0, nonTrainable: 0 };
-    const macs = op.macs ? op.macs(input, shape, args) : 0;
+    const params = op.params ? op.params(numericShape(input), numericShape(shape), args) : { trainable: 0, nonTrainable: 0 };
+    const macs = op.macs ? op.macs(numericShape(input), numericShape(shape), args) : 0;
+    if (Number.isNaN(params.trainable) || Number.isNaN(params.nonTrainable)) {
+      // Weights must not depend on the input size; the only way there is a dense layer after flatten.
+      this.report("E0703", call.span, `${shown} would have a weight count that depends on the input size: its input is ${formatShape(input)}`, {
+        help: "use `global avgpool` instead of `flatten` before it, or fix the sizes with `--shape H=…,W=…`",
+      });
+      env.current = this.unknown(env, call.span);
+      this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      return;
+    }
     env.current = this.addNode(op.name, "layer", args, inputs, shape, params, macs, call.span, env);
     this.recordCall(call, "op", op.name, input, shape, params, macs, this.nodes[env.current.node]!.field);
   }
@@ -734,7 +836,7 @@ export class Elaborator {
 }
 
 function projectionHint(from: Shape, to: Shape): string {
-  if (from.length !== 3 || to.length !== 3) return "";
+  if (from.length !== 3 || to.length !== 3 || !isConcreteShape(from) || !isConcreteShape(to)) return "";
   const stride = Math.round(from[0]! / to[0]!);
   return `, or a shortcut with a 1x1 conv${stride > 1 ? ` with stride ${stride}` : ""} to ${to[2]} channels`;
 }

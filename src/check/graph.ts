@@ -6,6 +6,8 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { Args, ParamCounts } from "../ops/types.js";
 import type { Call, ModelDecl } from "../syntax/ast.js";
 import type { Shape } from "./shape.js";
+import type { SizeReason } from "./sizes.js";
+import type { SizeSet } from "./symbolic.js";
 import type { Field } from "./receptive-field.js";
 
 /** Why a node exists when no single source layer asked for it. */
@@ -42,6 +44,11 @@ export interface ModelGraph {
   macs: number;
   /** Whether every shape in the model is known (no errors were reported inside it). */
   complete: boolean;
+  /**
+   * Present when the input has named sizes (`input image: [H, W, 3]`): the sizes every layer
+   * accepts, and which layers narrowed them. Shapes then hold expressions, and `macs` is NaN.
+   */
+  sizes?: { sets: ReadonlyMap<string, SizeSet>; reasons: readonly SizeReason[] };
 }
 
 /** What the editor shows for one call in the source: its first instantiation's facts. */

@@ -43,7 +43,9 @@ export function fieldOf(op: string, args: Args, inputs: readonly (Field | undefi
     case "global_maxpool": {
       const input = inputShapes[0]!;
       const size = op === "adaptive_avgpool" ? pair(args["size"], 1) : ([1, 1] as [number, number]);
-      const window: [number, number] = [input[0]! / size[0], input[1]! / size[1]];
+      // Over a symbolic size the window is the whole input, whatever its size: an unbounded field.
+      const extent = (d: Shape[number], by: number): number => (typeof d === "number" ? d / by : Number.POSITIVE_INFINITY);
+      const window: [number, number] = [extent(input[0]!, size[0]), extent(input[1]!, size[1])];
       return windowed(first, window, window);
     }
     case "transposed_conv": {
@@ -71,7 +73,7 @@ export function fieldOf(op: string, args: Args, inputs: readonly (Field | undefi
 export function formatField(field: Field | undefined): { receptiveField: string; stride: string } {
   if (field === undefined) return { receptiveField: "", stride: "" };
   const show = (pair: [number, number]): string => {
-    const [h, w] = pair.map((x) => (Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, "")));
+    const [h, w] = pair.map((x) => (x === Number.POSITIVE_INFINITY ? "all" : Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, "")));
     return h === w ? h! : `${h}×${w}`;
   };
   return { receptiveField: show(field.size), stride: show(field.stride) };

@@ -6,6 +6,7 @@ import { diagnostic } from "../diagnostics/codes.js";
 import type { Expr } from "../syntax/ast.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { closestMatch } from "./suggest.js";
+import { add, ceilDiv, floorDiv, formatDim, mul, sub, Sym, type Dim } from "./symbolic.js";
 
 /**
  * A bare word that names nothing in scope, such as `same` in `padding: same`. It stays a
@@ -26,10 +27,15 @@ export interface FailedValue {
 
 export const FAILED: FailedValue = { kind: "failed" };
 
-export type Value = number | boolean | string | SymbolValue | FailedValue | readonly Value[];
+/** A symbolic size (H, W, ceil(H/32), …): see symbolic.ts. */
+export type Value = number | boolean | string | SymbolValue | FailedValue | Sym | readonly Value[];
 
 export function isSymbol(value: Value): value is SymbolValue {
   return typeof value === "object" && !Array.isArray(value) && (value as SymbolValue).kind === "symbol";
+}
+
+export function isSize(value: Value): value is Sym {
+  return value instanceof Sym;
 }
 
 export function describeValue(value: Value): string {
@@ -37,6 +43,7 @@ export function describeValue(value: Value): string {
   if (typeof value === "boolean") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (isSymbol(value)) return `\`${value.name}\``;
+  if (isSize(value)) return `the symbolic size ${formatDim(value)}`;
   if ((value as FailedValue).kind === "failed") return "?";
   return `[${(value as readonly Value[]).map(describeValue).join(", ")}]`;
 }
@@ -89,6 +96,12 @@ const BUILTINS: Record<string, { arity: [number, number]; doc: string }> = {
 export const BUILTIN_FUNCTIONS: readonly string[] = Object.keys(BUILTINS);
 
 export class Evaluator {
+  /**
+   * Set while a model with symbolic sizes is checked: an exact division such as `H / 32`
+   * asks it whether the division can be exact, which narrows the accepted sizes.
+   */
+  exactDivision: ((dividend: Sym, divisor: number, span: Span) => boolean) | undefined;
+
   constructor(private readonly sink: DiagnosticSink) {}
 
   private fail(span: Span, message: string, help?: string): undefined {
@@ -161,6 +174,9 @@ export class Evaluator {
   number(value: Value, span: Span): number | undefined {
     if (typeof value === "number") return value;
     if (isSymbol(value)) return this.reportUnknownName(value);
+    if (isSize(value)) {
+      return this.fail(span, `\`${formatDim(value)}\` depends on the input size, but a fixed number is needed here`, "channel counts, kernels, strides and repeat counts must not depend on symbolic sizes; fix the size with `--shape` if you need it");
+    }
     return this.fail(span, `expected a number, found ${describeValue(value)}`);
   }
 
@@ -198,9 +214,11 @@ export class Evaluator {
     if (expr.op === "==" || expr.op === "!=") {
       if (isSymbol(left)) return this.reportUnknownName(left);
       if (isSymbol(right)) return this.reportUnknownName(right);
+      if (isSize(left) || isSize(right)) return this.sizeArithmetic(expr, left, right);
       const equal = JSON.stringify(left) === JSON.stringify(right);
       return expr.op === "==" ? equal : !equal;
     }
+    if (isSize(left) || isSize(right)) return this.sizeArithmetic(expr, left, right);
     const l = this.number(left, expr.left.span);
     const r = this.number(right, expr.right.span);
     if (l === undefined || r === undefined) return undefined;
@@ -228,7 +246,58 @@ export class Evaluator {
     }
   }
 
+  /** + − × with whole numbers, exact division and % by a whole number: the operations sizes allow. */
+  private sizeArithmetic(expr: Extract<Expr, { kind: "binary" }>, left: Value, right: Value): Value | undefined {
+    const operand = (value: Value, span: Span): Dim | undefined => {
+      if (isSize(value)) return value;
+      const n = this.number(value, span);
+      if (n === undefined) return undefined;
+      if (!Number.isInteger(n)) return this.fail(span, `symbolic sizes combine only with whole numbers, found ${n}`);
+      return n;
+    };
+    const l = operand(left, expr.left.span);
+    const r = operand(right, expr.right.span);
+    if (l === undefined || r === undefined) return undefined;
+    switch (expr.op) {
+      case "+":
+        return add(l, r);
+      case "-":
+        return sub(l, r);
+      case "*":
+        return mul(l, r);
+      case "/":
+      case "%": {
+        if (typeof r !== "number" || r <= 0) return this.fail(expr.right.span, `a symbolic size can only be divided by a positive whole number, found ${typeof r === "number" ? r : formatDim(r)}`);
+        if (typeof l === "number") return expr.op === "/" ? l / r : ((l % r) + r) % r;
+        if (expr.op === "%") return sub(l, mul(floorDiv(l, r), r));
+        if (this.exactDivision?.(l, r, expr.span) !== true) {
+          return this.fail(expr.span, `\`${formatDim(l)}\` is not a multiple of ${r} for any accepted size`, `write floor(${formatDim(l)} / ${r}) or ceil(${formatDim(l)} / ${r}) to round`);
+        }
+        return floorDiv(l, r);
+      }
+      default:
+        return this.fail(expr.span, `\`${expr.op}\` cannot compare symbolic sizes at compile time`, "give the sizes with `--shape H=…,W=…`, or compare whole numbers");
+    }
+  }
+
+  /** floor(a / b) and ceil(a / b) of a symbolic size round instead of requiring an exact division. */
+  private roundedSizeDivision(expr: Extract<Expr, { kind: "call" }>, scope: Scope): Value | undefined | "not-applicable" {
+    const name = expr.callee.text;
+    const arg = expr.args[0]?.value;
+    if ((name !== "floor" && name !== "ceil") || expr.args.length !== 1 || arg?.kind !== "binary" || arg.op !== "/") return "not-applicable";
+    const left = this.evaluate(arg.left, scope);
+    if (left === undefined || !isSize(left)) return "not-applicable";
+    const right = this.evaluate(arg.right, scope);
+    if (right === undefined) return undefined;
+    const divisor = this.integer(right, arg.right.span);
+    if (divisor === undefined) return undefined;
+    if (divisor <= 0) return this.fail(arg.right.span, `a symbolic size can only be divided by a positive whole number, found ${divisor}`);
+    return name === "floor" ? floorDiv(left, divisor) : ceilDiv(left, divisor);
+  }
+
   private call(expr: Extract<Expr, { kind: "call" }>, scope: Scope): Value | undefined {
+    const rounded = this.roundedSizeDivision(expr, scope);
+    if (rounded !== "not-applicable") return rounded;
     const name = expr.callee.text;
     const builtin = BUILTINS[name];
     if (builtin === undefined) {

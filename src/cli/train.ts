@@ -99,7 +99,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
   const facts: ModelFacts = {
     name: graph.name,
     input: spec.input.shape as [number, number, number],
-    outputWidth: output.shape.length === 1 ? output.shape[0] : undefined,
+    outputWidth: output.shape.length === 1 ? (output.shape[0] as number) : undefined,
     lastOp: output.op,
   };
   const out = options.out ?? join("runs", basename(file).replace(/\.cnn$/, ""));

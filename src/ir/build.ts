@@ -2,7 +2,7 @@
 // defaults to explicit values, and adaptive pooling to a fixed window.
 
 import type { LayerNode, ModelGraph } from "../check/graph.js";
-import { samePadding } from "../check/shape.js";
+import { isConcreteShape, samePadding } from "../check/shape.js";
 import type { TrainConfig } from "../check/train.js";
 import type { Args, Padding } from "../ops/types.js";
 import { LineIndex } from "../syntax/line-index.js";
@@ -13,8 +13,8 @@ const pair = (value: unknown): Pair => (Array.isArray(value) ? [value[0] as numb
 function pads(padding: Padding, input: readonly number[], kernel: Pair, stride: Pair, dilation: Pair): Pads {
   if (padding.mode === "valid") return [0, 0, 0, 0];
   if (padding.mode === "explicit") return [padding.top, padding.bottom, padding.left, padding.right];
-  const [top, bottom] = samePadding(input[0]!, kernel[0], stride[0], dilation[0]);
-  const [left, right] = samePadding(input[1]!, kernel[1], stride[1], dilation[1]);
+  const [top, bottom] = samePadding(input[0]!, kernel[0], stride[0], dilation[0]) as [number, number];
+  const [left, right] = samePadding(input[1]!, kernel[1], stride[1], dilation[1]) as [number, number];
   return [top, bottom, left, right];
 }
 
@@ -108,16 +108,18 @@ function attrsOf(node: LayerNode, input: readonly number[] | undefined): IrAttrs
 /** Builds the IR of a model that checked without errors. */
 export function buildIr(model: ModelGraph, text: string, train?: TrainConfig): IrGraph {
   if (!model.complete || model.outputId === undefined) throw new Error(`model ${model.name} has errors; check it first`);
+  // Front ends refuse symbolic models with a message (see symbolicSizesError); reaching here is a bug.
+  if (!model.nodes.every((n) => isConcreteShape(n.shape))) throw new Error(`model ${model.name} has symbolic sizes; fix them with --shape first`);
   const index = new LineIndex(text);
   const nodes: IrNode[] = model.nodes.map((node) => {
-    const input = node.inputs.length > 0 ? model.nodes[node.inputs[0]!]!.shape : undefined;
+    const input = node.inputs.length > 0 ? (model.nodes[node.inputs[0]!]!.shape as readonly number[]) : undefined;
     const position = index.position(node.span.start);
     return {
       id: node.id,
       name: node.name,
       attrs: attrsOf(node, input),
       inputs: [...node.inputs],
-      shape: [...node.shape],
+      shape: [...(node.shape as readonly number[])],
       params: { ...node.params },
       macs: node.macs,
       source: { line: position.line + 1, column: position.character + 1, start: node.span.start, end: node.span.end },

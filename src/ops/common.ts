@@ -2,7 +2,8 @@
 
 import type { ArgSpec, Args, Padding, ShapeContext } from "./types.js";
 import type { Shape } from "../check/shape.js";
-import { formatShape } from "../check/shape.js";
+import { formatShape, type Dim } from "../check/shape.js";
+import { add, formatDim, isSymbolic } from "../check/symbolic.js";
 
 export const pairOf = (value: unknown): readonly [number, number] =>
   Array.isArray(value) ? [value[0] as number, value[1] as number] : [value as number, value as number];
@@ -44,19 +45,19 @@ export function requireSpatial(ctx: ShapeContext, op: string): boolean {
 }
 
 /** Verifies a stated `in_channels` (or `in_features`) against the incoming channels. */
-export function checkStatedChannels(ctx: ShapeContext, argName: string, actual: number, what = "input channels"): void {
+export function checkStatedChannels(ctx: ShapeContext, argName: string, actual: Dim, what = "input channels"): void {
   const stated = ctx.args[argName];
-  if (typeof stated !== "number" || stated === actual) return;
-  ctx.report("E0301", `expects ${stated} ${what}, but the incoming tensor ${formatShape(ctx.input)} has ${actual}`, {
+  if (typeof stated !== "number" || ctx.holds(actual, "==", stated)) return;
+  ctx.report("E0301", `expects ${stated} ${what}, but the incoming tensor ${formatShape(ctx.input)} has ${formatDim(actual)}`, {
     arg: argName,
     label: `stated here as ${stated}`,
-    help: `write \`${argName}: ${actual}\`, or change the layer before it to produce ${stated}`,
+    help: `write \`${argName}: ${formatDim(actual)}\`, or change the layer before it to produce ${stated}`,
     fixes: [],
   });
 }
 
 /** Explicit padding amounts for one spatial input, resolving `same` and `valid`. */
-export function resolvePadding(padding: Padding, input: Shape, kernel: readonly [number, number], stride: readonly [number, number], dilation: readonly [number, number], same: (i: number, k: number, s: number, d: number) => [number, number]): [number, number, number, number] {
+export function resolvePadding(padding: Padding, input: Shape, kernel: readonly [number, number], stride: readonly [number, number], dilation: readonly [number, number], same: (i: Dim, k: number, s: number, d: number) => [Dim, Dim]): [Dim, Dim, Dim, Dim] {
   if (padding.mode === "valid") return [0, 0, 0, 0];
   if (padding.mode === "explicit") return [padding.top, padding.bottom, padding.left, padding.right];
   const [top, bottom] = same(input[0]!, kernel[0], stride[0], dilation[0]);
@@ -65,24 +66,27 @@ export function resolvePadding(padding: Padding, input: Shape, kernel: readonly 
 }
 
 /** Kernel-vs-input and positive-output checks shared by convolutions and pooling. */
-export function checkWindowFits(ctx: ShapeContext, input: Shape, pads: readonly number[], kernel: readonly [number, number], dilation: readonly [number, number], output: readonly [number, number]): boolean {
-  const paddedH = input[0]! + pads[0]! + pads[1]!;
-  const paddedW = input[1]! + pads[2]! + pads[3]!;
+export function checkWindowFits(ctx: ShapeContext, input: Shape, pads: readonly Dim[], kernel: readonly [number, number], dilation: readonly [number, number], output: readonly [Dim, Dim]): boolean {
+  const paddedH = add(add(input[0]!, pads[0]!), pads[1]!);
+  const paddedW = add(add(input[1]!, pads[2]!), pads[3]!);
   const effH = dilation[0] * (kernel[0] - 1) + 1;
   const effW = dilation[1] * (kernel[1] - 1) + 1;
-  if (effH > paddedH || effW > paddedW) {
-    const padded = paddedH !== input[0] || paddedW !== input[1] ? ` (padded to ${paddedH}×${paddedW})` : "";
-    ctx.report("E0305", `window ${effH}×${effW} is larger than its input ${input[0]}×${input[1]}${padded}`, {
+  if (!ctx.holds(paddedH, ">=", effH) || !ctx.holds(paddedW, ">=", effW)) {
+    const padded = formatDim(paddedH) !== formatDim(input[0]!) || formatDim(paddedW) !== formatDim(input[1]!) ? ` (padded to ${formatDim(paddedH)}×${formatDim(paddedW)})` : "";
+    const symbolic = isSymbolic(paddedH) || isSymbolic(paddedW);
+    ctx.report("E0305", `window ${effH}×${effW} is larger than its input ${formatDim(input[0]!)}×${formatDim(input[1]!)}${padded}`, {
       arg: "kernel",
       help:
         dilation[0] > 1 || dilation[1] > 1
           ? `the dilation spreads the kernel over ${effH}×${effW}: reduce the dilation or the kernel, or add padding`
-          : `use a kernel of at most ${Math.min(paddedH, paddedW)}, add padding, or remove a downsampling layer before it`,
+          : symbolic
+            ? "allow larger input sizes, use a smaller kernel, add padding, or remove a downsampling layer before it"
+            : `use a kernel of at most ${Math.min(paddedH as number, paddedW as number)}, add padding, or remove a downsampling layer before it`,
     });
     return false;
   }
-  if (output[0] <= 0 || output[1] <= 0) {
-    ctx.report("E0306", `would output ${output[0]}×${output[1]}, which has no elements`, { help: "reduce the stride or add padding" });
+  if (!ctx.holds(output[0], ">=", 1) || !ctx.holds(output[1], ">=", 1)) {
+    ctx.report("E0306", `would output ${formatDim(output[0])}×${formatDim(output[1])}, which has no elements`, { help: "reduce the stride or add padding" });
     return false;
   }
   return true;

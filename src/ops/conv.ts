@@ -1,11 +1,12 @@
 // Convolutions: conv (with groups), depthwise_conv, separable_conv and transposed_conv.
 
-import { channelsOf, samePadding, transposedOutput, windowOutput, type Shape } from "../check/shape.js";
+import { channelsOf, samePadding, transposedOutput, windowOutput, type Dim, type Shape } from "../check/shape.js";
+import { floorDiv, formatDim, mul, sub } from "../check/symbolic.js";
 import { biasArg, checkStatedChannels, checkWindowFits, dilationArg, inChannelsArg, kernelArg, paddingArg, pairArg, requireSpatial, resolvePadding, strideArg } from "./common.js";
 import type { Args, OpDef, ShapeContext } from "./types.js";
 
 /** Spatial output of a window op, after its fit checks; undefined when it does not fit. */
-export function windowedSpatial(ctx: ShapeContext, kernelName = "kernel"): { h: number; w: number; pads: number[] } | undefined {
+export function windowedSpatial(ctx: ShapeContext, kernelName = "kernel"): { h: Dim; w: Dim; pads: Dim[] } | undefined {
   const kernel = pairArg(ctx.args, kernelName);
   const stride = pairArg(ctx.args, "stride");
   const dilation = ctx.args["dilation"] === undefined ? ([1, 1] as const) : pairArg(ctx.args, "dilation");
@@ -42,11 +43,12 @@ export const conv: OpDef = {
     checkStatedChannels(ctx, "in_channels", inChannels);
     const groups = ctx.args["groups"] as number;
     const filters = ctx.args["filters"] as number;
-    if (inChannels % groups !== 0 || filters % groups !== 0) {
-      const bad = inChannels % groups !== 0 ? `the ${plural(inChannels, "input channel")}` : `the ${plural(filters, "filter")}`;
+    const inputDivides = ctx.holds(sub(inChannels, mul(floorDiv(inChannels, groups), groups)), "==", 0);
+    if (!inputDivides || filters % groups !== 0) {
+      const bad = !inputDivides ? `the ${typeof inChannels === "number" ? plural(inChannels, "input channel") : `${formatDim(inChannels)} input channels`}` : `the ${plural(filters, "filter")}`;
       ctx.report("E0309", `groups: ${groups} does not divide ${bad}`, {
         arg: "groups",
-        help: groupsHelp(inChannels, filters),
+        help: typeof inChannels === "number" ? groupsHelp(inChannels, filters) : `use a number of groups that divides ${filters}`,
       });
       return undefined;
     }
@@ -93,7 +95,7 @@ export const depthwiseConv: OpDef = {
     if (!requireSpatial(ctx, "depthwise_conv")) return undefined;
     checkStatedChannels(ctx, "in_channels", channelsOf(ctx.input));
     const spatial = windowedSpatial(ctx);
-    return spatial && [spatial.h, spatial.w, channelsOf(ctx.input) * (ctx.args["multiplier"] as number)];
+    return spatial && [spatial.h, spatial.w, mul(channelsOf(ctx.input), ctx.args["multiplier"] as number)];
   },
   params(_input, output, args) {
     return { trainable: kernelArea(args) * channelsOf(output) + (args["bias"] ? channelsOf(output) : 0), nonTrainable: 0 };
@@ -158,18 +160,18 @@ export const transposedConv: OpDef = {
       return undefined;
     }
     const padding = ctx.args["padding"] as Parameters<typeof resolvePadding>[0];
-    let h: number;
-    let w: number;
+    let h: Dim;
+    let w: Dim;
     if (padding.mode === "same") {
-      h = ctx.input[0]! * stride[0];
-      w = ctx.input[1]! * stride[1];
+      h = mul(ctx.input[0]!, stride[0]);
+      w = mul(ctx.input[1]!, stride[1]);
     } else {
       const pads = padding.mode === "valid" ? [0, 0, 0, 0] : [padding.top, padding.bottom, padding.left, padding.right];
       h = transposedOutput(ctx.input[0]!, kernel[0], stride[0], pads[0]!, pads[1]!, outputPadding[0], 1);
       w = transposedOutput(ctx.input[1]!, kernel[1], stride[1], pads[2]!, pads[3]!, outputPadding[1], 1);
     }
-    if (h <= 0 || w <= 0) {
-      ctx.report("E0306", `would output ${h}×${w}, which has no elements`, { arg: "padding", help: "reduce the padding" });
+    if (!ctx.holds(h, ">=", 1) || !ctx.holds(w, ">=", 1)) {
+      ctx.report("E0306", `would output ${formatDim(h)}×${formatDim(w)}, which has no elements`, { arg: "padding", help: "reduce the padding" });
       return undefined;
     }
     return [h, w, ctx.args["filters"] as number];

@@ -1,6 +1,7 @@
 // Dense layers, flattening, and spatial resizing (upsample, zero_pad).
 
 import { channelsOf, elementCount, formatShape } from "../check/shape.js";
+import { add, formatDim, mul } from "../check/symbolic.js";
 import { checkStatedChannels, pairOf, requireSpatial } from "./common.js";
 import { NO_PARAMS, type OpDef, type Padding } from "./types.js";
 
@@ -16,7 +17,7 @@ export const dense: OpDef = {
   inferShape(ctx) {
     if (ctx.input.length !== 1) {
       ctx.report("E0307", `needs a flat [features] input, but gets ${formatShape(ctx.input)}`, {
-        help: `insert \`flatten\` (giving [${elementCount(ctx.input)}]) or \`global avgpool\` (giving [${channelsOf(ctx.input)}]) before it`,
+        help: `insert \`flatten\` (giving [${formatDim(elementCount(ctx.input))}]) or \`global avgpool\` (giving [${formatDim(channelsOf(ctx.input))}]) before it`,
         fixes: [],
       });
       return undefined;
@@ -51,7 +52,7 @@ export const upsample: OpDef = {
   inferShape(ctx) {
     if (!requireSpatial(ctx, "upsample")) return undefined;
     const [sh, sw] = pairOf(ctx.args["scale"]);
-    return [ctx.input[0]! * sh, ctx.input[1]! * sw, channelsOf(ctx.input)];
+    return [mul(ctx.input[0]!, sh), mul(ctx.input[1]!, sw), channelsOf(ctx.input)];
   },
   params: () => NO_PARAMS,
   macs: () => 0,
@@ -67,7 +68,7 @@ export const zeroPad: OpDef = {
   inferShape(ctx) {
     if (!requireSpatial(ctx, "zero_pad")) return undefined;
     const p = ctx.args["padding"] as Padding & { mode: "explicit" };
-    return [ctx.input[0]! + p.top + p.bottom, ctx.input[1]! + p.left + p.right, channelsOf(ctx.input)];
+    return [add(ctx.input[0]!, p.top + p.bottom), add(ctx.input[1]!, p.left + p.right), channelsOf(ctx.input)];
   },
   params: () => NO_PARAMS,
   macs: () => 0,

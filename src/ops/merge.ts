@@ -1,19 +1,27 @@
 // Merges: the current tensor joined with named tensors (`concat skip`, `add shortcut`).
 // The `concat { branch … }` statement and residual connections use the same rules.
 
-import { formatShape, shapesEqual, type Shape } from "../check/shape.js";
+import { formatShape, type Dim, type Shape } from "../check/shape.js";
+import { add as addDims } from "../check/symbolic.js";
 import { NO_PARAMS, type OpDef, type ShapeContext } from "./types.js";
 
 const tensorsArg = { name: "tensors", type: { kind: "tensor" }, positional: true, variadic: true, doc: "Names of tensors (bound with `as NAME`) to join with the current one." } as const;
 
+type Holds = ShapeContext["holds"];
+
+/** Whether two shapes are equal in every dimension (narrowing symbolic sizes where needed). */
+export function sameShape(a: Shape, b: Shape, holds: Holds): boolean {
+  return a.length === b.length && a.every((d, axis) => holds(d, "==", b[axis]!));
+}
+
 /** Concatenation along the channels; every other dimension must agree. */
-export function concatShapes(inputs: readonly Shape[]): { shape?: Shape; mismatch?: number } {
+export function concatShapes(inputs: readonly Shape[], holds: Holds): { shape?: Shape; mismatch?: number } {
   const first = inputs[0]!;
-  let channels = 0;
+  let channels: Dim = 0;
   for (let i = 0; i < inputs.length; i++) {
     const shape = inputs[i]!;
-    if (shape.length !== first.length || !shape.slice(0, -1).every((d, axis) => d === first[axis])) return { mismatch: i };
-    channels += shape[shape.length - 1]!;
+    if (shape.length !== first.length || !shape.slice(0, -1).every((d, axis) => holds(d, "==", first[axis]!))) return { mismatch: i };
+    channels = addDims(channels, shape[shape.length - 1]!);
   }
   return { shape: [...first.slice(0, -1), channels] };
 }
@@ -32,7 +40,7 @@ export const concat: OpDef = {
   doc: "Joins the current tensor with named tensors along the channels.",
   args: [tensorsArg],
   inferShape(ctx) {
-    const { shape, mismatch } = concatShapes(ctx.inputs);
+    const { shape, mismatch } = concatShapes(ctx.inputs, ctx.holds);
     return shape ?? reportMismatch(ctx, "E0303", "concat", mismatch!);
   },
   params: () => NO_PARAMS,
@@ -47,7 +55,7 @@ function elementwise(name: "add" | "multiply", doc: string): OpDef {
     doc,
     args: [tensorsArg],
     inferShape(ctx) {
-      const mismatch = ctx.inputs.findIndex((s) => !shapesEqual(s, ctx.inputs[0]!));
+      const mismatch = ctx.inputs.findIndex((s) => !sameShape(s, ctx.inputs[0]!, ctx.holds));
       return mismatch === -1 ? ctx.inputs[0] : reportMismatch(ctx, "E0304", name, mismatch);
     },
     params: () => NO_PARAMS,

@@ -1,6 +1,7 @@
 // Pooling: windowed max/avg pooling, adaptive average pooling, and global pooling.
 
-import { channelsOf, samePadding, windowOutput, windowOutputCeil } from "../check/shape.js";
+import { channelsOf, samePadding, windowOutput, windowOutputCeil, type Dim } from "../check/shape.js";
+import { floorDiv, formatDim, mul, sub } from "../check/symbolic.js";
 import { checkWindowFits, kernelArg, paddingArg, pairArg, pairOf, requireSpatial, resolvePadding } from "./common.js";
 import { NO_PARAMS, type Args, type OpDef, type Padding, type ShapeContext } from "./types.js";
 
@@ -34,7 +35,7 @@ function pool(name: "maxpool" | "avgpool", what: string): OpDef {
       const h = size(ctx.input[0]!, kernel[0], stride[0], pads[0], pads[1], 1);
       const w = size(ctx.input[1]!, kernel[1], stride[1], pads[2], pads[3], 1);
       // In ceil mode PyTorch lets the last window run past the input, so only an empty output is an error.
-      if (ctx.args["ceil_mode"] && h > 0 && w > 0) return [h, w, channelsOf(ctx.input)];
+      if (ctx.args["ceil_mode"] && ctx.holds(h, ">=", 1) && ctx.holds(w, ">=", 1)) return [h, w, channelsOf(ctx.input)];
       if (!checkWindowFits(ctx, ctx.input, pads, kernel, [1, 1], [h, w])) return undefined;
       return [h, w, channelsOf(ctx.input)];
     },
@@ -55,11 +56,12 @@ export const adaptiveAvgpool: OpDef = {
     if (!requireSpatial(ctx, "adaptive_avgpool")) return undefined;
     const [h, w] = pairOf(ctx.args["size"]);
     const [inH, inW] = [ctx.input[0]!, ctx.input[1]!];
-    if (inH % h !== 0 || inW % w !== 0) {
+    const divides = (size: Dim, by: number): boolean => ctx.holds(sub(size, mul(floorDiv(size, by), by)), "==", 0);
+    if (!divides(inH, h) || !divides(inW, w)) {
       // Uneven adaptive windows overlap and vary in size; no tfjs layer computes them.
-      ctx.report("E0206", `to ${h}×${w} needs an input whose size is a multiple of it, but gets ${inH}×${inW}`, {
+      ctx.report("E0206", `to ${h}×${w} needs an input whose size is a multiple of it, but gets ${formatDim(inH)}×${formatDim(inW)}`, {
         arg: "size",
-        help: `choose a size that divides ${inH}×${inW}, or change the input size`,
+        help: `choose a size that divides ${formatDim(inH)}×${formatDim(inW)}, or change the input size`,
       });
       return undefined;
     }

@@ -3,7 +3,7 @@
 // features (completion, signature help, hovers) all read these definitions.
 
 import type { Code, DiagnosticExtras } from "../diagnostics/codes.js";
-import type { Shape } from "../check/shape.js";
+import type { Dim, Shape } from "../check/shape.js";
 
 /** Padding after resolution: a mode, or explicit amounts on each side. */
 export type Padding =
@@ -49,7 +49,16 @@ export interface ShapeContext {
   args: Args;
   /** Reports a diagnostic at the call, or at the named argument where given. */
   report(code: Code, message: string, extras?: DiagnosticExtras & { arg?: string }): void;
+  /**
+   * Whether `a relation b` holds. Plain comparison for whole numbers; for symbolic sizes it
+   * holds when it does for every accepted size, or narrows the accepted sizes so that it does,
+   * and fails only when no accepted size satisfies it.
+   */
+  holds(a: Dim, relation: ">=" | "==", b: Dim): boolean;
 }
+
+/** A shape for counting: symbolic dimensions are NaN, so counts that depend on them are NaN. */
+export type NumericShape = readonly number[];
 
 export interface ParamCounts {
   trainable: number;
@@ -68,8 +77,8 @@ export interface OpDef {
   merge?: boolean;
   /** Returns the output shape, or undefined after reporting why there is none. */
   inferShape(ctx: ShapeContext): Shape | undefined;
-  params?(input: Shape, output: Shape, args: Args): ParamCounts;
-  macs?(input: Shape, output: Shape, args: Args): number;
+  params?(input: NumericShape, output: NumericShape, args: Args): ParamCounts;
+  macs?(input: NumericShape, output: NumericShape, args: Args): number;
 }
 
 export const NO_PARAMS: ParamCounts = { trainable: 0, nonTrainable: 0 };

@@ -3,18 +3,24 @@
 // batchnorm running statistics, total = tfjs countParams(); MACs as in the reference.
 
 import type { ModelGraph } from "../check/graph.js";
-import { formatShape } from "../check/shape.js";
+import type { Shape } from "../check/shape.js";
+import { decisiveReasons, describeSizes } from "../check/sizes.js";
+import { formatDim } from "../check/symbolic.js";
 import { sourceName } from "../ops/registry.js";
 import { LineIndex } from "../syntax/line-index.js";
 import { formatField } from "../check/receptive-field.js";
 
+/** A dimension in JSON: a number, or the expression over the model's named sizes as a string ("ceil(H/32)"). */
+export type JsonDim = number | string;
+
 export interface SummaryLayer {
   name: string;
   op: string;
-  outputShape: number[];
+  outputShape: JsonDim[];
   params: number;
   trainable: number;
-  macs: number;
+  /** Null where it depends on symbolic sizes. */
+  macs: number | null;
   line: number;
   block: string[];
   /** Receptive field [height, width] in input pixels, and output stride; absent for flat-input models. */
@@ -25,31 +31,68 @@ export interface SummaryLayer {
 export interface SummaryJson {
   model: string;
   layout: "HWC";
-  input: number[];
-  output: number[];
+  input: JsonDim[];
+  output: JsonDim[];
   params: { trainable: number; nonTrainable: number; total: number };
-  macs: number;
+  /** Null where it depends on symbolic sizes. */
+  macs: number | null;
   layers: SummaryLayer[];
+  /** For inputs with named sizes: what each accepts, in words, and which lines narrowed it. */
+  sizes?: SizeSummary[];
+  /** The same conditions as plain sentences, one per named size. */
+  conditions?: string[];
+}
+
+export interface SizeSummary {
+  name: string;
+  /** "a multiple of 32 and at least 32" */
+  accepted: string;
+  /** The smallest accepted size, and the period and remainders that describe the rest. */
+  min: number | null;
+  multipleOf: number;
+  remainders: number[];
+  max?: number;
+  reasons: { line: number; needs: string }[];
 }
 
 export function summarize(model: ModelGraph, text: string): SummaryJson {
   const index = new LineIndex(text);
   const input = model.nodes.find((n) => n.op === "input");
   const output = model.outputId === undefined ? undefined : model.nodes[model.outputId];
+  const options = { sizes: model.sizes?.sets };
+  const dims = (shape: Shape): JsonDim[] => shape.map((d) => (typeof d === "number" ? d : formatDim(d, options)));
+  const macs = (n: number): number | null => (Number.isNaN(n) ? null : n);
+  const sizes = model.sizes && [...model.sizes.sets.entries()].map(([name, set]): SizeSummary => {
+    const reasons = new Map<string, { line: number; needs: string }>();
+    for (const reason of decisiveReasons(model.sizes!.reasons)) {
+      if (reason.name !== name || reasons.has(reason.needs)) continue;
+      reasons.set(reason.needs, { line: index.position(reason.span.start).line + 1, needs: reason.needs });
+    }
+    return {
+      name,
+      accepted: set.describe(),
+      min: set.first() ?? null,
+      multipleOf: set.period,
+      remainders: [...set.residues],
+      ...(set.max !== undefined ? { max: set.max } : {}),
+      reasons: [...reasons.values()],
+    };
+  });
   return {
     model: model.name,
     layout: "HWC",
-    input: input ? [...input.shape] : [],
-    output: output ? [...output.shape] : [],
+    input: input ? dims(input.shape) : [],
+    output: output ? dims(output.shape) : [],
     params: { ...model.params },
-    macs: model.macs,
+    macs: macs(model.macs),
+    ...(sizes ? { sizes, conditions: describeSizes(model.sizes!.sets) } : {}),
     layers: model.nodes.map((n) => ({
       name: n.name,
       op: n.op,
-      outputShape: [...n.shape],
+      outputShape: dims(n.shape),
       params: n.params.trainable + n.params.nonTrainable,
       trainable: n.params.trainable,
-      macs: n.macs,
+      macs: macs(n.macs),
       line: index.position(n.span.start).line + 1,
       block: n.blockPath,
       ...(n.field ? { receptiveField: n.field.size, outputStride: n.field.stride } : {}),
@@ -57,13 +100,14 @@ export function summarize(model: ModelGraph, text: string): SummaryJson {
   };
 }
 
-const count = (n: number): string => n.toLocaleString("en-US");
+const count = (n: number | null): string => (n === null ? "—" : n.toLocaleString("en-US"));
+const showShape = (shape: readonly JsonDim[]): string => `[${shape.join(", ")}]`;
 
 export function renderSummary(summary: SummaryJson): string {
   const header = ["Layer (op)", "Output shape", "Params", "MACs", "RF", "Stride", "Line"];
   const rows = summary.layers.map((l) => {
     const field = formatField(l.receptiveField && l.outputStride ? { size: l.receptiveField, stride: l.outputStride } : undefined);
-    return [`${l.name} (${sourceName(l.op)})`, formatShape(l.outputShape), count(l.params), count(l.macs), field.receptiveField, field.stride, String(l.line)];
+    return [`${l.name} (${sourceName(l.op)})`, showShape(l.outputShape), count(l.params), count(l.macs), field.receptiveField, field.stride, String(l.line)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]): string =>
@@ -76,12 +120,20 @@ export function renderSummary(summary: SummaryJson): string {
   out.push("═".repeat(total));
   for (const row of rows) out.push(format(row));
   out.push("═".repeat(total));
-  out.push(`Input:                ${formatShape(summary.input)}  (height, width, channels; batch implicit)`);
-  out.push(`Output:               ${formatShape(summary.output)}`);
+  out.push(`Input:                ${showShape(summary.input)}  (height, width, channels; batch implicit)`);
+  out.push(`Output:               ${showShape(summary.output)}`);
+  for (const [i, size] of (summary.sizes ?? []).entries()) {
+    const why = size.reasons.length === 0 ? "" : `  (${size.reasons.slice(0, 3).map((r) => `line ${r.line}: ${r.needs}`).join("; ")}${size.reasons.length > 3 ? "; …" : ""})`;
+    out.push(`${i === 0 ? "Accepted sizes:       " : "                      "}${summary.conditions![i]}${why}`);
+  }
   out.push(`Trainable params:     ${count(summary.params.trainable)}`);
   out.push(`Non-trainable params: ${count(summary.params.nonTrainable)}  (batchnorm running mean and variance)`);
   out.push(`Total params:         ${count(summary.params.total)}  (as tfjs countParams() reports)`);
-  out.push(`MACs:                 ${count(summary.macs)}  (multiply-accumulates for one example)`);
+  if (summary.macs === null) {
+    const names = (summary.sizes ?? []).map((s) => s.name);
+    const example = names.map((n) => `${n}=224`).join(",");
+    out.push(`MACs:                 depend on ${names.join(" and ")}; \`--shape ${example}\` counts them for one size`);
+  } else out.push(`MACs:                 ${count(summary.macs)}  (multiply-accumulates for one example)`);
   out.push("RF, Stride:           receptive field and output stride, in input pixels");
   out.push("─".repeat(total));
   return out.join("\n") + "\n";

@@ -1,0 +1,128 @@
+// What the checker knows about a model's named sizes while it elaborates the model: for
+// each name (H, W, …), the set of sizes that every layer so far accepts. A layer that works
+// only for some sizes narrows the set and leaves a reason; a layer that works for none is
+// an error at that layer.
+
+import type { Span } from "../diagnostics/diagnostic.js";
+import { evaluateDim, formatDim, lcm, nondecreasing, periodOf, sameDim, SizeSet, sizeNames, sub, type Dim } from "./symbolic.js";
+
+export type Relation = ">=" | "==";
+
+/**
+ * always: holds for every accepted size. conditional: holds once the sizes are narrowed (and
+ * they now are). never: holds for no accepted size. unprovable: depends on several names at
+ * once, which the checker does not narrow.
+ */
+export type Verdict = "always" | "conditional" | "never" | "unprovable";
+
+/** Why a name's accepted sizes were narrowed: the layer and what it needs. */
+export interface SizeReason {
+  name: string;
+  /** What this layer alone needs, in words: "even". */
+  needs: string;
+  /** The same as a set, to tell which reasons the others already imply. */
+  set: SizeSet;
+  span: Span;
+}
+
+export interface ComparisonResult {
+  verdict: Verdict;
+  /** For never: what the layer needs and what earlier layers allow, in words. */
+  explanation?: string;
+}
+
+export class SizeContext {
+  readonly sets = new Map<string, SizeSet>();
+  readonly reasons: SizeReason[] = [];
+
+  declare(name: string): void {
+    if (!this.sets.has(name)) this.sets.set(name, SizeSet.ALL);
+  }
+
+  get symbolic(): boolean {
+    return this.sets.size > 0;
+  }
+
+  /** Whether `a relation b` holds; narrows the accepted sizes where that makes it hold. */
+  compare(a: Dim, relation: Relation, b: Dim, span: Span, commit = true): ComparisonResult {
+    if (typeof a === "number" && typeof b === "number") return { verdict: (relation === ">=" ? a >= b : a === b) ? "always" : "never" };
+    if (relation === "==" && sameDim(a, b)) return { verdict: "always" };
+    const difference = sub(a, b);
+    if (typeof difference === "number") return { verdict: (relation === ">=" ? difference >= 0 : difference === 0) ? "always" : "never" };
+    const names = [...sizeNames(difference)];
+    const holds = (value: number): boolean => (relation === ">=" ? value >= 0 : value === 0);
+    if (names.length > 1) return this.compareSeveral(difference, names, holds);
+    const name = names[0]!;
+    this.declare(name);
+    const before = this.sets.get(name)!;
+    const first = before.first();
+    // The common case, checked without a scan: a growing expression that holds at the smallest size.
+    if (relation === ">=" && first !== undefined && nondecreasing(difference) && holds(evaluateDim(difference, new Map([[name, first]])))) return { verdict: "always" };
+    const test = (x: number): boolean => holds(evaluateDim(difference, new Map([[name, x]])));
+    const period = periodOf(difference);
+    const after = before.restrict(test, period);
+    const needs = SizeSet.ALL.restrict(test, period);
+    const subject = relation === ">=" ? `${formatDim(a)} ≥ ${formatDim(b)}` : `${formatDim(a)} = ${formatDim(b)}`;
+    if (after.empty) {
+      const alone = needs.empty ? `${subject} holds for no size of ${name}` : `${subject} needs ${name} to be ${needs.describe()}`;
+      const earlier = before === SizeSet.ALL || sameSet(before, SizeSet.ALL) ? "" : `, but the layers before need ${name} to be ${before.describe()}`;
+      return { verdict: "never", explanation: `${alone}${earlier}` };
+    }
+    if (sameSet(after, before)) return { verdict: "always" };
+    if (!commit) return { verdict: "conditional" };
+    this.sets.set(name, after);
+    this.reasons.push({ name, needs: needs.describe(), set: needs, span });
+    return { verdict: "conditional" };
+  }
+
+  /** Several names at once: decided on a grid of accepted sizes, never narrowed. */
+  private compareSeveral(difference: Dim, names: string[], holds: (value: number) => boolean): ComparisonResult {
+    const samples = names.map((n) => (this.sets.get(n) ?? SizeSet.ALL).sample(2 * Math.min(periodOf(difference), 16) + 4));
+    let all = true;
+    let any = false;
+    const grid = (i: number, sizes: Map<string, number>): void => {
+      if (i === names.length) {
+        const ok = holds(evaluateDim(difference, sizes));
+        all &&= ok;
+        any ||= ok;
+        return;
+      }
+      for (const x of samples[i]!) grid(i + 1, new Map([...sizes, [names[i]!, x]]));
+    };
+    grid(0, new Map());
+    if (all && nondecreasing(difference)) return { verdict: "always" };
+    if (!any) return { verdict: "never", explanation: `${formatDim(difference)} ${"fails for every size of " + names.join(" and ")}` };
+    return { verdict: "unprovable", explanation: `it depends on ${names.join(" and ")} together` };
+  }
+
+  /** A view for printing: the accepted sizes by name. */
+  snapshot(): ReadonlyMap<string, SizeSet> {
+    return new Map(this.sets);
+  }
+}
+
+function sameSet(a: SizeSet, b: SizeSet): boolean {
+  if (a.max !== b.max) return false;
+  const period = lcm(a.period, b.period);
+  const start = Math.min(a.min, b.min);
+  for (let x = start; x < Math.max(a.min, b.min) + 2 * period; x++) if (a.has(x) !== b.has(x)) return false;
+  return true;
+}
+
+/** Whether every member of `a` is in `b`, judged over two whole periods past both minimums. */
+export function isSubset(a: SizeSet, b: SizeSet): boolean {
+  const period = lcm(a.period, b.period);
+  const end = Math.max(a.min, b.min) + 2 * period;
+  for (let x = a.min; x <= (a.max ?? end); x++) if (a.has(x) && !b.has(x)) return false;
+  return true;
+}
+
+/** The reasons not implied by another one: the layers that actually decide each name's sizes. */
+export function decisiveReasons(reasons: readonly SizeReason[]): SizeReason[] {
+  return reasons.filter((r, i) => !reasons.some((other, j) => j !== i && other.name === r.name && isSubset(other.set, r.set) && (!isSubset(r.set, other.set) || j < i)));
+}
+
+/** Plain words for every narrowed name: "H must be a multiple of 32 and at least 32". */
+export function describeSizes(sets: ReadonlyMap<string, SizeSet>): string[] {
+  return [...sets.entries()].map(([name, set]) => (sameSet(set, SizeSet.ALL) ? `${name} can be any size` : `${name} must be ${set.describe()}`));
+}
