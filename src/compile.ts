@@ -13,6 +13,8 @@ import type { Program } from "./syntax/ast.js";
 export interface CompileOptions {
   /** Values that replace model parameters' defaults, by parameter name. */
   params?: ReadonlyMap<string, Value>;
+  /** Values for the symbolic sizes of model inputs (`--shape H=224,W=224`), by size name. */
+  sizes?: ReadonlyMap<string, number>;
 }
 
 export interface Compilation {
@@ -32,7 +34,7 @@ export function compile(text: string, options: CompileOptions = {}): Compilation
   const { blocks, models: modelDecls } = collectDeclarations(program, sink);
   const calls: CallTable = new Map();
   const elaborator = new Elaborator(blocks, sink, calls);
-  const models = modelDecls.map((decl) => elaborator.elaborate(decl, options.params));
+  const models = modelDecls.map((decl) => elaborator.elaborate(decl, options.params, options.sizes));
   const trains = checkTrainDeclarations(program, models, sink);
   return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls };
 }

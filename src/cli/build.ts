@@ -1,6 +1,7 @@
 // `cnnc build`: compiles a model to the IR, a saved tfjs model, or TypeScript source.
 
 import { basename } from "node:path";
+import { InvalidArgumentError, Option } from "commander";
 import { compile } from "../compile.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
@@ -10,6 +11,8 @@ import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lower
 import { writeFilesAtomically } from "../emit/write-files.js";
 import type { BackendRequest } from "../runtime/backend.js";
 import type { ModelGraph } from "../check/graph.js";
+import { describeSizes } from "../check/sizes.js";
+import type { SizeSet } from "../check/symbolic.js";
 
 export const TARGETS = ["ir", "tfjs", "ts", "pytorch"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -20,17 +23,48 @@ export interface BuildOptions {
   model?: string;
   seed?: number;
   backend: BackendRequest;
+  /** Values for symbolic input sizes (`--shape`). */
+  sizes?: ReadonlyMap<string, number>;
 }
 
 export class CliUsageError extends Error {}
 
-/** The model a command should use: named with --model, or the file's last. */
-export function pickModel(models: readonly ModelGraph[], file: string, name: string | undefined): ModelGraph {
+/**
+ * The model a command should use: named with --model, or the file's last. Commands that
+ * allocate weights or emit code (`concrete`) refuse a model whose input sizes are symbolic.
+ */
+export function pickModel(models: readonly ModelGraph[], file: string, name: string | undefined, requirement: { concrete?: boolean } = {}): ModelGraph {
   if (models.length === 0) throw new CliUsageError(`${file} declares no model`);
-  if (name === undefined) return models[models.length - 1]!;
-  const found = models.find((m) => m.name === name);
+  const found = name === undefined ? models[models.length - 1]! : models.find((m) => m.name === name);
   if (found === undefined) throw new CliUsageError(`${file} has no model \`${name}\`; it has ${models.map((m) => m.name).join(", ")}`);
+  if (requirement.concrete && found.sizes !== undefined) {
+    const names = [...found.sizes.sets.keys()];
+    const example = names.map((n) => `${n}=${exampleSize(found.sizes!.sets.get(n)!)}`).join(",");
+    throw new CliUsageError(`model \`${found.name}\` in ${file} has symbolic input sizes (${names.join(", ")}): ${describeSizes(found.sizes.sets).join("; ")}. Fix them with \`--shape ${example}\``);
+  }
   return found;
+}
+
+/** The `--shape H=224,W=224` option: values for a model's symbolic input sizes (repeatable). */
+export function shapeOption(): Option {
+  return new Option("--shape <sizes>", "values for symbolic input sizes, e.g. H=224,W=224").argParser((value: string, previous: Map<string, number> | undefined) => {
+    try {
+      return new Map([...(previous ?? []), ...parseShapeOption([value])]);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message.replace(/^--shape expects /, "expected "));
+    }
+  });
+}
+
+/** Parses `--shape H=224,W=224` (repeatable) into size values. */
+export function parseShapeOption(entries: readonly string[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const entry of entries.flatMap((e) => e.split(","))) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*$/.exec(entry);
+    if (match === null || Number(match[2]) < 1) throw new CliUsageError(`--shape expects NAME=SIZE pairs with whole sizes ≥ 1, such as H=224,W=224; found \`${entry}\``);
+    sizes.set(match[1]!, Number(match[2]));
+  }
+  return sizes;
 }
 
 export interface Lowered {
@@ -41,14 +75,14 @@ export interface Lowered {
 }
 
 /** Compiles and lowers for tfjs; prints diagnostics and returns undefined on errors. */
-export function compileForTfjs(file: string, source: string, modelName: string | undefined, seed: number | undefined, color: boolean): Lowered | undefined {
-  const result = compile(source);
+export function compileForTfjs(file: string, source: string, modelName: string | undefined, seed: number | undefined, color: boolean, sizes?: ReadonlyMap<string, number>): Lowered | undefined {
+  const result = compile(source, { sizes });
   const fail = (diagnostics: typeof result.diagnostics): undefined => {
     process.stderr.write(renderDiagnostics(diagnostics, file, source, { color }) + `\n${file}: ${summarizeCounts(diagnostics)}\n`);
     return undefined;
   };
   if (result.diagnostics.some((d) => d.severity === "error")) return fail(result.diagnostics);
-  const model = pickModel(result.models, file, modelName);
+  const model = pickModel(result.models, file, modelName, { concrete: true });
   const ir = buildIr(model, source, result.trains.find((t) => t.model === model.name));
   try {
     return { ir, spec: lowerToTfjs(ir, { seed }), doc: model.decl.doc, source };
@@ -62,12 +96,12 @@ export function compileForTfjs(file: string, source: string, modelName: string |
 export async function build(file: string, source: string, options: BuildOptions, color: boolean): Promise<number> {
   const stem = basename(file).replace(/\.cnn$/, "");
   if (options.target === "ir") {
-    const result = compile(source);
+    const result = compile(source, { sizes: options.sizes });
     if (result.diagnostics.some((d) => d.severity === "error")) {
       process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
       return 1;
     }
-    const model = pickModel(result.models, file, options.model);
+    const model = pickModel(result.models, file, options.model, { concrete: true });
     const ir = buildIr(model, source, result.trains.find((t) => t.model === model.name));
     const written = writeFilesAtomically(options.out, { [`${stem}.ir.json`]: JSON.stringify(ir, null, 2) + "\n" });
     process.stdout.write(`wrote ${written.join(", ")}\n`);
@@ -75,9 +109,9 @@ export async function build(file: string, source: string, options: BuildOptions,
   }
   if (options.target === "pytorch") {
     const { buildPytorch } = await import("./pytorch.js");
-    return buildPytorch(file, source, { out: options.out, model: options.model });
+    return buildPytorch(file, source, { out: options.out, model: options.model, sizes: options.sizes });
   }
-  const lowered = compileForTfjs(file, source, options.model, options.seed, color);
+  const lowered = compileForTfjs(file, source, options.model, options.seed, color, options.sizes);
   if (lowered === undefined) return 1;
   if (options.target === "ts") {
     const { emitTypeScript } = await import("../emit/typescript.js");
@@ -97,4 +131,10 @@ export async function build(file: string, source: string, options: BuildOptions,
   const written = writeFilesAtomically(options.out, files);
   process.stdout.write(`wrote ${written.join(", ")}\n`);
   return 0;
+}
+
+/** An accepted size near 224 (a common image size), to show in a `--shape` suggestion. */
+function exampleSize(set: SizeSet): number {
+  for (let x = 224; x < 224 + set.period + 1; x++) if (set.has(x)) return x;
+  return set.first() ?? 224;
 }

@@ -11,7 +11,7 @@ import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { OPS } from "../ops/registry.js";
 import { signature } from "../ops/describe.js";
 import { renderSummary, summarize } from "../summary/summary.js";
-import { build, CliUsageError, pickModel, TARGETS, type Target } from "./build.js";
+import { build, CliUsageError, pickModel, shapeOption, TARGETS, type Target } from "./build.js";
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
@@ -55,13 +55,13 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function check(files: string[], options: { json?: boolean }): number {
+function check(files: string[], options: { json?: boolean; shape?: Map<string, number> }): number {
   let errors = 0;
   const json: JsonDiagnostic[] = [];
   let text = "";
   for (const file of files) {
     const source = readSource(file);
-    const result = compile(source);
+    const result = compile(source, { sizes: options.shape });
     errors += result.diagnostics.filter((d) => d.severity === "error").length;
     if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source));
     else if (result.diagnostics.length > 0) {
@@ -77,9 +77,9 @@ function check(files: string[], options: { json?: boolean }): number {
   return errors > 0 ? 1 : 0;
 }
 
-function summary(file: string, options: { model?: string; json?: boolean; param: string[] }): number {
+function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }): number {
   const source = readSource(file);
-  const result = compile(source, { params: parseParams(options.param) });
+  const result = compile(source, { params: parseParams(options.param), sizes: options.shape });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source) }, null, 2) + "\n");
@@ -117,7 +117,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("check .cnn files and report errors with their line and a fix")
     .argument("<files...>", ".cnn files")
     .option("--json", "print diagnostics as JSON (0-based LSP positions)")
-    .action((files: string[], options: { json?: boolean }) => setExit(check(files, options)));
+    .addOption(shapeOption())
+    .action((files: string[], options: { json?: boolean; shape?: Map<string, number> }) => setExit(check(files, options)));
   program
     .command("summary")
     .description("print a model's layers, output shapes, parameter counts and MACs")
@@ -125,7 +126,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--model <name>", "the model to summarise (default: the last one in the file)")
     .option("--json", "print the summary as JSON")
     .addOption(new Option("--param <name=value>", "override a model parameter (repeatable)").default([]).argParser(collect))
-    .action((file: string, options: { model?: string; json?: boolean; param: string[] }) => setExit(summary(file, options)));
+    .addOption(shapeOption())
+    .action((file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }) => setExit(summary(file, options)));
   program
     .command("build")
     .description("compile a model to the IR, a saved tfjs model (model.json + weights.bin), TypeScript source, or PyTorch source (model.py + train.py)")
@@ -135,8 +137,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--model <name>", "the model to build (default: the last one in the file)")
     .option("--seed <n>", "seed every weight initializer, for byte-identical output", parseSeed)
     .addOption(new Option("--backend <backend>", "tfjs backend for --target tfjs").choices(BACKENDS).default("auto"))
-    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest }) => {
-      setExit(await build(file, readSource(file), options, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
+    .addOption(shapeOption())
+    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number> }) => {
+      setExit(await build(file, readSource(file), { ...options, sizes: options.shape }, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
   registerTrainCommands(program, setExit);
   registerPytorchCommands(program, setExit);

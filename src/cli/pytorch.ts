@@ -13,12 +13,13 @@ import { writeFilesAtomically } from "../emit/write-files.js";
 import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lowering.js";
 import { BACKENDS, type BackendRequest } from "../runtime/backend.js";
 import { ConversionError } from "../convert/weights.js";
-import { CliUsageError, pickModel } from "./build.js";
+import { CliUsageError, pickModel, shapeOption } from "./build.js";
 import { diagnostic } from "../diagnostics/codes.js";
 
 export interface PytorchBuildOptions {
   out: string;
   model?: string;
+  sizes?: ReadonlyMap<string, number>;
 }
 
 function colorOn(): boolean {
@@ -26,19 +27,19 @@ function colorOn(): boolean {
 }
 
 /** Compiles a file to the IR of one model; prints diagnostics and returns undefined on errors. */
-function compileToIr(file: string, source: string, modelName: string | undefined): { ir: IrGraph; doc?: string } | undefined {
-  const result = compile(source);
+function compileToIr(file: string, source: string, modelName: string | undefined, sizes?: ReadonlyMap<string, number>): { ir: IrGraph; doc?: string } | undefined {
+  const result = compile(source, { sizes });
   if (result.diagnostics.some((d) => d.severity === "error")) {
     process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: colorOn() }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
     return undefined;
   }
-  const model = pickModel(result.models, file, modelName);
+  const model = pickModel(result.models, file, modelName, { concrete: true });
   return { ir: buildIr(model, source, result.trains.find((t) => t.model === model.name)), doc: model.decl.doc };
 }
 
 /** `cnnc build FILE --target pytorch -o DIR`: writes DIR/model.py and DIR/train.py. Returns the exit code. */
 export async function buildPytorch(file: string, source: string, options: PytorchBuildOptions): Promise<number> {
-  const compiled = compileToIr(file, source, options.model);
+  const compiled = compileToIr(file, source, options.model, options.sizes);
   if (compiled === undefined) return 1;
   const written = writeFilesAtomically(options.out, emitPytorch({ ir: compiled.ir, sourceFile: basename(file), doc: compiled.doc }));
   process.stdout.write(`wrote ${written.join(", ")}\n`);
@@ -58,6 +59,7 @@ export interface ConvertOptions {
   from: string;
   to: string;
   model?: string;
+  shape?: ReadonlyMap<string, number>;
   backend: BackendRequest;
 }
 
@@ -68,7 +70,7 @@ function tfjsModelJson(path: string): string | undefined {
 }
 
 export async function convert(file: string, source: string, options: ConvertOptions): Promise<number> {
-  const compiled = compileToIr(file, source, options.model);
+  const compiled = compileToIr(file, source, options.model, options.shape);
   if (compiled === undefined) return 1;
   const { ir } = compiled;
   let spec: TfModelSpec;
@@ -115,6 +117,7 @@ export function registerPytorchCommands(program: Command, setExit: (code: number
     .requiredOption("--from <path>", "a tfjs model directory (or its model.json), or a PyTorch file (a state_dict, or a train.py checkpoint)")
     .requiredOption("--to <path>", "the PyTorch file to write (from tfjs), or the tfjs model directory to write (from PyTorch)")
     .option("--model <name>", "the model (default: the last one in the file)")
+    .addOption(shapeOption())
     .addOption(new Option("--backend <backend>", "tfjs backend used to write a tfjs model").choices(BACKENDS).default("cpu"))
     .action(async (file: string, options: ConvertOptions) => setExit(await convert(file, readSource(file), options)));
 }

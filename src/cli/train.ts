@@ -21,7 +21,7 @@ import { ResumeError, train } from "../train/loop.js";
 import { makeObjective } from "../train/objective.js";
 import { loadTrainingBackend, prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
 import { historyTable, progressSink } from "../train/progress.js";
-import { CliUsageError, pickModel } from "./build.js";
+import { CliUsageError, pickModel, shapeOption } from "./build.js";
 
 function color(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && process.env["NO_COLOR"] === undefined;
@@ -48,6 +48,8 @@ function parseNumber(flag: string, integer: boolean, min: number, max: number): 
 
 export interface TrainCommandOptions {
   model?: string;
+  /** Values for symbolic input sizes (`--shape H=28,W=28`). */
+  shape?: ReadonlyMap<string, number>;
   data?: string;
   epochs?: number;
   batch?: number;
@@ -69,14 +71,14 @@ function inputError(error: unknown): string | undefined {
 
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
-  const result = compile(source);
+  const result = compile(source, { sizes: options.shape });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   const fail = (diagnostics: typeof result.diagnostics): number => {
     process.stderr.write(renderDiagnostics(diagnostics, file, source, { color: color(process.stderr) }) + `\n${file}: ${summarizeCounts(diagnostics)}; not training\n`);
     return 1;
   };
   if (errors.length > 0) return fail(result.diagnostics);
-  const graph = pickModel(result.models, file, options.model);
+  const graph = pickModel(result.models, file, options.model, { concrete: true });
   const declared = result.trains.find((t) => t.model === graph.name);
   let settings: TrainSettings;
   try {
@@ -307,6 +309,7 @@ export function registerTrainCommands(program: Command, setExit: (code: number) 
     })
     .option("--out <dir>", "output folder (default: runs/<file name>)")
     .option("--resume", "continue from the last checkpoint in --out")
+    .addOption(shapeOption())
     .addOption(backend())
     .action(async (file: string, options: TrainCommandOptions) => setExit(await trainCommand(file, options)));
   program
