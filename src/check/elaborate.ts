@@ -7,16 +7,16 @@
 // input stay silent: one mistake gives one message.
 
 import { diagnostic, type Code, type DiagnosticExtras } from "../diagnostics/codes.js";
-import type { DiagnosticSink, RelatedInfo, Span } from "../diagnostics/diagnostic.js";
+import { DiagnosticSink, type RelatedInfo, type Span } from "../diagnostics/diagnostic.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
 import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
-import type { BlockDecl, Body, Call, Expr, ModelDecl, Statement } from "../syntax/ast.js";
+import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
 import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
 import { sameShape } from "../ops/merge.js";
-import { SizeContext, type Relation } from "./sizes.js";
-import { floorDiv, isSymbolic, mul, sizeVar, sub, type Sym } from "./symbolic.js";
+import { describeSizes, SizeContext, type Relation } from "./sizes.js";
+import { floorDiv, formatDim, isSymbolic, mul, sizeVar, sub, type SizeSet, type Sym } from "./symbolic.js";
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSize, isSymbol, Scope, type Value } from "./values.js";
@@ -52,7 +52,10 @@ interface Env {
 class LimitExceeded extends Error {}
 
 export class Elaborator {
-  private readonly evaluator: Evaluator;
+  private evaluator: Evaluator;
+  /** Contracts already checked against their body, by block, arguments and input channels. */
+  private readonly verifiedContracts = new Map<string, boolean>();
+  private readonly inferredContracts = new Map<string, string>();
   private nodes: LayerNode[] = [];
   private counters = new Map<string, number>();
   private complete = true;
@@ -68,8 +71,8 @@ export class Elaborator {
 
   constructor(
     private readonly blocks: ReadonlyMap<string, BlockDecl>,
-    private readonly sink: DiagnosticSink,
-    private readonly calls: CallTable,
+    private sink: DiagnosticSink,
+    private calls: CallTable,
   ) {
     this.evaluator = new Evaluator(sink);
   }
@@ -801,6 +804,17 @@ export class Elaborator {
       this.recordCall(call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
+    let declaredOutput: Shape | undefined;
+    if (block.contract !== undefined && current.shape !== undefined) {
+      declaredOutput = this.applyContract(block, block.contract, values, current.shape, call);
+      if (declaredOutput === undefined) {
+        env.current = this.unknown(env, call.span);
+        this.recordCall(call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+        return;
+      }
+      // Once the body is known to break its contract, the per-call comparison would only repeat that.
+      if (!this.verifyContract(block, block.contract, values, current.shape, call)) declaredOutput = undefined;
+    }
     const firstNode = this.nodes.length;
     const inner: Env = {
       values,
@@ -818,6 +832,15 @@ export class Elaborator {
       this.sink.context = env.context;
     }
     const output = inner.current!;
+    if (declaredOutput !== undefined && output.shape !== undefined && !sameShape(output.shape, declaredOutput, (a, relation, b) => this.holds(a, relation, b, call.span))) {
+      this.sizeFailure = undefined;
+      this.report("E0704", block.contract!.output.span, `\`${name}\` declares the output ${formatShape(declaredOutput)}, but its body gives ${formatShape(output.shape)} for this call`, {
+        related: [{ span: call.span, message: `called here on ${formatShape(current.shape)}` }],
+        help: "correct the contract's output, or the block's body",
+      });
+      env.current = this.unknown(env, call.span);
+      return;
+    }
     env.current = { ...output, origin: call.span };
     const params = { trainable: 0, nonTrainable: 0 };
     let macs = 0;
@@ -827,6 +850,184 @@ export class Elaborator {
       macs += this.nodes[i]!.macs;
     }
     this.recordCall(call, "block", name, current.shape, output.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
+    const facts = this.calls.get(call);
+    if (block.contract === undefined && facts !== undefined && facts.inferredContract === undefined && current.shape !== undefined && output.shape !== undefined) {
+      const inferred = this.inferContract(block, values, current.shape);
+      if (inferred !== undefined) facts.inferredContract = inferred;
+    }
+  }
+
+  /** The contract a block's body implies for this call's arguments and channels, for hovers. */
+  private inferContract(block: BlockDecl, callValues: Scope, input: Shape): string | undefined {
+    if (input.length !== 3) return undefined;
+    const key = `${block.name.text}(${block.params.map((p) => describeValue(callValues.lookup(p.name.text)?.value ?? FAILED)).join(",")})@${formatDim(input[2]!)}`;
+    const cached = this.inferredContracts.get(key);
+    if (cached !== undefined) return cached;
+    const taken = new Set(block.params.map((p) => p.name.text));
+    const [hName, wName] = taken.has("h") || taken.has("w") ? ["height", "width"] : ["h", "w"];
+    const generic: Shape = [sizeVar(hName!), sizeVar(wName!), input[2]!];
+    const outcome = this.sandbox((values) => {
+      for (const param of block.params) {
+        const binding = callValues.lookup(param.name.text);
+        if (binding !== undefined) values.define(param.name.text, binding);
+      }
+      this.sizes.declare(hName!);
+      this.sizes.declare(wName!);
+      return [];
+    }, block, generic);
+    if (outcome.error !== undefined || outcome.output === undefined) return undefined;
+    const conditions = describeSizes(outcome.sets).filter((c) => !c.endsWith("any size"));
+    const text = `${formatShape(generic)} -> ${formatShape(outcome.output, { sizes: outcome.sets })}${conditions.length > 0 ? ` where ${conditions.join(" and ")}` : ""}`;
+    this.inferredContracts.set(key, text);
+    return text;
+  }
+
+  /**
+   * Matches the input against a block's contract at a call: names in the input pattern bind
+   * (and become constants in the body), other entries must equal the input. Returns the
+   * declared output shape, or undefined after reporting E0704.
+   */
+  private applyContract(block: BlockDecl, contract: Contract, values: Scope, input: Shape, call: Call): Shape | undefined {
+    const pattern = contract.input;
+    const fail = (message: string, help: string): undefined => {
+      this.report("E0704", call.span, message, { related: [{ span: pattern.span, message: "the contract's input" }], help });
+      return undefined;
+    };
+    if (pattern.kind !== "list") {
+      this.report("E0704", pattern.span, "a contract's input is a shape pattern such as `[h, w, c]`", { help: "write the names or sizes in brackets" });
+      return undefined;
+    }
+    if (pattern.items.length !== input.length) {
+      return fail(`\`${block.name.text}\` takes ${pattern.items.length === 3 ? "a [height, width, channels]" : `a rank-${pattern.items.length}`} tensor by its contract, but gets ${formatShape(input)}`, "pass a tensor of the declared rank, or change the contract");
+    }
+    for (let i = 0; i < pattern.items.length; i++) {
+      const item = pattern.items[i]!;
+      const actual = input[i]!;
+      if (item.kind === "name" && values.lookup(item.name.text) === undefined) {
+        values.define(item.name.text, { value: actual as Value, span: item.span });
+        continue;
+      }
+      const expected = this.evaluator.evaluate(item, values);
+      if (expected === undefined) return undefined;
+      if ((typeof expected !== "number" && !isSize(expected)) || !this.holds(actual, "==", expected as Dim, call.span)) {
+        this.sizeFailure = undefined;
+        const axis = input.length === 3 ? ["height", "width", "channels"][i]! : "features";
+        return fail(`\`${block.name.text}\` expects ${axis} ${describeValue(expected)} by its contract, but the input ${formatShape(input)} has ${formatShape([actual]).slice(1, -1)}`, "pass a tensor of the declared shape, or change the contract");
+      }
+    }
+    return this.contractOutput(block, contract, values, call.span);
+  }
+
+  /** The contract's output, evaluated with the parameters and the names bound from the input. */
+  private contractOutput(block: BlockDecl, contract: Contract, values: Scope, span: Span): Shape | undefined {
+    const value = this.evaluator.evaluate(contract.output, values);
+    if (value === undefined) return undefined;
+    const list = Array.isArray(value) ? (value as readonly Value[]) : undefined;
+    const valid = (d: Value): boolean => isSize(d) || (typeof d === "number" && Number.isInteger(d) && d >= 1);
+    if (list === undefined || !list.every(valid)) {
+      const bad = list?.find((d) => !valid(d));
+      const whole = typeof bad === "number" && !Number.isInteger(bad);
+      this.report("E0704", span, `\`${block.name.text}\`'s contract gives ${whole ? `a fractional size ${bad} for this input` : `no valid shape (${describeValue(value)})`}`, {
+        related: [{ span: contract.output.span, message: "the declared output" }],
+        help: whole ? "the contract divides a size exactly: pass an input whose size is a multiple of the divisor, or round with floor(…) or ceil(…) in the contract" : "write the output as a list of sizes",
+      });
+      return undefined;
+    }
+    return list as Dim[];
+  }
+
+  /**
+   * Checks a contract against the block's body once for every height and width: the body
+   * runs on [h, w, channels] with h and w symbolic (the channels and arguments of this call),
+   * and must give the declared output for every size the contract admits.
+   */
+  private verifyContract(block: BlockDecl, contract: Contract, callValues: Scope, input: Shape, call: Call): boolean {
+    if (contract.input.kind !== "list" || input.length !== 3) return true;
+    const channels = input[2]!;
+    const key = `${block.name.text}(${block.params.map((p) => describeValue(callValues.lookup(p.name.text)?.value ?? FAILED)).join(",")})@${formatDim(channels)}`;
+    const known = this.verifiedContracts.get(key);
+    if (known !== undefined) return known;
+    this.verifiedContracts.set(key, false);
+    const pattern = contract.input.items;
+    const names = pattern.map((item, i) => (item.kind === "name" && callValues.lookup(item.name.text)?.span === item.span ? item.name.text : i === 0 ? "h" : i === 1 ? "w" : "c"));
+    const generic: Shape = [0, 1].map((i) => (pattern[i]!.kind === "name" ? sizeVar(names[i]!) : input[i]!)).concat([channels]);
+    const outcome = this.sandbox((values) => {
+      for (const param of block.params) {
+        const binding = callValues.lookup(param.name.text);
+        if (binding !== undefined) values.define(param.name.text, binding);
+      }
+      for (let i = 0; i < 2; i++) if (isSymbolic(generic[i]!)) this.sizes.declare(names[i]!);
+      const declared = this.applyContract(block, contract, values, generic, call);
+      return declared;
+    }, block, generic);
+    if (outcome.error !== undefined) {
+      this.report("E0704", contract.span, `\`${block.name.text}\`'s body cannot be checked for every input ${formatShape(generic)}: ${outcome.error}`, {
+        related: [{ span: call.span, message: "checked with this call's arguments" }],
+        help: "the contract must hold for every height and width it admits; state a divisibility with `/` (`h / 2`) or a fixed size",
+      });
+      return false;
+    }
+    if (outcome.declared === undefined || outcome.output === undefined) return true;
+    const mismatch = outcome.declared.findIndex((d, i) => outcome.compare(outcome.output![i]!, d) !== "always");
+    if (mismatch !== -1 || outcome.declared.length !== outcome.output.length) {
+      const sets = outcome.sets;
+      this.report("E0704", contract.output.span, `\`${block.name.text}\`'s body gives ${formatShape(outcome.output, { sizes: sets })} for an input ${formatShape(generic)}, not the declared ${formatShape(outcome.declared, { sizes: sets })}`, {
+        label: mismatch === -1 ? undefined : `they differ for some ${names.slice(0, 2).join(" or ")}`,
+        related: [{ span: call.span, message: "checked with this call's arguments" }],
+        help: "correct the contract (floor(h / 2) and ceil(h / 2) round; h / 2 requires h to be even), or the body",
+      });
+      return false;
+    }
+    this.verifiedContracts.set(key, true);
+    return true;
+  }
+
+  /**
+   * Runs a block body on a symbolic input without touching the model being built: its own
+   * nodes, sizes and diagnostics, discarded afterwards.
+   */
+  private sandbox(prepare: (values: Scope) => Shape | undefined, block: BlockDecl, input: Shape): { declared?: Shape; output?: Shape; error?: string; sets: ReadonlyMap<string, SizeSet>; compare: (a: Dim, b: Dim) => string } {
+    const saved = { nodes: this.nodes, counters: this.counters, complete: this.complete, sizes: this.sizes, sink: this.sink, calls: this.calls, evaluator: this.evaluator, failure: this.sizeFailure, context: this.sink.context };
+    const sink = new DiagnosticSink();
+    this.nodes = [];
+    this.counters = new Map();
+    this.sizes = new SizeContext();
+    this.sink = sink;
+    this.calls = new Map();
+    this.evaluator = new Evaluator(sink);
+    this.evaluator.exactDivision = (dividend, divisor, span) => this.holds(sub(dividend, mul(floorDiv(dividend, divisor), divisor)), "==", 0, span);
+    this.sizeFailure = undefined;
+    try {
+      const values = new Scope();
+      const declared = prepare(values);
+      const sizes = this.sizes;
+      const firstError = (): string | undefined => sink.items.find((d) => d.severity === "error")?.message;
+      if (declared === undefined || firstError() !== undefined) return { error: firstError() ?? "its contract does not apply", sets: sizes.snapshot(), compare: () => "never" };
+      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], inModel: false });
+      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], inModel: false };
+      this.activeBlocks.push(block.name.text);
+      try {
+        this.body(block.body, env);
+      } finally {
+        this.activeBlocks.pop();
+      }
+      const error = firstError();
+      if (error !== undefined) return { error, sets: sizes.snapshot(), compare: () => "never" };
+      return { declared, output: env.current?.shape, sets: sizes.snapshot(), compare: (a, b) => sizes.compare(a, "==", b, block.name.span, false).verdict };
+    } catch (error) {
+      if (!(error instanceof LimitExceeded)) throw error;
+      return { error: "it is too large to unroll", sets: this.sizes.snapshot(), compare: () => "never" };
+    } finally {
+      this.nodes = saved.nodes;
+      this.counters = saved.counters;
+      this.complete = saved.complete;
+      this.sizes = saved.sizes;
+      this.sink = saved.sink;
+      this.sink.context = saved.context;
+      this.calls = saved.calls;
+      this.evaluator = saved.evaluator;
+      this.sizeFailure = saved.failure;
+    }
   }
 
   private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {

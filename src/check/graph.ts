@@ -59,6 +59,11 @@ export interface CallFacts {
   output?: Shape;
   params: ParamCounts;
   macs: number;
+  /**
+   * For a block without a declared contract: the contract its body implies, found by running
+   * it on [h, w, channels] with symbolic h and w ("[h, w, 64] -> [ceil(h/2), ceil(w/2), 128]").
+   */
+  inferredContract?: string;
   /** The output's receptive field and stride, for op calls. */
   field?: Field;
 }

@@ -341,7 +341,7 @@ export class SizeSet {
     const { period, residues } = this;
     if (period === 2 && residues.length === 1) parts.push(residues[0] === 0 ? "even" : "odd");
     else if (period > 1 && residues.length === 1) parts.push(residues[0] === 0 ? `a multiple of ${period}` : `${residues[0]} more than a multiple of ${period}`);
-    else if (period > 1) parts.push(`${joinOr(residues.map(String))} more than a multiple of ${period}`);
+    else if (period > 1) parts.push(`such that dividing it by ${period} leaves ${joinOr(residues.map(String))}`);
     const parity = period === 2 && residues.length === 1 && first <= 2;
     if (first > 1 && !parity) parts.push(`at least ${first}`);
     if (parts.length === 0) parts.push("at least 1");

@@ -2,6 +2,7 @@
 // block call, the input and output shapes, the parameters and MACs, and the docs; on a
 // declaration, its signature and docs (and a model's totals); on a name, what it names.
 
+import { describeSizes } from "../check/sizes.js";
 import type { CallFacts } from "../check/graph.js";
 import { formatShape } from "../check/shape.js";
 import type { Span } from "../diagnostics/diagnostic.js";
@@ -43,7 +44,7 @@ function code(text: string): string {
 function countsLine(facts: CallFacts): string {
   const total = facts.params.trainable + facts.params.nonTrainable;
   const params = facts.params.nonTrainable > 0 ? `${formatCount(total)} (${formatCount(facts.params.trainable)} trainable, ${formatCount(facts.params.nonTrainable)} running statistics)` : formatCount(total);
-  return `params ${params} · MACs ${formatCount(facts.macs)}`;
+  return `params ${params} · ${Number.isNaN(facts.macs) ? "MACs depend on the input size" : `MACs ${formatCount(facts.macs)}`}`;
 }
 
 function shapeLine(facts: CallFacts | undefined): string {
@@ -62,6 +63,8 @@ function callHover(analysis: Analysis, call: Call): Hover {
     if (block?.kind === "block") {
       parts.push(code(blockSignature(analysis, block)));
       if (block.doc !== undefined) parts.push(block.doc);
+      const contract = contractLine(block, facts);
+      if (contract !== undefined) parts.push(contract);
     } else {
       parts.push(`\`${sourceName(call.name.text)}\` is not a layer kind or a block in this file`);
     }
@@ -77,7 +80,14 @@ function callHover(analysis: Analysis, call: Call): Hover {
 
 export function blockSignature(analysis: Analysis, block: BlockDecl | ModelDecl): string {
   const params = block.params.map((p) => (p.default !== undefined ? `${p.name.text} = ${sourceText(analysis, p.default.span)}` : p.name.text));
-  return `${block.kind} ${block.name.text}${params.length > 0 || block.kind === "block" ? `(${params.join(", ")})` : ""}`;
+  const contract = block.kind === "block" && block.contract !== undefined ? `: ${sourceText(analysis, block.contract.input.span)} -> ${sourceText(analysis, block.contract.output.span)}` : "";
+  return `${block.kind} ${block.name.text}${params.length > 0 || block.kind === "block" ? `(${params.join(", ")})` : ""}${contract}`;
+}
+
+/** The contract line of a block hover: declared in the signature, or inferred from the body. */
+function contractLine(block: BlockDecl, facts: CallFacts | undefined): string | undefined {
+  if (block.contract !== undefined) return "contract checked against the body for every height and width";
+  return facts?.inferredContract === undefined ? undefined : `inferred contract: \`${facts.inferredContract}\``;
 }
 
 export function argumentDoc(op: OpDef, spec: ArgSpec): string {
@@ -97,7 +107,9 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
         const input = graph.nodes.find((n) => n.op === "input");
         const output = graph.outputId !== undefined ? graph.nodes[graph.outputId] : undefined;
         parts.push(`\`${formatShape(input?.shape)}\` → \`${formatShape(output?.shape)}\`${graph.complete ? "" : " (the model has errors)"}`);
-        parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${formatCount(graph.params.nonTrainable)} running statistics) · MACs ${formatCount(graph.macs)}`);
+        const macs = Number.isNaN(graph.macs) ? "MACs depend on the input size" : `MACs ${formatCount(graph.macs)}`;
+        parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${formatCount(graph.params.nonTrainable)} running statistics) · ${macs}`);
+        if (graph.sizes !== undefined) parts.push(`accepted sizes: ${describeSizes(graph.sizes.sets).join("; ")}`);
       }
       return parts.join("\n\n");
     }
@@ -106,6 +118,8 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
       const parts = [code(blockSignature(analysis, decl))];
       if (decl.doc !== undefined) parts.push(decl.doc);
       const first = [...analysis.compilation.calls].find(([call, facts]) => facts.kind === "block" && facts.name === decl.name.text && call.name.text === decl.name.text)?.[1];
+      const contract = contractLine(decl, first);
+      if (contract !== undefined) parts.push(contract);
       if (first !== undefined) parts.push(`first call: ${shapeLine(first)}${first.output !== undefined ? `, ${countsLine(first)}` : ""}`);
       return parts.join("\n\n");
     }

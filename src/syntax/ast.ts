@@ -81,10 +81,18 @@ export interface Parameter {
   span: Span;
 }
 
+/** `: [h, w, c] -> [h / 2, w / 2, channels]`: the shapes a block takes and gives. */
+export interface Contract {
+  input: Expr;
+  output: Expr;
+  span: Span;
+}
+
 export interface BlockDecl {
   kind: "block";
   name: Identifier;
   params: Parameter[];
+  contract?: Contract;
   body: Body;
   doc?: string;
   span: Span;

@@ -116,8 +116,20 @@ export class AstBuilder {
     const name = this.declaredName(tokenOf(ic, "name"), span);
     const params = this.params(nodeOf(ic, "paramList"), span);
     const body = this.body(nodeOf(ic, "body"), span);
-    const kind = inner.name === "blockDecl" ? "block" : "model";
-    return { kind, name, params, body, doc: this.docBefore(span), span };
+    if (inner.name === "blockDecl") {
+      const inputNode = nodeOf(ic, "contractInput");
+      const outputNode = nodeOf(ic, "contractOutput");
+      const contract =
+        inputNode === undefined
+          ? undefined
+          : (() => {
+              const input = this.expression(inputNode, span);
+              const output = this.expression(outputNode, { start: input.span.end, end: input.span.end });
+              return { input, output, span: { start: input.span.start, end: Math.max(input.span.end, output.span.end) } };
+            })();
+      return { kind: "block", name, params, ...(contract ? { contract } : {}), body, doc: this.docBefore(span), span };
+    }
+    return { kind: "model", name, params, body, doc: this.docBefore(span), span };
   }
 
   private params(node: CstNode | undefined, fallback: Span): A.Parameter[] {

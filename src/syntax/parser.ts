@@ -87,6 +87,13 @@ class CnnParser extends CstParser {
     this.CONSUME(T.Block);
     this.CONSUME(T.Word, { LABEL: "name" });
     this.OPTION(() => this.SUBRULE(this.paramList));
+    // A shape contract: `: [h, w, c] -> [h / stride, w / stride, channels]`.
+    this.OPTION2(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.expression, { LABEL: "contractInput" });
+      this.CONSUME(T.Arrow);
+      this.SUBRULE2(this.expression, { LABEL: "contractOutput" });
+    });
     this.SUBRULE(this.body);
   });
 
