@@ -8,7 +8,10 @@ import type { CallTable, ModelGraph } from "./check/graph.js";
 import { TrainChecker, type TrainConfig } from "./check/train.js";
 import type { Value } from "./check/values.js";
 import { parse } from "./syntax/parse.js";
-import type { Program } from "./syntax/ast.js";
+import type { BlockDecl, ModelDecl, Program } from "./syntax/ast.js";
+import { diagnostic } from "./diagnostics/codes.js";
+import { decisiveReasons } from "./check/sizes.js";
+import type { SizeSet } from "./check/symbolic.js";
 
 export interface CompileOptions {
   /** Values that replace model parameters' defaults, by parameter name. */
@@ -34,9 +37,46 @@ export function compile(text: string, options: CompileOptions = {}): Compilation
   const { blocks, models: modelDecls } = collectDeclarations(program, sink);
   const calls: CallTable = new Map();
   const elaborator = new Elaborator(blocks, sink, calls);
-  const models = modelDecls.map((decl) => elaborator.elaborate(decl, options.params, options.sizes));
+  const models = modelDecls.map((decl) => {
+    if (options.sizes !== undefined && options.sizes.size > 0) checkGivenSizes(decl, blocks, options, sink);
+    return elaborator.elaborate(decl, options.params, options.sizes);
+  });
   const trains = checkTrainDeclarations(program, models, sink);
   return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls };
+}
+
+/**
+ * Sizes given with `--shape` for a model with symbolic inputs are first compared with the
+ * sizes the model accepts, so that a wrong size is explained by the rule it breaks rather
+ * than by the first layer it breaks.
+ */
+function checkGivenSizes(decl: ModelDecl, blocks: ReadonlyMap<string, BlockDecl>, options: CompileOptions, sink: DiagnosticSink): void {
+  const symbolic = new Elaborator(blocks, new DiagnosticSink(), new Map()).elaborate(decl, options.params);
+  if (symbolic.sizes === undefined) return;
+  const input = decl.body.statements.find((s) => s.kind === "input");
+  if (input?.kind !== "input" || input.shape.kind !== "list") return;
+  for (const item of input.shape.items) {
+    if (item.kind !== "name") continue;
+    const name = item.name.text;
+    const set = symbolic.sizes.sets.get(name);
+    const given = options.sizes!.get(name);
+    if (set === undefined || given === undefined || set.has(given)) continue;
+    const reasons = decisiveReasons(symbolic.sizes.reasons).filter((r) => r.name === name);
+    sink.add(
+      diagnostic("E0705", item.span, `${name} = ${given} is not a size model \`${decl.name.text}\` accepts: ${name} must be ${set.describe()}`, {
+        related: reasons.map((r) => ({ span: r.span, message: `this needs ${name} to be ${r.needs}` })),
+        help: `use an accepted size such as ${name}=${nearestMember(set, given)}`,
+      }),
+    );
+  }
+}
+
+function nearestMember(set: SizeSet, near: number): number {
+  for (let distance = 0; distance < near + set.period * 2 + set.min; distance++) {
+    if (set.has(near - distance)) return near - distance;
+    if (set.has(near + distance)) return near + distance;
+  }
+  return set.first() ?? near;
 }
 
 /** Checks every `train` declaration against the models it names. */

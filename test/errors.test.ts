@@ -22,7 +22,10 @@ describe("broken examples", () => {
     const name = file.replace(/\.cnn$/, "");
     it(name, async () => {
       const text = read(join(ERRORS, file));
-      const result = compile(text);
+      // A header may give symbolic sizes as the CLI would: `// … (E0705) --shape H=225,W=224`.
+      const shapeOption = /--shape (\S+)/.exec(text.split("\n")[0]!)?.[1];
+      const sizes = shapeOption === undefined ? undefined : new Map(shapeOption.split(",").map((pair) => [pair.split("=")[0]!, Number(pair.split("=")[1])] as [string, number]));
+      const result = compile(text, { sizes });
       const codes = result.diagnostics.map((d) => d.code);
       codes.forEach((c) => seenCodes.add(c));
       expect(result.diagnostics.some((d) => d.severity === "error")).toBe(true);

@@ -14,7 +14,7 @@ import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from
 import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
-import { sameShape } from "../ops/merge.js";
+import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
 import { floorDiv, formatDim, isSymbolic, mul, sizeVar, sub, type SizeSet, type Sym } from "./symbolic.js";
 import { fieldOf, type Field } from "./receptive-field.js";
@@ -414,8 +414,7 @@ export class Elaborator {
     const expected = value === undefined ? undefined : this.shapeLiteral(value, statement.shape.span);
     if (current?.shape === undefined || expected === undefined) return;
     if (!sameShape(current.shape, expected, (a, relation, b) => this.holds(a, relation, b, statement.span))) {
-      this.sizeFailure = undefined;
-      this.report(
+      this.reportShape(
         "E0310",
         statement.shape.span,
         `expected shape ${formatShape(expected)}, but the tensor here is ${formatShape(current.shape)}`,
@@ -544,7 +543,7 @@ export class Elaborator {
         return;
       }
     }
-    env.current = this.addNode("add", "residual", {}, [branch, shortcut], branch.shape, { trainable: 0, nonTrainable: 0 }, 0, statement.keyword, env);
+    env.current = this.addNode("add", "residual", {}, [branch, shortcut], simplestShape([branch.shape, shortcut.shape!]), { trainable: 0, nonTrainable: 0 }, 0, statement.keyword, env);
   }
 
   /** `shortcut auto`: a 1x1 convolution (no bias) and batchnorm that map the input to the branch's shape. */

@@ -18,10 +18,11 @@ export type Verdict = "always" | "conditional" | "never" | "unprovable";
 /** Why a name's accepted sizes were narrowed: the layer and what it needs. */
 export interface SizeReason {
   name: string;
-  /** What this layer alone needs, in words: "even". */
+  /** What this layer needs, in words ("a multiple of 16", "at least 16"): see decisiveReasons. */
   needs: string;
-  /** The same as a set, to tell which reasons the others already imply. */
-  set: SizeSet;
+  /** The accepted sizes before and after this layer. */
+  before: SizeSet;
+  after: SizeSet;
   span: Span;
 }
 
@@ -71,7 +72,7 @@ export class SizeContext {
     if (sameSet(after, before)) return { verdict: "always" };
     if (!commit) return { verdict: "conditional" };
     this.sets.set(name, after);
-    this.reasons.push({ name, needs: needs.describe(), set: needs, span });
+    this.reasons.push({ name, needs: after.describe(), before, after, span });
     return { verdict: "conditional" };
   }
 
@@ -117,9 +118,40 @@ export function isSubset(a: SizeSet, b: SizeSet): boolean {
   return true;
 }
 
-/** The reasons not implied by another one: the layers that actually decide each name's sizes. */
+/**
+ * The layers that decide each name's sizes: the last one that raised its minimum and the
+ * last one that changed which remainders it may leave. Each says only the part it decided
+ * ("at least 16", "a multiple of 16"), since earlier layers are implied by later ones.
+ */
 export function decisiveReasons(reasons: readonly SizeReason[]): SizeReason[] {
-  return reasons.filter((r, i) => !reasons.some((other, j) => j !== i && other.name === r.name && isSubset(other.set, r.set) && (!isSubset(r.set, other.set) || j < i)));
+  const out: SizeReason[] = [];
+  for (const name of new Set(reasons.map((r) => r.name))) {
+    const own = reasons.filter((r) => r.name === name);
+    const lastMinimum = [...own].reverse().find((r) => r.after.first() !== r.before.first() && !samePattern(r.before, r.after.first()!));
+    const lastPattern = [...own].reverse().find((r) => !samePeriodic(r.before, r.after));
+    for (const reason of [lastMinimum, lastPattern]) {
+      if (reason === undefined || out.includes(reason)) continue;
+      const parts: string[] = [];
+      if (reason === lastPattern) parts.push(new SizeSet(1, reason.after.period, reason.after.residues, reason.after.max).describe().replace(/ and at least \d+$/, ""));
+      if (reason === lastMinimum) parts.push(`at least ${reason.after.first()}`);
+      out.push({ ...reason, needs: parts.join(" and ") });
+    }
+  }
+  return out.sort((a, b) => a.span.start - b.span.start);
+}
+
+/** Whether `x` is the smallest member of the periodic pattern of `set` at or above set.min (so the minimum did not move). */
+function samePattern(set: SizeSet, x: number): boolean {
+  return set.first() === x;
+}
+
+/** Whether two sets leave the same remainders (ignoring their minimums). */
+function samePeriodic(a: SizeSet, b: SizeSet): boolean {
+  if (a.max !== b.max) return false;
+  const period = lcm(a.period, b.period);
+  const start = Math.max(a.min, b.min) + period;
+  for (let x = start; x < start + period; x++) if (a.has(x) !== b.has(x)) return false;
+  return true;
 }
 
 /** Plain words for every narrowed name: "H must be a multiple of 32 and at least 32". */

@@ -2,7 +2,7 @@
 // The `concat { branch … }` statement and residual connections use the same rules.
 
 import { formatShape, type Dim, type Shape } from "../check/shape.js";
-import { add as addDims } from "../check/symbolic.js";
+import { add as addDims, formatDim } from "../check/symbolic.js";
 import { NO_PARAMS, type OpDef, type ShapeContext } from "./types.js";
 
 const tensorsArg = { name: "tensors", type: { kind: "tensor" }, positional: true, variadic: true, doc: "Names of tensors (bound with `as NAME`) to join with the current one." } as const;
@@ -14,6 +14,19 @@ export function sameShape(a: Shape, b: Shape, holds: Holds): boolean {
   return a.length === b.length && a.every((d, axis) => holds(d, "==", b[axis]!));
 }
 
+/**
+ * Of dimensions proven equal, the one with the shortest expression: after a skip joins
+ * [2*floor(H/2), …] to [H, …], the layers below read H.
+ */
+export function simplest(dims: readonly Dim[]): Dim {
+  return dims.reduce((best, d) => (formatDim(d).length < formatDim(best).length ? d : best));
+}
+
+/** Shapes proven equal, merged dimension by dimension into the simplest expressions. */
+export function simplestShape(shapes: readonly Shape[]): Shape {
+  return shapes[0]!.map((_, axis) => simplest(shapes.map((s) => s[axis]!)));
+}
+
 /** Concatenation along the channels; every other dimension must agree. */
 export function concatShapes(inputs: readonly Shape[], holds: Holds): { shape?: Shape; mismatch?: number } {
   const first = inputs[0]!;
@@ -23,7 +36,7 @@ export function concatShapes(inputs: readonly Shape[], holds: Holds): { shape?: 
     if (shape.length !== first.length || !shape.slice(0, -1).every((d, axis) => holds(d, "==", first[axis]!))) return { mismatch: i };
     channels = addDims(channels, shape[shape.length - 1]!);
   }
-  return { shape: [...first.slice(0, -1), channels] };
+  return { shape: [...first.slice(0, -1).map((_, axis) => simplest(inputs.map((s) => s[axis]!))), channels] };
 }
 
 function reportMismatch(ctx: ShapeContext, code: "E0303" | "E0304", what: string, index: number): undefined {
@@ -56,7 +69,7 @@ function elementwise(name: "add" | "multiply", doc: string): OpDef {
     args: [tensorsArg],
     inferShape(ctx) {
       const mismatch = ctx.inputs.findIndex((s) => !sameShape(s, ctx.inputs[0]!, ctx.holds));
-      return mismatch === -1 ? ctx.inputs[0] : reportMismatch(ctx, "E0304", name, mismatch);
+      return mismatch === -1 ? simplestShape(ctx.inputs) : reportMismatch(ctx, "E0304", name, mismatch);
     },
     params: () => NO_PARAMS,
     macs: () => 0,
