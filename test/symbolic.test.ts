@@ -1,0 +1,169 @@
+// Symbolic sizes: the expression algebra, accepted-size sets and their words, the symbolic
+// examples' golden summaries, and the property that ties it all to the concrete checker:
+// a size the symbolic analysis accepts checks cleanly, and one it rejects does not.
+
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { join } from "node:path";
+import { compile } from "../src/compile.js";
+import { describeSizes, SizeContext } from "../src/check/sizes.js";
+import { add, ceilDiv, evaluateDim, floorDiv, formatDim, mul, sizeVar, SizeSet, type Dim } from "../src/check/symbolic.js";
+import { renderSummary, summarize } from "../src/summary/summary.js";
+import { EXAMPLES, GOLDEN, read } from "./helpers.js";
+
+const H = sizeVar("H");
+const SPAN = { start: 0, end: 0 };
+const window = (x: Dim, kernel: number, stride: number, padding: number): Dim => add(floorDiv(add(x, 2 * padding - kernel), stride), 1);
+
+describe("expressions", () => {
+  it("merge chains of strided windows into one division", () => {
+    let x: Dim = window(H, 7, 2, 3);
+    expect(formatDim(x)).toBe("ceil(H/2)");
+    x = window(x, 3, 2, 1);
+    expect(formatDim(x)).toBe("ceil(H/4)");
+    for (let i = 0; i < 3; i++) x = window(x, 3, 2, 1);
+    expect(formatDim(x)).toBe("ceil(H/32)");
+  });
+
+  it("keep whole multiples and constants outside the floor", () => {
+    expect(formatDim(floorDiv(add(H, -16), 16))).toBe("floor(H/16) - 1");
+    expect(formatDim(mul(floorDiv(H, 2), 2))).toBe("2*floor(H/2)");
+    expect(formatDim(floorDiv(mul(H, 4), 2))).toBe("2*H");
+    expect(formatDim(ceilDiv(add(H, 3), 4))).toBe("ceil((H - 1)/4) + 1");
+  });
+
+  it("evaluate exactly like the concrete formulas for every size", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 500 }), (layers, size) => {
+        let symbolic: Dim = H;
+        let concrete = size;
+        for (const [kernel, stride, padding] of layers) {
+          symbolic = window(symbolic, kernel, stride, padding);
+          concrete = Math.floor((concrete + 2 * padding - kernel) / stride) + 1;
+        }
+        expect(evaluateDim(symbolic, new Map([["H", size]]))).toBe(concrete);
+      }),
+      { numRuns: 500, seed: 20261128 },
+    );
+  });
+
+  it("print as plain divisions where the accepted sizes make them exact", () => {
+    const sizes = new Map([["H", new SizeSet(16, 16, [0])]]);
+    expect(formatDim(mul(floorDiv(H, 16), 16), { sizes })).toBe("H");
+    expect(formatDim(floorDiv(H, 4), { sizes })).toBe("H/4");
+    expect(formatDim(add(floorDiv(H, 2), -2), { sizes })).toBe("(H - 4)/2");
+  });
+});
+
+describe("accepted sizes", () => {
+  it("narrow by each condition and describe the result in words", () => {
+    const sizes = new SizeContext();
+    expect(sizes.compare(window(H, 7, 1, 0), ">=", 1, SPAN).verdict).toBe("conditional");
+    expect(describeSizes(sizes.sets)).toEqual(["H must be at least 7"]);
+    expect(sizes.compare(mul(floorDiv(H, 2), 2), "==", H, SPAN).verdict).toBe("conditional");
+    expect(describeSizes(sizes.sets)).toEqual(["H must be even and at least 8"]);
+    expect(sizes.compare(mul(floorDiv(H, 32), 32), "==", H, SPAN).verdict).toBe("conditional");
+    expect(describeSizes(sizes.sets)).toEqual(["H must be a multiple of 32 and at least 32"]);
+    expect(sizes.compare(ceilDiv(H, 2), ">=", 1, SPAN).verdict).toBe("always");
+  });
+
+  it("report a condition that contradicts the earlier ones, with both in words", () => {
+    const sizes = new SizeContext();
+    sizes.compare(mul(floorDiv(H, 2), 2), "==", H, SPAN);
+    const result = sizes.compare(add(mul(floorDiv(H, 2), 2), 1), "==", H, SPAN);
+    expect(result.verdict).toBe("never");
+    expect(result.explanation).toContain("H to be odd");
+    expect(result.explanation).toContain("the layers before need H to be even");
+  });
+
+  it("describe remainders, bounds and single sizes", () => {
+    expect(new SizeSet(1, 2, [1]).describe()).toBe("odd");
+    expect(new SizeSet(1, 1, [0]).describe()).toBe("at least 1");
+    expect(new SizeSet(224, 1, [0], 224).describe()).toBe("exactly 224");
+    expect(new SizeSet(3, 4, [0, 3]).describe()).toBe("such that dividing it by 4 leaves 0 or 3 and at least 3");
+  });
+});
+
+describe("symbolic examples", () => {
+  for (const name of ["fcn", "unet", "resnet18"]) {
+    it(`${name}: golden summary with its accepted sizes`, async () => {
+      const file = join(EXAMPLES, "symbolic", `${name}.cnn`);
+      const text = read(file);
+      const result = compile(text);
+      expect(result.diagnostics).toEqual([]);
+      const model = result.models[result.models.length - 1]!;
+      expect(model.sizes).toBeDefined();
+      const summary = summarize(model, text);
+      await expect(renderSummary(summary)).toMatchFileSnapshot(join(GOLDEN, "summaries", `symbolic-${name}.txt`));
+      await expect(JSON.stringify(summary, null, 2) + "\n").toMatchFileSnapshot(join(GOLDEN, "summaries", `symbolic-${name}.json`));
+    });
+  }
+
+  it("have the parameters of their fixed-size versions", () => {
+    const counts = (path: string, sizes?: Map<string, number>): number => compile(read(path), { sizes }).models.at(-1)!.params.total;
+    expect(counts(join(EXAMPLES, "symbolic", "resnet18.cnn"))).toBe(counts(join(EXAMPLES, "resnet18.cnn")));
+    expect(counts(join(EXAMPLES, "symbolic", "unet.cnn"))).toBe(counts(join(EXAMPLES, "unet.cnn")));
+    // With the sizes of the fixed example, the symbolic U-Net is the same model, MACs included.
+    const fixed = compile(read(join(EXAMPLES, "unet.cnn"))).models.at(-1)!;
+    const instantiated = compile(read(join(EXAMPLES, "symbolic", "unet.cnn")), { sizes: new Map([["H", 256], ["W", 256]]) }).models.at(-1)!;
+    expect(instantiated.macs).toBe(fixed.macs);
+    expect(instantiated.nodes.map((n) => n.shape)).toEqual(fixed.nodes.map((n) => n.shape));
+  });
+
+  it("accept exactly the sizes they state, by the concrete checker (sizes 1 to 96)", () => {
+    for (const name of ["fcn", "unet", "resnet18"]) {
+      const text = read(join(EXAMPLES, "symbolic", `${name}.cnn`));
+      const sets = compile(text).models.at(-1)!.sizes!.sets;
+      for (let h = 1; h <= 96; h++) {
+        const concrete = compile(text, { sizes: new Map([["H", h], ["W", sets.get("W")!.first()!]]) });
+        const clean = concrete.diagnostics.every((d) => d.severity !== "error");
+        expect({ name, h, clean }).toEqual({ name, h, clean: sets.get("H")!.has(h) });
+      }
+    }
+  });
+});
+
+// Random networks of convolutions, pooling, upsampling and skips on [H, 8, 4]: the accepted
+// set the symbolic check derives must be exactly the sizes for which the concrete check passes.
+const LAYERS = [
+  "conv 4, kernel: 3, padding: 1",
+  "conv 4, kernel: 3",
+  "conv 4, kernel: 5, stride: 2, padding: 2",
+  "conv 4, kernel: 2, stride: 2",
+  "maxpool 2",
+  "maxpool 3, stride: 2, padding: 1",
+  "avgpool 3, stride: 3",
+  "maxpool 2, ceil_mode: true",
+  "conv 4, kernel: 3, padding: same, stride: 2",
+  "upsample 2",
+  "transposed_conv 4, kernel: 2, stride: 2",
+  "transposed_conv 4, kernel: 3, stride: 2, padding: 1, output_padding: 1",
+  "zero_pad [1, 0, 0, 0]",
+  "SKIP",
+];
+
+function network(choices: number[]): string {
+  const lines = choices.map((c) => (LAYERS[c] === "SKIP" ? "concat start" : LAYERS[c]!));
+  return `model Random {\n  input x: [H, 8, 4]\n  conv 4, kernel: 1 as start\n  ${lines.join("\n  ")}\n  conv 4, kernel: 1\n}\n`;
+}
+
+describe("derived conditions", () => {
+  it("hold exactly: random sizes that satisfy them check, sizes that violate them do not", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: LAYERS.length - 1 }), { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 8, maxLength: 8 }), (choices, sizes) => {
+        const text = network(choices);
+        const symbolic = compile(text);
+        const model = symbolic.models[0]!;
+        const symbolicErrors = symbolic.diagnostics.filter((d) => d.severity === "error");
+        // A network that no size fits is an error already in the symbolic check; then no size may pass.
+        const accepted = symbolicErrors.length === 0 ? model.sizes!.sets.get("H")! : new SizeSet(1, 1, [], 0);
+        for (const h of [...sizes, ...accepted.sample(3)]) {
+          const concrete = compile(text, { sizes: new Map([["H", h]]) });
+          const clean = concrete.diagnostics.every((d) => d.severity !== "error");
+          if (clean !== accepted.has(h)) throw new Error(`H=${h}: concrete ${clean ? "passes" : "fails"} but the derived condition says "${accepted.describe()}"\n${text}`);
+        }
+      }),
+      { numRuns: 300, seed: 20261128 },
+    );
+  });
+});
