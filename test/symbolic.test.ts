@@ -167,3 +167,35 @@ describe("derived conditions", () => {
     );
   });
 });
+
+describe("block contracts", () => {
+  const DOWN = `block Down(channels, stride = 2): [h, w, c] -> [h / stride, w / stride, channels] {
+  conv channels, kernel: 3, stride: stride, padding: 1 -> batchnorm -> relu
+}
+`;
+  it("hold for every size they admit, and give the declared shape at each call", () => {
+    const result = compile(`${DOWN}model M {\n  input x: [64, 48, 3]\n  Down(16)\n  Down(32, stride: 4)\n}\n`);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.models[0]!.nodes.at(-1)!.shape).toEqual([8, 6, 32]);
+  });
+
+  it("are checked against the body once, for all sizes, not only the sizes of the calls", () => {
+    // Every call here has an even input, so the calls alone would pass; the unpadded body breaks
+    // the contract for every size.
+    const broken = DOWN.replace("padding: 1", "padding: 0");
+    const result = compile(`${broken}model M {\n  input x: [64, 64, 3]\n  Down(16)\n}\n`);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0704"]);
+    expect(result.diagnostics[0]!.message).toContain("body gives [(h - 2)/2, (w - 2)/2, 16]");
+  });
+
+  it("narrow a symbolic model's sizes where a call divides exactly", () => {
+    const result = compile(`${DOWN}model M {\n  input x: [H, W, 3]\n  Down(16)\n  Down(16)\n  global avgpool\n}\n`);
+    expect(result.diagnostics).toEqual([]);
+    expect(describeSizes(result.models[0]!.sizes!.sets)).toEqual(["H must be a multiple of 4 and at least 4", "W must be a multiple of 4 and at least 4"]);
+  });
+
+  it("reject a call whose input the contract does not admit", () => {
+    const codes = compile(`${DOWN}model M {\n  input x: [30, 30, 3]\n  Down(16)\n  Down(16)\n}\n`).diagnostics.map((d) => d.code);
+    expect(codes).toEqual(["E0704"]);
+  });
+});

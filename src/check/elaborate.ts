@@ -840,7 +840,9 @@ export class Elaborator {
       env.current = this.unknown(env, call.span);
       return;
     }
-    env.current = { ...output, origin: call.span };
+    // After a contract block, later layers see the declared output: equal to the body's for every
+    // accepted size, and written the way the block's author states it.
+    env.current = { ...output, ...(declaredOutput !== undefined && output.shape !== undefined ? { shape: declaredOutput } : {}), origin: call.span };
     const params = { trainable: 0, nonTrainable: 0 };
     let macs = 0;
     for (let i = firstNode; i < this.nodes.length; i++) {
@@ -848,11 +850,16 @@ export class Elaborator {
       params.nonTrainable += this.nodes[i]!.params.nonTrainable;
       macs += this.nodes[i]!.macs;
     }
-    this.recordCall(call, "block", name, current.shape, output.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
+    this.recordCall(call, "block", name, current.shape, env.current.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
     const facts = this.calls.get(call);
-    if (block.contract === undefined && facts !== undefined && facts.inferredContract === undefined && current.shape !== undefined && output.shape !== undefined) {
-      const inferred = this.inferContract(block, values, current.shape);
-      if (inferred !== undefined) facts.inferredContract = inferred;
+    const input = current.shape;
+    if (block.contract === undefined && facts !== undefined && !Object.hasOwn(facts, "inferredContract") && input !== undefined && output.shape !== undefined) {
+      // Inferred only when a hover asks, and not enumerable, so the facts stay plain data.
+      let inferred: string | undefined | null = null;
+      Object.defineProperty(facts, "inferredContract", {
+        enumerable: false,
+        get: () => (inferred === null ? (inferred = this.inferContract(block, values, input)) : inferred),
+      });
     }
   }
 

@@ -86,3 +86,31 @@ describe("hover", () => {
     expect(hoverAt(RESNET_STAGE.replace("-> batchnorm -> relu\n", "-<|>> batchnorm -> relu\n"))).toBeUndefined();
   });
 });
+
+describe("block contracts in hovers", () => {
+  const source = `
+block Down(channels): [h, w, c] -> [h / 2, w / 2, channels] {
+  conv channels, kernel: 3, stride: 2, padding: 1
+}
+block Plain(channels) {
+  conv channels, kernel: 3, stride: 2, padding: 1
+}
+model M {
+  input image: [H, W, 8]
+  Do<|>wn(16)
+  Plain(32)
+  global avgpool
+}
+`;
+  it("shows a declared contract in the signature", () => {
+    const text = hoverAt(source)!;
+    expect(text).toContain("block Down(channels): [h, w, c] -> [h / 2, w / 2, channels]");
+    expect(text).toContain("contract checked against the body for every height and width");
+    expect(text).toContain("`[H, W, 8]` → `[floor(H/2), floor(W/2), 16]`");
+  });
+
+  it("infers the contract of a block that declares none", () => {
+    const text = hoverAt(source.replace("Do<|>wn(16)", "Down(16)").replace("Plain(32)", "Pl<|>ain(32)"))!;
+    expect(text).toContain("inferred contract: `[h, w, 16] -> [ceil(h/2), ceil(w/2), 32]`");
+  });
+});
