@@ -96,6 +96,40 @@ describe("cnnc summary", () => {
   });
 });
 
+describe("symbolic sizes on the command line", () => {
+  it("summary prints expressions and the accepted sizes in words", () => {
+    const result = cnnc(["summary", "examples/symbolic/fcn.cnn"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("[H/2, W/2, 32]");
+    expect(result.stdout).toContain("H must be a multiple of 32 and at least 32");
+  });
+
+  it("--shape instantiates the sizes, and explains a size the model does not accept", () => {
+    const good = cnnc(["summary", "examples/symbolic/fcn.cnn", "--shape", "H=224,W=256", "--json"]);
+    expect(good.status).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ input: [224, 256, 3], output: [224, 256, 21] });
+    const bad = cnnc(["check", "examples/symbolic/fcn.cnn", "--shape", "H=225,W=224"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain("error[E0705]: H = 225 is not a size model `FCN` accepts: H must be a multiple of 32 and at least 32");
+    expect(bad.stdout).toContain("use an accepted size such as H=224");
+    const malformed = cnnc(["summary", "examples/symbolic/fcn.cnn", "--shape", "H=big"]);
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toContain("expected NAME=SIZE pairs");
+  });
+
+  it("build refuses a symbolic model with the sizes it accepts, and builds it with --shape", () => {
+    const out = mkdtempSync(join(tmpdir(), "cnnc-symbolic-"));
+    const refused = cnnc(["build", "examples/symbolic/unet.cnn", "--target", "ir", "-o", out]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("has symbolic input sizes (H, W): H must be a multiple of 16 and at least 16");
+    expect(refused.stderr).toContain("--shape H=224,W=224");
+    expect(existsSync(join(out, "unet.ir.json"))).toBe(false);
+    const built = cnnc(["build", "examples/symbolic/unet.cnn", "--target", "ir", "-o", out, "--shape", "H=224,W=224"]);
+    expect(built.status).toBe(0);
+    expect(existsSync(join(out, "unet.ir.json"))).toBe(true);
+  });
+});
+
 describe("cnnc build", () => {
   it("reports what tfjs cannot express at the layer's line, and writes nothing", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "cnnc-")), "out");
