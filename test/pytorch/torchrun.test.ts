@@ -3,7 +3,7 @@
 // Needs python3-torch; torch 1.13's torchrun is `python3 -m torch.distributed.run`.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +12,30 @@ import { buildPytorch } from "../../src/cli/pytorch.js";
 import { EXAMPLES, read } from "../helpers.js";
 import { writeIdxDataSet } from "./data.js";
 import { PYTHON } from "../../bench/pytorch-parity/parity.js";
+
+/** Runs a process without blocking the test worker; output is stdout and stderr interleaved. */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    let timedOut = false;
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      // The whole process group: torchrun's agent and both workers.
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, options.timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, timedOut });
+    });
+  });
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -43,17 +67,22 @@ describe("train.py under torchrun", () => {
     const out = join(dir, "run");
     // Python 3.11 made IntFlag iteration skip zero, so torch 1.13's torchrun cannot parse its
     // own default `--redirects 0`/`--tee 0`; any other value works around it.
-    const args = ["-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(await freePort()), "--redirects", "2", "--tee", "2",
+    const args = (port: number): string[] => ["-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(port), "--redirects", "2", "--tee", "2",
       join(dir, "build", "train.py"), "--train-images", join(dir, "images.idx.gz"), "--train-labels", join(dir, "labels.idx.gz"), "--epochs", "1", "--batch", "16", "--device", "cpu", "--out", out];
     // Gloo picks its network interface by resolving the host name, which can stall on a machine
     // whose name is not in /etc/hosts and has no DNS; the loopback interface always works here.
-    // One thread per process keeps the two ranks from starving the test runner's other workers.
-    const env = { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1" };
-    const result = spawnSync(PYTHON, args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
-    if (result.status !== 0) {
-      const tail = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.slice(-4000);
-      throw new Error(`torchrun exited with ${result.status ?? result.signal ?? result.error?.message}:\n${tail}`);
+    // One thread per process keeps the two ranks from starving the test runner's other workers,
+    // and the agent's INFO log says where a run stalled if one does.
+    const env = { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", LOGLEVEL: "INFO" };
+    let result = await run(PYTHON, args(await freePort()), { cwd: dir, env, timeoutMs: 180_000 });
+    if (result.timedOut) {
+      // The port freePort found is released before torchrun binds it, so another process can take
+      // it in between and leave the rendezvous waiting; one retry on a fresh port rules that out.
+      console.warn(`torchrun timed out; retrying on a fresh port. Its output:\n${result.output.slice(-4000)}`);
+      rmSync(out, { recursive: true, force: true });
+      result = await run(PYTHON, args(await freePort()), { cwd: dir, env, timeoutMs: 180_000 });
     }
+    if (result.code !== 0) throw new Error(`torchrun ${result.timedOut ? "timed out" : `exited with ${result.code}`}:\n${result.output.slice(-4000)}`);
     expect(readdirSync(out).sort()).toEqual(["checkpoint.pt", "log.jsonl", "model.pt"]);
     const log = readFileSync(join(out, "log.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(log).toHaveLength(1);
@@ -61,5 +90,5 @@ describe("train.py under torchrun", () => {
     expect(log[0]!["batches_per_rank"]).toEqual([4, 4]);
     expect(Number.isFinite(log[0]!["loss"])).toBe(true);
     expect(log[0]).toHaveProperty("val_accuracy");
-  });
+  }, 400_000);
 });
