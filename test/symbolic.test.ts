@@ -9,6 +9,7 @@ import { compile } from "../src/compile.js";
 import { describeSizes, SizeContext } from "../src/check/sizes.js";
 import { add, ceilDiv, evaluateDim, floorDiv, formatDim, mul, sizeVar, SizeSet, type Dim } from "../src/check/symbolic.js";
 import { renderSummary, summarize } from "../src/summary/summary.js";
+import { formatShape } from "../src/check/shape.js";
 import { EXAMPLES, GOLDEN, read } from "./helpers.js";
 
 const H = sizeVar("H");
@@ -198,4 +199,42 @@ describe("block contracts", () => {
     const codes = compile(`${DOWN}model M {\n  input x: [30, 30, 3]\n  Down(16)\n  Down(16)\n}\n`).diagnostics.map((d) => d.code);
     expect(codes).toEqual(["E0704"]);
   });
+});
+
+describe("shape rules on symbolic sizes", () => {
+  // Each rule's output on [H, W, 4], the sizes it accepts, and agreement with the concrete rule.
+  const cases: [string, string, string][] = [
+    ["conv 8, kernel: 3", "[H - 2, W - 2, 8]", "H must be at least 3"],
+    ["conv 8, kernel: 3, padding: 1", "[H, W, 8]", "H can be any size"],
+    ["conv 8, kernel: 3, stride: 2, padding: same", "[ceil(H/2), ceil(W/2), 8]", "H can be any size"],
+    ["conv 8, kernel: 5, stride: 3, dilation: 2", "[floor(H/3) - 2, floor(W/3) - 2, 8]", "H must be at least 9"],
+    ["depthwise_conv 3, stride: 2", "[ceil(H/2) - 1, ceil(W/2) - 1, 4]", "H must be at least 3"],
+    ["separable_conv 8, 3, padding: 1", "[H, W, 8]", "H can be any size"],
+    ["transposed_conv 8, 2, stride: 2", "[2*H, 2*W, 8]", "H can be any size"],
+    ["transposed_conv 8, 3, stride: 2, padding: 1, output_padding: 1", "[2*H, 2*W, 8]", "H can be any size"],
+    ["maxpool 2", "[floor(H/2), floor(W/2), 4]", "H must be at least 2"],
+    ["maxpool 3, stride: 2, ceil_mode: true", "[floor(H/2), floor(W/2), 4]", "H must be at least 2"],
+    ["avgpool 3, stride: 2, padding: 1", "[ceil(H/2), ceil(W/2), 4]", "H can be any size"],
+    ["adaptive_avgpool 7", "[7, 7, 4]", "H must be a multiple of 7 and at least 7"],
+    ["global avgpool", "[4]", "H can be any size"],
+    ["upsample 3", "[3*H, 3*W, 4]", "H can be any size"],
+    ["zero_pad [1, 2, 0, 3]", "[H + 3, W + 3, 4]", "H can be any size"],
+    ["flatten", "[4*H*W]", "H can be any size"],
+  ];
+  for (const [layer, shape, accepted] of cases) {
+    it(layer, () => {
+      const text = `model M {\n  input x: [H, W, 4]\n  ${layer}\n}\n`;
+      const model = compile(text).models[0]!;
+      expect(formatShape(model.nodes[model.outputId!]!.shape, { sizes: model.sizes!.sets })).toBe(shape);
+      expect(describeSizes(model.sizes!.sets)[0]).toBe(accepted);
+      const set = model.sizes!.sets.get("H")!;
+      for (let h = 1; h <= 64; h++) {
+        const concrete = compile(text, { sizes: new Map([["H", h], ["W", 21]]) }).models[0]!;
+        expect(concrete.complete).toBe(set.has(h));
+        if (!concrete.complete) continue;
+        const symbolicShape = model.nodes[model.outputId!]!.shape.map((d) => evaluateDim(d, new Map([["H", h], ["W", 21]])));
+        expect(symbolicShape).toEqual(concrete.nodes[concrete.outputId!]!.shape);
+      }
+    });
+  }
 });
