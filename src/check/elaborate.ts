@@ -1038,7 +1038,7 @@ export class Elaborator {
 
   private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {
     if (this.calls.has(call)) return;
-    this.calls.set(call, { kind, name, input, output, params, macs, ...(field ? { field } : {}) });
+    this.calls.set(call, { kind, name, input, output, params, macs, ...(field ? { field } : {}), ...(this.sizes.symbolic ? { sizes: this.sizes.sets } : {}) });
   }
 }
 

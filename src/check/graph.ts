@@ -64,6 +64,8 @@ export interface CallFacts {
    * it on [h, w, channels] with symbolic h and w ("[h, w, 64] -> [ceil(h/2), ceil(w/2), 128]").
    */
   inferredContract?: string;
+  /** In a model with symbolic sizes, the sizes it accepts (final once it is checked), for printing shapes. */
+  sizes?: ReadonlyMap<string, SizeSet>;
   /** The output's receptive field and stride, for op calls. */
   field?: Field;
 }

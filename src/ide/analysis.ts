@@ -95,6 +95,8 @@ function nodeAt(analysis: Analysis, span: Span, role: LayerNode["role"]): LayerN
 }
 
 export function formatCount(n: number): string {
+  // MACs over symbolic sizes are NaN: they depend on H and W.
+  if (Number.isNaN(n)) return "(depends on the input size)";
   return n.toLocaleString("en-US");
 }
 

@@ -49,7 +49,7 @@ function countsLine(facts: CallFacts): string {
 
 function shapeLine(facts: CallFacts | undefined): string {
   if (facts === undefined) return "not reached: no model runs this line";
-  return `\`${formatShape(facts.input)}\` → \`${formatShape(facts.output)}\``;
+  return `\`${formatShape(facts.input, { sizes: facts.sizes })}\` → \`${formatShape(facts.output, { sizes: facts.sizes })}\``;
 }
 
 function callHover(analysis: Analysis, call: Call): Hover {
@@ -106,7 +106,7 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
       if (graph !== undefined) {
         const input = graph.nodes.find((n) => n.op === "input");
         const output = graph.outputId !== undefined ? graph.nodes[graph.outputId] : undefined;
-        parts.push(`\`${formatShape(input?.shape)}\` → \`${formatShape(output?.shape)}\`${graph.complete ? "" : " (the model has errors)"}`);
+        parts.push(`\`${formatShape(input?.shape)}\` → \`${formatShape(output?.shape, { sizes: graph.sizes?.sets })}\`${graph.complete ? "" : " (the model has errors)"}`);
         const macs = Number.isNaN(graph.macs) ? "MACs depend on the input size" : `MACs ${formatCount(graph.macs)}`;
         parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${formatCount(graph.params.nonTrainable)} running statistics) · ${macs}`);
         if (graph.sizes !== undefined) parts.push(`accepted sizes: ${describeSizes(graph.sizes.sets).join("; ")}`);

@@ -63,7 +63,7 @@ export function inlayHints(analysis: Analysis, range?: Span): InlayHint[] {
         params += (memberFacts?.params.trainable ?? 0) + (memberFacts?.params.nonTrainable ?? 0);
         macs += memberFacts?.macs ?? 0;
       }
-      hints.push({ offset, label: `→ ${formatShape(facts.output)}`, tooltip: `this line: params ${formatCount(params)} · MACs ${formatCount(macs)}` });
+      hints.push({ offset, label: `→ ${formatShape(facts.output, { sizes: facts.sizes })}`, tooltip: `this line: params ${formatCount(params)} · MACs ${formatCount(macs)}` });
     }
   };
 

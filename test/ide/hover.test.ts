@@ -106,7 +106,7 @@ model M {
     const text = hoverAt(source)!;
     expect(text).toContain("block Down(channels): [h, w, c] -> [h / 2, w / 2, channels]");
     expect(text).toContain("contract checked against the body for every height and width");
-    expect(text).toContain("`[H, W, 8]` → `[floor(H/2), floor(W/2), 16]`");
+    expect(text).toContain("`[H, W, 8]` → `[H/2, W/2, 16]`");
   });
 
   it("infers the contract of a block that declares none", () => {
