@@ -866,17 +866,14 @@ export class Elaborator {
   /** The contract a block's body implies for this call's arguments and channels, for hovers. */
   private inferContract(block: BlockDecl, callValues: Scope, input: Shape): string | undefined {
     if (input.length !== 3) return undefined;
-    const key = `${block.name.text}(${block.params.map((p) => describeValue(callValues.lookup(p.name.text)?.value ?? FAILED)).join(",")})@${formatDim(input[2]!)}`;
+    const key = signatureKey(block, callValues, input[2]!);
     const cached = this.inferredContracts.get(key);
     if (cached !== undefined) return cached;
     const taken = new Set(block.params.map((p) => p.name.text));
     const [hName, wName] = taken.has("h") || taken.has("w") ? ["height", "width"] : ["h", "w"];
     const generic: Shape = [sizeVar(hName!), sizeVar(wName!), input[2]!];
     const outcome = this.sandbox((values) => {
-      for (const param of block.params) {
-        const binding = callValues.lookup(param.name.text);
-        if (binding !== undefined) values.define(param.name.text, binding);
-      }
+      copyParameters(block, callValues, values);
       this.sizes.declare(hName!);
       this.sizes.declare(wName!);
       return [];
@@ -950,7 +947,7 @@ export class Elaborator {
   private verifyContract(block: BlockDecl, contract: Contract, callValues: Scope, input: Shape, call: Call): boolean {
     if (contract.input.kind !== "list" || input.length !== 3) return true;
     const channels = input[2]!;
-    const key = `${block.name.text}(${block.params.map((p) => describeValue(callValues.lookup(p.name.text)?.value ?? FAILED)).join(",")})@${formatDim(channels)}`;
+    const key = signatureKey(block, callValues, channels);
     const known = this.verifiedContracts.get(key);
     if (known !== undefined) return known;
     this.verifiedContracts.set(key, false);
@@ -958,10 +955,7 @@ export class Elaborator {
     const names = pattern.map((item, i) => (item.kind === "name" && callValues.lookup(item.name.text)?.span === item.span ? item.name.text : i === 0 ? "h" : i === 1 ? "w" : "c"));
     const generic: Shape = [0, 1].map((i) => (pattern[i]!.kind === "name" ? sizeVar(names[i]!) : input[i]!)).concat([channels]);
     const outcome = this.sandbox((values) => {
-      for (const param of block.params) {
-        const binding = callValues.lookup(param.name.text);
-        if (binding !== undefined) values.define(param.name.text, binding);
-      }
+      copyParameters(block, callValues, values);
       for (let i = 0; i < 2; i++) if (isSymbolic(generic[i]!)) this.sizes.declare(names[i]!);
       const declared = this.applyContract(block, contract, values, generic, call);
       return declared;
@@ -1039,6 +1033,19 @@ export class Elaborator {
   private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {
     if (this.calls.has(call)) return;
     this.calls.set(call, { kind, name, input, output, params, macs, ...(field ? { field } : {}), ...(this.sizes.symbolic ? { sizes: this.sizes.sets } : {}) });
+  }
+}
+
+/** One call signature of a block: its arguments' values and the input channels. */
+function signatureKey(block: BlockDecl, callValues: Scope, channels: Dim): string {
+  return `${block.name.text}(${block.params.map((p) => describeValue(callValues.lookup(p.name.text)?.value ?? FAILED)).join(",")})@${formatDim(channels)}`;
+}
+
+/** Defines a call's parameter values in a fresh scope, for running the body on its own. */
+function copyParameters(block: BlockDecl, from: Scope, into: Scope): void {
+  for (const param of block.params) {
+    const binding = from.lookup(param.name.text);
+    if (binding !== undefined) into.define(param.name.text, binding);
   }
 }
 
