@@ -17,6 +17,7 @@ import { formatShape, shapesEqual, windowOutput, type Shape } from "./shape.js";
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSymbol, Scope, type Value } from "./values.js";
+import type { ModuleScope } from "./modules.js";
 
 export const LIMITS = {
   repeat: 10_000,
@@ -44,6 +45,13 @@ interface Env {
   blockPath: string[];
   /** Whether this body belongs to a model (where `input` is allowed). */
   inModel: boolean;
+  /** The blocks and constants of the file whose declaration this body belongs to. */
+  module: ModuleScope;
+  /**
+   * Inside a block imported from another file: the call in the main file that reached it.
+   * Layer nodes take this span, so summaries and the IR point at a line of the file they describe.
+   */
+  site?: Span;
 }
 
 class LimitExceeded extends Error {}
@@ -53,16 +61,25 @@ export class Elaborator {
   private nodes: LayerNode[] = [];
   private counters = new Map<string, number>();
   private complete = true;
-  private readonly activeBlocks: string[] = [];
+  private readonly activeBlocks: BlockDecl[] = [];
   private inputSeen = false;
   private steps = 0;
 
+  /** Names in a single-file compilation, and in any declaration `scopes` does not list. */
+  private readonly fileScope: ModuleScope;
+
   constructor(
-    private readonly blocks: ReadonlyMap<string, BlockDecl>,
+    blocks: ReadonlyMap<string, BlockDecl>,
     private readonly sink: DiagnosticSink,
     private readonly calls: CallTable,
+    private readonly scopes?: ReadonlyMap<BlockDecl | ModelDecl, ModuleScope>,
   ) {
     this.evaluator = new Evaluator(sink);
+    this.fileScope = { blocks, constants: new Scope(), silent: new Set() };
+  }
+
+  private scopeOf(decl: BlockDecl | ModelDecl): ModuleScope {
+    return this.scopes?.get(decl) ?? this.fileScope;
   }
 
   elaborate(model: ModelDecl, overrides: ReadonlyMap<string, Value> = new Map()): ModelGraph {
@@ -72,7 +89,8 @@ export class Elaborator {
     this.inputSeen = false;
     this.steps = 0;
     this.sink.context = [];
-    const values = new Scope();
+    const module = this.scopeOf(model);
+    const values = new Scope(module.constants);
     for (const param of model.params) {
       const override = overrides.get(param.name.text);
       const value = override ?? (param.default ? this.evaluator.evaluate(param.default, values) : undefined);
@@ -87,7 +105,7 @@ export class Elaborator {
       }
       values.define(param.name.text, { value, span: param.name.span });
     }
-    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true };
+    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true, module };
     let inputName = "";
     try {
       this.body(model.body, env);
@@ -150,7 +168,7 @@ export class Elaborator {
       shape,
       params,
       macs,
-      span,
+      span: env.site ?? span,
       role,
       blockPath: env.blockPath,
     };
@@ -581,9 +599,15 @@ export class Elaborator {
     }
     const op = lookupOp(name);
     if (op !== undefined) return this.opCall(op, call, env);
-    const block = this.blocks.get(name);
+    const block = env.module.blocks.get(name);
     if (block !== undefined) return this.blockCall(block, call, env);
-    const suggestion = closestMatch(name, [...OPS.map((o) => o.name), ...this.blocks.keys()]);
+    if (env.module.silent.has(name)) {
+      // A name whose import failed: that failure is the one report.
+      this.complete = false;
+      env.current = this.unknown(env, call.span);
+      return;
+    }
+    const suggestion = closestMatch(name, [...OPS.map((o) => o.name), ...env.module.blocks.keys()]);
     const shown = suggestion ? sourceName(suggestion) : undefined;
     this.report("E0201", call.name.span, `unknown layer or block \`${sourceName(name)}\``, {
       help: shown ? `did you mean \`${shown}\`?` : "see `cnnc ops` for the layer kinds; blocks must be declared with `block NAME(…) { … }`",
@@ -671,7 +695,7 @@ export class Elaborator {
 
   private blockCall(block: BlockDecl, call: Call, env: Env): void {
     const name = block.name.text;
-    if (this.activeBlocks.includes(name) || this.activeBlocks.length >= LIMITS.blockDepth) {
+    if (this.activeBlocks.includes(block) || this.activeBlocks.length >= LIMITS.blockDepth) {
       // The static pass reports the cycle once; here elaboration only stops descending.
       this.complete = false;
       env.current = this.unknown(env, call.span);
@@ -679,7 +703,8 @@ export class Elaborator {
     }
     const slots: Slot[] = block.params.map((p) => ({ name: p.name.text, positional: true, required: p.default === undefined }));
     const bound = bindArguments(call, name, slots, this.sink);
-    const values = new Scope();
+    const module = this.scopeOf(block);
+    const values = new Scope(module.constants);
     let ok = bound.ok;
     for (const param of block.params) {
       const arg = bound.byName.get(param.name.text);
@@ -702,13 +727,16 @@ export class Elaborator {
     const firstNode = this.nodes.length;
     const inner: Env = {
       values,
-      tensors: new Map(),
+      tensors: passedTensors(block, values, env.tensors),
       current,
-      context: [{ span: call.span, message: `in this call of \`${name}\`` }, ...env.context],
-      blockPath: [...env.blockPath, name],
+      context: [{ span: call.span, message: `in this call of \`${call.name.text}\`` }, ...env.context],
+      // The name as this call wrote it: an imported block may go by another name here.
+      blockPath: [...env.blockPath, call.name.text],
       inModel: false,
+      module,
+      site: env.site ?? (module === env.module ? undefined : call.span),
     };
-    this.activeBlocks.push(name);
+    this.activeBlocks.push(block);
     try {
       this.body(block.body, inner);
     } finally {
@@ -731,6 +759,21 @@ export class Elaborator {
     if (this.calls.has(call)) return;
     this.calls.set(call, { kind, name, input, output, params, macs, ...(field ? { field } : {}) });
   }
+}
+
+/**
+ * The caller's tensors that a block's arguments name (`decoder_stage(256, enc3)`), under
+ * their own names, so `concat skip` in the block finds the tensor its parameter names.
+ */
+function passedTensors(block: BlockDecl, values: Scope, tensors: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const passed = new Map<string, Tensor>();
+  for (const param of block.params) {
+    const value = values.lookup(param.name.text)?.value;
+    if (value === undefined || !isSymbol(value)) continue;
+    const tensor = tensors.get(value.name);
+    if (tensor !== undefined) passed.set(value.name, tensor);
+  }
+  return passed;
 }
 
 function projectionHint(from: Shape, to: Shape): string {
