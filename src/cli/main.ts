@@ -61,11 +61,11 @@ function check(files: string[], options: { json?: boolean }): number {
   let text = "";
   for (const file of files) {
     const source = readSource(file);
-    const result = compile(source);
+    const result = compile(source, { path: file });
     errors += result.diagnostics.filter((d) => d.severity === "error").length;
-    if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source));
+    if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source, result.sources));
     else if (result.diagnostics.length > 0) {
-      text += renderDiagnostics(result.diagnostics, file, source, { color: useColor() }) + "\n";
+      text += renderDiagnostics(result.diagnostics, file, source, { color: useColor(), sources: result.sources }) + "\n";
       text += `${file}: ${summarizeCounts(result.diagnostics)}\n`;
     }
   }
@@ -79,11 +79,11 @@ function check(files: string[], options: { json?: boolean }): number {
 
 function summary(file: string, options: { model?: string; json?: boolean; param: string[] }): number {
   const source = readSource(file);
-  const result = compile(source, { params: parseParams(options.param) });
+  const result = compile(source, { params: parseParams(options.param), path: file });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
-    if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source) }, null, 2) + "\n");
-    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no summary\n`);
+    if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source, result.sources) }, null, 2) + "\n");
+    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no summary\n`);
     return 1;
   }
   const model = pickModel(result.models, file, options.model);
