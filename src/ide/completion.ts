@@ -136,9 +136,11 @@ function hasInput(analysis: Analysis, offset: number): boolean {
 function valuesInScope(analysis: Analysis, offset: number): SourceSymbol[] {
   const seen = new Set<string>();
   const out: SourceSymbol[] = [];
-  for (const symbol of analysis.symbols.symbols) {
+  // Names of the enclosing declaration first, then the file's top-level (and imported) constants.
+  const symbols = analysis.symbols.symbols;
+  for (const symbol of [...symbols.filter((s) => s.owner !== undefined), ...symbols.filter((s) => s.owner === undefined && s.kind === "constant")]) {
     if (symbol.kind !== "parameter" && symbol.kind !== "constant" && symbol.kind !== "loop-variable") continue;
-    if (symbol.owner === undefined || !contains(symbol.owner.span, offset) || !contains(symbol.scope, offset)) continue;
+    if (symbol.owner !== undefined && (!contains(symbol.owner.span, offset) || !contains(symbol.scope, offset))) continue;
     if (seen.has(symbol.name)) continue;
     seen.add(symbol.name);
     out.push(symbol);
