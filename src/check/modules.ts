@@ -53,24 +53,34 @@ export const nodeHost: SourceHost = {
 /**
  * The standard library's folder, `stdlib/` at the package root. The compiled module sits
  * one level deeper (dist/src/check) than its source (src/check), so the package root is
- * found by walking up to the folder that holds both `package.json` and `stdlib/`.
+ * found by walking up to the folder that holds both `package.json` and `stdlib/`. A bundle
+ * (the VS Code extension's server) has no such module path; there the folder is looked
+ * for beside the running script.
  */
 export const STDLIB_FOLDER: string = findStdlib();
 
 function findStdlib(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(folder, "stdlib");
+  const here = dirname(fileURLToPath(import.meta.url));
+  const isStdlib = (folder: string, marker: string): boolean => {
     try {
-      if (statSync(candidate).isDirectory() && statSync(join(folder, "package.json")).isFile()) return candidate;
+      return statSync(join(folder, "stdlib")).isDirectory() && statSync(join(folder, marker)).isFile();
     } catch {
-      // Not here: look one folder up.
+      return false;
     }
-    const parent = dirname(folder);
-    if (parent === folder) break;
-    folder = parent;
+  };
+  for (const [start, marker] of [
+    [here, "package.json"],
+    [process.argv[1] === undefined ? undefined : dirname(resolve(process.argv[1])), join("stdlib", "resnet.cnn")],
+  ] as const) {
+    let folder = start;
+    for (let i = 0; folder !== undefined && i < 6; i++) {
+      if (isStdlib(folder, marker)) return join(folder, "stdlib");
+      const parent = dirname(folder);
+      if (parent === folder) break;
+      folder = parent;
+    }
   }
-  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "stdlib");
+  return join(here, "..", "..", "stdlib");
 }
 
 /** What names mean inside one file's declarations: its blocks and constants, its own and imported. */
