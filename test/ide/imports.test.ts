@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { completion } from "../../src/ide/completion.js";
+import { documentSymbols } from "../../src/ide/document-symbols.js";
 import { hover } from "../../src/ide/hover.js";
 import { references } from "../../src/ide/references.js";
 import { rename } from "../../src/ide/rename.js";
@@ -57,6 +58,14 @@ describe("names through imports and top-level constants", () => {
   it("hovers a top-level constant with its value and doc", () => {
     const { analysis, offset } = withCursor(at("width)\n  bottleneck"));
     expect(hover(analysis, offset)!.contents).toBe("```cnn\nlet width = 16\n```\n\nThe stem's width.");
+  });
+
+  it("lists top-level constants in the outline, in source order", () => {
+    const { analysis } = withCursor(at("model Net"));
+    expect(documentSymbols(analysis).map((s) => [s.kind, s.name, s.detail])).toEqual([
+      ["constant", "width", "16"],
+      ["model", "Net", "model Net"],
+    ]);
   });
 
   it("completes imported blocks and top-level constants", () => {
