@@ -1,13 +1,13 @@
-// The pipeline every front end calls: parse, collect declarations, elaborate each model,
-// check the training settings. It never throws on user input; problems are diagnostics.
+// The pipeline every front end calls: parse (the main file and every file it imports),
+// collect declarations, elaborate each model of the main file, check the training
+// settings. It never throws on user input; problems are diagnostics.
 
-import { DiagnosticSink, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
-import { collectDeclarations } from "./check/declarations.js";
+import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "./diagnostics/diagnostic.js";
 import { Elaborator } from "./check/elaborate.js";
 import type { CallTable, ModelGraph } from "./check/graph.js";
+import { ModuleLoader, nodeHost, type Module, type SourceFile, type SourceHost } from "./check/modules.js";
 import { TrainChecker, type TrainConfig } from "./check/train.js";
 import type { Value } from "./check/values.js";
-import { parse } from "./syntax/parse.js";
 import type { BlockDecl, ModelDecl, Program } from "./syntax/ast.js";
 import { diagnostic } from "./diagnostics/codes.js";
 import { decisiveReasons } from "./check/sizes.js";
@@ -18,6 +18,10 @@ export interface CompileOptions {
   params?: ReadonlyMap<string, Value>;
   /** Values for the symbolic sizes of model inputs (`--shape H=224,W=224`), by size name. */
   sizes?: ReadonlyMap<string, number>;
+  /** The file the text comes from: relative imports are resolved from its folder (else from the working folder). */
+  path?: string;
+  /** Reads imported files; node:fs by default. */
+  host?: SourceHost;
 }
 
 export interface Compilation {
@@ -28,21 +32,37 @@ export interface Compilation {
   trains: TrainConfig[];
   /** Facts per source call (first instantiation), for hovers and inlay hints. */
   calls: CallTable;
+  /** Every file of the compilation, the main file first (base 0), then imported ones in the order loaded. */
+  sources: SourceFile[];
+  /** The main file's module (its imports, resolved), then every imported file's. */
+  modules: Module[];
+  /** The file a span lies in, and the span in that file's own offsets. */
+  locate(span: Span): { file: SourceFile; span: Span };
 }
 
 export function compile(text: string, options: CompileOptions = {}): Compilation {
-  const { program, diagnostics: syntaxDiagnostics } = parse(text);
   const sink = new DiagnosticSink();
-  for (const d of syntaxDiagnostics) sink.add(d);
-  const { blocks, models: modelDecls } = collectDeclarations(program, sink);
+  const loader = new ModuleLoader(options.host ?? nodeHost, sink);
+  const main = loader.loadMain(text, options.path);
   const calls: CallTable = new Map();
-  const elaborator = new Elaborator(blocks, sink, calls);
-  const models = modelDecls.map((decl) => {
-    if (options.sizes !== undefined && options.sizes.size > 0) checkGivenSizes(decl, blocks, options, sink);
+  const elaborator = new Elaborator(main.blocks, sink, calls, loader.scopes);
+  const models = main.models.map((decl) => {
+    if (options.sizes !== undefined && options.sizes.size > 0) checkGivenSizes(decl, main.blocks, loader.scopes, options, sink);
     return elaborator.elaborate(decl, options.params, options.sizes);
   });
-  const trains = checkTrainDeclarations(program, models, sink);
-  return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls };
+  const trains = checkTrainDeclarations(main.program, models, sink);
+  const sources = loader.sources;
+  return {
+    text,
+    program: main.program,
+    diagnostics: sortDiagnostics(sink.items),
+    models,
+    trains,
+    calls,
+    sources: sources.files,
+    modules: loader.modules,
+    locate: (span) => sources.locate(span),
+  };
 }
 
 /**
@@ -50,8 +70,8 @@ export function compile(text: string, options: CompileOptions = {}): Compilation
  * sizes the model accepts, so that a wrong size is explained by the rule it breaks rather
  * than by the first layer it breaks.
  */
-function checkGivenSizes(decl: ModelDecl, blocks: ReadonlyMap<string, BlockDecl>, options: CompileOptions, sink: DiagnosticSink): void {
-  const symbolic = new Elaborator(blocks, new DiagnosticSink(), new Map()).elaborate(decl, options.params);
+function checkGivenSizes(decl: ModelDecl, blocks: ReadonlyMap<string, BlockDecl>, scopes: ConstructorParameters<typeof Elaborator>[3], options: CompileOptions, sink: DiagnosticSink): void {
+  const symbolic = new Elaborator(blocks, new DiagnosticSink(), new Map(), scopes).elaborate(decl, options.params);
   if (symbolic.sizes === undefined) return;
   const input = decl.body.statements.find((s) => s.kind === "input");
   if (input?.kind !== "input" || input.shape.kind !== "list") return;

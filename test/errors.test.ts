@@ -1,17 +1,30 @@
 // Broken programs: each gives the codes its header names, at least one error, and the
 // exact diagnostics committed as golden files (rendered text, like TypeScript's
-// .errors.txt baselines, and the JSON that `cnnc check --json` prints).
+// .errors.txt baselines, and the JSON that `cnnc check --json` prints). Broken imports
+// are folders under examples/errors/imports/, each compiled from its main.cnn.
 
 import { describe, expect, it } from "vitest";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
 import { CODES } from "../src/diagnostics/codes.js";
 import { toJsonDiagnostics } from "../src/diagnostics/json.js";
 import { renderDiagnostics } from "../src/diagnostics/render.js";
-import { cnnFiles, ERRORS, GOLDEN, read } from "./helpers.js";
+import { cnnFiles, ERRORS, GOLDEN, read, ROOT } from "./helpers.js";
 
 const files = cnnFiles(ERRORS);
+const importCases = readdirSync(join(ERRORS, "imports")).sort();
 const seenCodes = new Set<string>();
+
+/** The codes a file's first line promises, e.g. `// … (E0302)`. */
+function promisedCodes(text: string): string[] {
+  return (text.split("\n")[0]!.match(/[EW]\d{4}/g) ?? []) as string[];
+}
+
+/** Golden text must not depend on where the repository is checked out: messages name the absolute path they tried. */
+function portable(text: string): string {
+  return text.split(ROOT).join("$ROOT");
+}
 
 describe("broken examples", () => {
   it("number at least 40", () => {
@@ -30,7 +43,7 @@ describe("broken examples", () => {
       codes.forEach((c) => seenCodes.add(c));
       expect(result.diagnostics.some((d) => d.severity === "error")).toBe(true);
       // The first line names the codes the file is about, e.g. `// … (E0302)`.
-      const promised = (text.split("\n")[0]!.match(/[EW]\d{4}/g) ?? []) as string[];
+      const promised = promisedCodes(text);
       expect(promised.length).toBeGreaterThan(0);
       for (const code of promised) expect(codes).toContain(code);
       const path = `examples/errors/${file}`;
@@ -38,6 +51,29 @@ describe("broken examples", () => {
       await expect(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, path, text) }, null, 2) + "\n").toMatchFileSnapshot(join(GOLDEN, "diagnostics", `${name}.json`));
     });
   }
+
+  describe("imports", () => {
+    it("number at least 6", () => {
+      expect(importCases.length).toBeGreaterThanOrEqual(6);
+    });
+
+    for (const name of importCases) {
+      it(name, async () => {
+        const path = `examples/errors/imports/${name}/main.cnn`;
+        const text = read(join(ROOT, path));
+        const result = compile(text, { path: join(ROOT, path) });
+        const codes = result.diagnostics.map((d) => d.code);
+        codes.forEach((c) => seenCodes.add(c));
+        const promised = promisedCodes(text);
+        expect(promised.length).toBeGreaterThan(0);
+        for (const code of promised) expect(codes).toContain(code);
+        const rendered = renderDiagnostics(result.diagnostics, path, text, { color: false, sources: result.sources });
+        await expect(portable(rendered)).toMatchFileSnapshot(join(GOLDEN, "diagnostics", "imports", `${name}.txt`));
+        const json = JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, path, text, result.sources) }, null, 2) + "\n";
+        await expect(portable(json)).toMatchFileSnapshot(join(GOLDEN, "diagnostics", "imports", `${name}.json`));
+      });
+    }
+  });
 
   it("cover every diagnostic code", () => {
     // E0601 comes from lowering to a target, not from `check`; the CLI build tests cover it.

@@ -1,6 +1,6 @@
 // Property test: for arbitrary text — random characters, random tokens, and truncated or
 // mutated examples — compiling never throws, always ends, and every diagnostic range
-// (including related spans and fix edits) lies inside the file.
+// (including related spans and fix edits) lies inside the file, or inside a file it imports.
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -13,7 +13,12 @@ const TOKENS = ["model", "block", "train", "input", "repeat", "for", "in", "resi
 
 function assertWellFormed(text: string): void {
   const result = compile(text);
-  const inside = (span: { start: number; end: number }): boolean => span.start >= 0 && span.end <= text.length && span.start <= span.end && Number.isInteger(span.start) && Number.isInteger(span.end);
+  // A span lies inside one file: the main text, or (for an error inside an imported block) a file it imports.
+  const inside = (span: { start: number; end: number }): boolean => {
+    const { file, span: local } = result.locate(span);
+    const length = file.base === 0 ? text.length : file.text.length;
+    return local.start >= 0 && local.end <= length && local.start <= local.end && Number.isInteger(local.start) && Number.isInteger(local.end);
+  };
   for (const d of result.diagnostics) {
     if (!inside(d.span)) throw new Error(`span ${JSON.stringify(d.span)} outside a ${text.length}-character file: ${d.code} ${d.message}`);
     for (const r of d.related) if (!inside(r.span)) throw new Error(`related span outside the file: ${d.code}`);

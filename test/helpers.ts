@@ -9,6 +9,7 @@ export const EXAMPLES = join(ROOT, "examples");
 export const ERRORS = join(EXAMPLES, "errors");
 export const GOLDEN = join(ROOT, "test", "golden");
 export const CLI = join(ROOT, "dist", "src", "cli", "bin.js");
+export const STDLIB = join(ROOT, "stdlib");
 
 export function cnnFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -18,6 +19,15 @@ export function cnnFiles(dir: string): string[] {
 
 export function read(path: string): string {
   return readFileSync(path, "utf8");
+}
+
+/**
+ * An example with each standard-library import replaced by that library file's text: one
+ * self-contained file, for tests that need large single-file inputs (the incremental
+ * checker handles a file with imports through a full compile).
+ */
+export function withStdlibInlined(text: string): string {
+  return text.replace(/^import \{[^}]*\} from "std\/(\w+)"\n/gm, (_, name: string) => read(join(STDLIB, `${name}.cnn`)));
 }
 
 /** Reference figures from shared/reference/architectures.md (PyTorch 1.13 / torchvision 0.14). */

@@ -43,11 +43,20 @@ export function callsIn(body: Body): Call[] {
 }
 
 export interface Declarations {
+  /** The blocks a call in this file can name: its own, then imported ones. */
   blocks: Map<string, BlockDecl>;
   models: ModelDecl[];
 }
 
-export function collectDeclarations(program: Program, sink: DiagnosticSink): Declarations {
+/** What a file imports: blocks by their local names, and the names whose import failed (already reported). */
+export interface ImportedNames {
+  blocks: ReadonlyMap<string, BlockDecl>;
+  silent: ReadonlySet<string>;
+}
+
+const NO_IMPORTS: ImportedNames = { blocks: new Map(), silent: new Set() };
+
+export function collectDeclarations(program: Program, sink: DiagnosticSink, imported: ImportedNames = NO_IMPORTS): Declarations {
   const blocks = new Map<string, BlockDecl>();
   const models: ModelDecl[] = [];
   const seen = new Map<string, BlockDecl | ModelDecl>();
@@ -68,9 +77,11 @@ export function collectDeclarations(program: Program, sink: DiagnosticSink): Dec
     if (decl.kind === "block") blocks.set(name, decl);
     else models.push(decl);
   }
-  for (const decl of [...blocks.values(), ...models]) checkCallNames(decl.body, blocks, sink);
+  // Imported blocks can only call blocks of their own file, so recursion is checked among local ones.
+  const visible = imported.blocks.size === 0 ? blocks : new Map([...imported.blocks, ...blocks]);
+  for (const decl of [...blocks.values(), ...models]) checkCallNames(decl.body, visible, imported.silent, sink);
   checkRecursion(blocks, sink);
-  return { blocks, models };
+  return { blocks: visible, models };
 }
 
 function checkParameters(decl: BlockDecl | ModelDecl, sink: DiagnosticSink): void {
@@ -87,10 +98,10 @@ function checkParameters(decl: BlockDecl | ModelDecl, sink: DiagnosticSink): voi
   }
 }
 
-function checkCallNames(body: Body, blocks: ReadonlyMap<string, BlockDecl>, sink: DiagnosticSink): void {
+function checkCallNames(body: Body, blocks: ReadonlyMap<string, BlockDecl>, silent: ReadonlySet<string>, sink: DiagnosticSink): void {
   for (const call of callsIn(body)) {
     const name = call.name.text;
-    if (name === "" || name === "global_" || lookupOp(name) !== undefined || blocks.has(name)) continue;
+    if (name === "" || name === "global_" || lookupOp(name) !== undefined || blocks.has(name) || silent.has(name)) continue;
     const suggestion = closestMatch(name, [...OPS.map((o) => o.name), ...blocks.keys()]);
     const shown = suggestion ? sourceName(suggestion) : undefined;
     sink.add(

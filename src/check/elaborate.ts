@@ -20,6 +20,7 @@ import { floorDiv, formatDim, isSymbolic, mul, sizeVar, sub, type SizeSet, type 
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSize, isSymbol, Scope, type Value } from "./values.js";
+import type { ModuleScope } from "./modules.js";
 
 export const LIMITS = {
   repeat: 10_000,
@@ -47,6 +48,13 @@ interface Env {
   blockPath: string[];
   /** Whether this body belongs to a model (where `input` is allowed). */
   inModel: boolean;
+  /** The blocks and constants of the file whose declaration this body belongs to. */
+  module: ModuleScope;
+  /**
+   * Inside a block imported from another file: the call in the main file that reached it.
+   * Layer nodes take this span, so summaries and the IR point at a line of the file they describe.
+   */
+  site?: Span;
 }
 
 class LimitExceeded extends Error {}
@@ -59,22 +67,33 @@ export class Elaborator {
   private nodes: LayerNode[] = [];
   private counters = new Map<string, number>();
   private complete = true;
-  private readonly activeBlocks: string[] = [];
+  private readonly activeBlocks: BlockDecl[] = [];
   private inputSeen = false;
   private steps = 0;
   /** The accepted values of the model's named sizes (H, W, …). */
   private sizes = new SizeContext();
   /** Sizes given on the command line (`--shape H=224`): they replace the symbolic names. */
   private fixedSizes: ReadonlyMap<string, number> = new Map();
+  /** The main-file call that reached the code being checked, inside a block from another file. */
+  private site: Span | undefined;
   /** Set when a size comparison fails for every accepted size; the op's own report then explains it. */
   private sizeFailure: { code: Code; explanation: string } | undefined;
 
+  /** Names in a single-file compilation, and in any declaration `scopes` does not list. */
+  private readonly fileScope: ModuleScope;
+
   constructor(
-    private readonly blocks: ReadonlyMap<string, BlockDecl>,
+    blocks: ReadonlyMap<string, BlockDecl>,
     private sink: DiagnosticSink,
     private calls: CallTable,
+    private readonly scopes?: ReadonlyMap<BlockDecl | ModelDecl, ModuleScope>,
   ) {
     this.evaluator = new Evaluator(sink);
+    this.fileScope = { blocks, constants: new Scope(), silent: new Set() };
+  }
+
+  private scopeOf(decl: BlockDecl | ModelDecl): ModuleScope {
+    return this.scopes?.get(decl) ?? this.fileScope;
   }
 
   elaborate(model: ModelDecl, overrides: ReadonlyMap<string, Value> = new Map(), fixedSizes: ReadonlyMap<string, number> = new Map()): ModelGraph {
@@ -87,7 +106,8 @@ export class Elaborator {
     this.sizes = new SizeContext();
     this.fixedSizes = fixedSizes;
     this.evaluator.exactDivision = (dividend, divisor, span) => this.holds(sub(dividend, mul(floorDiv(dividend, divisor), divisor)), "==", 0, span);
-    const values = new Scope();
+    const module = this.scopeOf(model);
+    const values = new Scope(module.constants);
     for (const param of model.params) {
       const override = overrides.get(param.name.text);
       const value = override ?? (param.default ? this.evaluator.evaluate(param.default, values) : undefined);
@@ -102,7 +122,7 @@ export class Elaborator {
       }
       values.define(param.name.text, { value, span: param.name.span });
     }
-    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true };
+    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true, module };
     let inputName = "";
     try {
       this.body(model.body, env);
@@ -150,7 +170,8 @@ export class Elaborator {
    * it remembers why, so the error that follows says which sizes the layer needs.
    */
   private holds(a: Dim, relation: Relation, b: Dim, span: Span): boolean {
-    const result = this.sizes.compare(a, relation, b, span);
+    // Inside a block from another file, reasons point at the call in the main file.
+    const result = this.sizes.compare(a, relation, b, this.site ?? span);
     if (result.verdict === "always" || result.verdict === "conditional") return true;
     if ((isSymbolic(a) || isSymbolic(b)) && result.explanation !== undefined) {
       this.sizeFailure ??= { code: result.verdict === "never" ? "E0701" : "E0702", explanation: result.explanation };
@@ -193,7 +214,7 @@ export class Elaborator {
       shape,
       params,
       macs,
-      span,
+      span: env.site ?? span,
       role,
       blockPath: env.blockPath,
     };
@@ -237,6 +258,7 @@ export class Elaborator {
 
   private statement(statement: Statement, env: Env): void {
     this.sink.context = env.context;
+    this.site = env.site;
     this.step(statement.span);
     switch (statement.kind) {
       case "chain":
@@ -667,6 +689,7 @@ export class Elaborator {
 
   private call(call: Call, env: Env): void {
     this.sink.context = env.context;
+    this.site = env.site;
     const name = call.name.text;
     if (name === "" || name === "global_") {
       this.complete = false;
@@ -675,9 +698,15 @@ export class Elaborator {
     }
     const op = lookupOp(name);
     if (op !== undefined) return this.opCall(op, call, env);
-    const block = this.blocks.get(name);
+    const block = env.module.blocks.get(name);
     if (block !== undefined) return this.blockCall(block, call, env);
-    const suggestion = closestMatch(name, [...OPS.map((o) => o.name), ...this.blocks.keys()]);
+    if (env.module.silent.has(name)) {
+      // A name whose import failed: that failure is the one report.
+      this.complete = false;
+      env.current = this.unknown(env, call.span);
+      return;
+    }
+    const suggestion = closestMatch(name, [...OPS.map((o) => o.name), ...env.module.blocks.keys()]);
     const shown = suggestion ? sourceName(suggestion) : undefined;
     this.report("E0201", call.name.span, `unknown layer or block \`${sourceName(name)}\``, {
       help: shown ? `did you mean \`${shown}\`?` : "see `cnnc ops` for the layer kinds; blocks must be declared with `block NAME(…) { … }`",
@@ -775,7 +804,7 @@ export class Elaborator {
 
   private blockCall(block: BlockDecl, call: Call, env: Env): void {
     const name = block.name.text;
-    if (this.activeBlocks.includes(name) || this.activeBlocks.length >= LIMITS.blockDepth) {
+    if (this.activeBlocks.includes(block) || this.activeBlocks.length >= LIMITS.blockDepth) {
       // The static pass reports the cycle once; here elaboration only stops descending.
       this.complete = false;
       env.current = this.unknown(env, call.span);
@@ -783,7 +812,8 @@ export class Elaborator {
     }
     const slots: Slot[] = block.params.map((p) => ({ name: p.name.text, positional: true, required: p.default === undefined }));
     const bound = bindArguments(call, name, slots, this.sink);
-    const values = new Scope();
+    const module = this.scopeOf(block);
+    const values = new Scope(module.constants);
     let ok = bound.ok;
     for (const param of block.params) {
       const arg = bound.byName.get(param.name.text);
@@ -817,13 +847,16 @@ export class Elaborator {
     const firstNode = this.nodes.length;
     const inner: Env = {
       values,
-      tensors: new Map(),
+      tensors: passedTensors(block, values, env.tensors),
       current,
-      context: [{ span: call.span, message: `in this call of \`${name}\`` }, ...env.context],
-      blockPath: [...env.blockPath, name],
+      context: [{ span: call.span, message: `in this call of \`${call.name.text}\`` }, ...env.context],
+      // The name as this call wrote it: an imported block may go by another name here.
+      blockPath: [...env.blockPath, call.name.text],
       inModel: false,
+      module,
+      site: env.site ?? (module === env.module ? undefined : call.span),
     };
-    this.activeBlocks.push(name);
+    this.activeBlocks.push(block);
     try {
       this.body(block.body, inner);
     } finally {
@@ -997,15 +1030,16 @@ export class Elaborator {
     this.evaluator = new Evaluator(sink);
     this.evaluator.exactDivision = (dividend, divisor, span) => this.holds(sub(dividend, mul(floorDiv(dividend, divisor), divisor)), "==", 0, span);
     this.sizeFailure = undefined;
+    const module = this.scopeOf(block);
     try {
-      const values = new Scope();
+      const values = new Scope(module.constants);
       const declared = prepare(values);
       const sizes = this.sizes;
       const firstError = (): string | undefined => sink.items.find((d) => d.severity === "error")?.message;
       if (declared === undefined || firstError() !== undefined) return { error: firstError() ?? "its contract does not apply", sets: sizes.snapshot(), compare: () => "never" };
-      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], inModel: false });
-      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], inModel: false };
-      this.activeBlocks.push(block.name.text);
+      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], inModel: false, module });
+      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], inModel: false, module };
+      this.activeBlocks.push(block);
       try {
         this.body(block.body, env);
       } finally {
@@ -1047,6 +1081,21 @@ function copyParameters(block: BlockDecl, from: Scope, into: Scope): void {
     const binding = from.lookup(param.name.text);
     if (binding !== undefined) into.define(param.name.text, binding);
   }
+}
+
+/**
+ * The caller's tensors that a block's arguments name (`decoder_stage(256, enc3)`), under
+ * their own names, so `concat skip` in the block finds the tensor its parameter names.
+ */
+function passedTensors(block: BlockDecl, values: Scope, tensors: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const passed = new Map<string, Tensor>();
+  for (const param of block.params) {
+    const value = values.lookup(param.name.text)?.value;
+    if (value === undefined || !isSymbol(value)) continue;
+    const tensor = tensors.get(value.name);
+    if (tensor !== undefined) passed.set(value.name, tensor);
+  }
+  return passed;
 }
 
 function projectionHint(from: Shape, to: Shape): string {

@@ -76,9 +76,9 @@ export interface Lowered {
 
 /** Compiles and lowers for tfjs; prints diagnostics and returns undefined on errors. */
 export function compileForTfjs(file: string, source: string, modelName: string | undefined, seed: number | undefined, color: boolean, sizes?: ReadonlyMap<string, number>): Lowered | undefined {
-  const result = compile(source, { sizes });
+  const result = compile(source, { sizes, path: file });
   const fail = (diagnostics: typeof result.diagnostics): undefined => {
-    process.stderr.write(renderDiagnostics(diagnostics, file, source, { color }) + `\n${file}: ${summarizeCounts(diagnostics)}\n`);
+    process.stderr.write(renderDiagnostics(diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}\n`);
     return undefined;
   };
   if (result.diagnostics.some((d) => d.severity === "error")) return fail(result.diagnostics);
@@ -96,9 +96,9 @@ export function compileForTfjs(file: string, source: string, modelName: string |
 export async function build(file: string, source: string, options: BuildOptions, color: boolean): Promise<number> {
   const stem = basename(file).replace(/\.cnn$/, "");
   if (options.target === "ir") {
-    const result = compile(source, { sizes: options.sizes });
+    const result = compile(source, { sizes: options.sizes, path: file });
     if (result.diagnostics.some((d) => d.severity === "error")) {
-      process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
+      process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
       return 1;
     }
     const model = pickModel(result.models, file, options.model, { concrete: true });

@@ -61,11 +61,11 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
   let text = "";
   for (const file of files) {
     const source = readSource(file);
-    const result = compile(source, { sizes: options.shape });
+    const result = compile(source, { sizes: options.shape, path: file });
     errors += result.diagnostics.filter((d) => d.severity === "error").length;
-    if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source));
+    if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source, result.sources));
     else if (result.diagnostics.length > 0) {
-      text += renderDiagnostics(result.diagnostics, file, source, { color: useColor() }) + "\n";
+      text += renderDiagnostics(result.diagnostics, file, source, { color: useColor(), sources: result.sources }) + "\n";
       text += `${file}: ${summarizeCounts(result.diagnostics)}\n`;
     }
   }
@@ -79,11 +79,11 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
 
 function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }): number {
   const source = readSource(file);
-  const result = compile(source, { params: parseParams(options.param), sizes: options.shape });
+  const result = compile(source, { params: parseParams(options.param), sizes: options.shape, path: file });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
-    if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source) }, null, 2) + "\n");
-    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no summary\n`);
+    if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source, result.sources) }, null, 2) + "\n");
+    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no summary\n`);
     return 1;
   }
   const model = pickModel(result.models, file, options.model);

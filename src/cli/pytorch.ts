@@ -28,9 +28,9 @@ function colorOn(): boolean {
 
 /** Compiles a file to the IR of one model; prints diagnostics and returns undefined on errors. */
 function compileToIr(file: string, source: string, modelName: string | undefined, sizes?: ReadonlyMap<string, number>): { ir: IrGraph; doc?: string } | undefined {
-  const result = compile(source, { sizes });
+  const result = compile(source, { sizes, path: file });
   if (result.diagnostics.some((d) => d.severity === "error")) {
-    process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: colorOn() }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
+    process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: colorOn(), sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
     return undefined;
   }
   const model = pickModel(result.models, file, modelName, { concrete: true });

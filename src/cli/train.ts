@@ -71,10 +71,10 @@ function inputError(error: unknown): string | undefined {
 
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
-  const result = compile(source, { sizes: options.shape });
+  const result = compile(source, { sizes: options.shape, path: file });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   const fail = (diagnostics: typeof result.diagnostics): number => {
-    process.stderr.write(renderDiagnostics(diagnostics, file, source, { color: color(process.stderr) }) + `\n${file}: ${summarizeCounts(diagnostics)}; not training\n`);
+    process.stderr.write(renderDiagnostics(diagnostics, file, source, { color: color(process.stderr), sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}; not training\n`);
     return 1;
   };
   if (errors.length > 0) return fail(result.diagnostics);

@@ -1,6 +1,6 @@
 // The catalogue of every diagnostic cnnc reports. Codes are stable: E01xx syntax,
 // E02xx names and arguments, E03xx shapes, E04xx compiler limits and values, E05xx
-// training settings. `cnnc explain CODE` prints the entry.
+// training settings, E08xx imports. `cnnc explain CODE` prints the entry.
 
 import type { Diagnostic, Fix, RelatedInfo, Severity, Span } from "./diagnostic.js";
 
@@ -47,6 +47,11 @@ export const CODES = {
   E0501: { severity: "error", title: "unknown training setting", explanation: "The `train` declaration has a setting, optimizer, schedule, loss or metric that cnnc does not know." },
   E0502: { severity: "error", title: "inconsistent training settings", explanation: "The training settings contradict each other or the model, for example a from-logits loss on a softmax output." },
   E0601: { severity: "error", title: "the target cannot express this layer", explanation: "The layer is valid .cnn, but the chosen target (TensorFlow.js) has no exact equivalent. cnnc refuses rather than emit a model that computes something else." },
+  E0801: { severity: "error", title: "imported file not found", explanation: "An import names a file that cannot be read. Relative paths (`./blocks.cnn`, `../common.cnn`) are resolved from the folder of the importing file, and `.cnn` may be left out; `std/NAME` is a file of the standard library shipped with cnnc (`stdlib/` in the package)." },
+  E0802: { severity: "error", title: "import cycle", explanation: "Files import each other in a cycle. Each file is checked after the files it imports, so a cycle has no order; move the shared blocks to a file that both import." },
+  E0803: { severity: "error", title: "unknown imported name", explanation: "The imported file declares no block or top-level constant of this name." },
+  E0804: { severity: "error", title: "imported name already defined", explanation: "An imported name is also declared in the importing file, or imported twice. Rename one, or import it under another name with `import { NAME as OTHER } from \"PATH\"`." },
+  E0805: { severity: "error", title: "not importable", explanation: "Only blocks and top-level `let` constants can be imported. A model (with its `train` settings) is compiled from its own file; to reuse its layers, move them into a block." },
   W0201: { severity: "warning", title: "shadowed constant", explanation: "A `let` reuses the name of a parameter, loop variable or constant from an enclosing scope. Values never change in .cnn: the new name hides the old one only inside the current body, so a loop cannot accumulate a value this way." },
 } as const satisfies Record<string, CodeInfo>;
 

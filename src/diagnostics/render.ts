@@ -1,42 +1,63 @@
 // Renders diagnostics for people, in the style of rustc: a header with the code, the
 // location, the source line with a caret under the span, related locations, and help.
+// A span in an imported file is shown with that file's name and line.
 
-import type { Diagnostic } from "./diagnostic.js";
+import type { Diagnostic, Span } from "./diagnostic.js";
 import { LineIndex } from "../syntax/line-index.js";
+import { displayName, fileAt, type SourceFile } from "./source-map.js";
 
 export interface RenderOptions {
   color: boolean;
+  /** The compilation's files, when it has imports; spans past the main text are looked up here. */
+  sources?: readonly SourceFile[];
 }
 
 const ANSI = { red: "31", yellow: "33", blue: "34", cyan: "36", bold: "1" } as const;
 
-export function renderDiagnostics(diagnostics: readonly Diagnostic[], file: string, text: string, options: RenderOptions): string {
-  const index = new LineIndex(text);
-  return diagnostics.map((d) => renderOne(d, file, index, options)).join("\n");
+/** A span resolved to the file that shows it: its name, its line index, and the span in its own offsets. */
+interface Place {
+  name: string;
+  index: LineIndex;
+  span: Span;
 }
 
-function renderOne(d: Diagnostic, file: string, index: LineIndex, { color }: RenderOptions): string {
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], file: string, text: string, options: RenderOptions): string {
+  const main: SourceFile = { path: undefined, name: file, text, base: 0 };
+  const sources = options.sources !== undefined && options.sources.length > 1 ? options.sources : [main];
+  const indexes = new Map<SourceFile, LineIndex>();
+  const place = (span: Span): Place => {
+    const source = fileAt(sources, span.start);
+    let index = indexes.get(source);
+    if (index === undefined) indexes.set(source, (index = new LineIndex(source.base === 0 ? text : source.text)));
+    return { name: displayName(file, source), index, span: { start: span.start - source.base, end: span.end - source.base } };
+  };
+  return diagnostics.map((d) => renderOne(d, place, options)).join("\n");
+}
+
+function renderOne(d: Diagnostic, place: (span: Span) => Place, { color }: RenderOptions): string {
   const paint = (code: string, s: string): string => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const severityColor = d.severity === "error" ? ANSI.red : ANSI.yellow;
-  const start = index.position(d.span.start);
-  const lines = [d.span, ...d.related.map((r) => r.span)].map((s) => index.position(s.start).line + 1);
+  const primary = place(d.span);
+  const related = d.related.map((r) => ({ place: place(r.span), message: r.message }));
+  const start = primary.index.position(primary.span.start);
+  const lines = [primary, ...related.map((r) => r.place)].map((p) => p.index.position(p.span.start).line + 1);
   const gutter = String(Math.max(...lines)).length;
   const pad = " ".repeat(gutter);
   const bar = paint(ANSI.blue, "|");
   const out: string[] = [];
   out.push(`${paint(`${ANSI.bold};${severityColor}`, `${d.severity}[${d.code}]`)}${paint(ANSI.bold, `: ${d.message}`)}`);
-  out.push(`${pad}${paint(ANSI.blue, "-->")} ${file}:${start.line + 1}:${start.character + 1}`);
+  out.push(`${pad}${paint(ANSI.blue, "-->")} ${primary.name}:${start.line + 1}:${start.character + 1}`);
   out.push(`${pad} ${bar}`);
-  out.push(...frame(d.span, d.label ?? "", "^", severityColor));
-  for (const related of d.related) {
-    const at = index.position(related.span.start);
-    out.push(`${pad}${paint(ANSI.blue, ":::")} ${file}:${at.line + 1}:${at.character + 1}`);
-    out.push(...frame(related.span, related.message, "-", ANSI.blue));
+  out.push(...frame(primary, d.label ?? "", "^", severityColor));
+  for (const { place: at, message } of related) {
+    const position = at.index.position(at.span.start);
+    out.push(`${pad}${paint(ANSI.blue, ":::")} ${at.name}:${position.line + 1}:${position.character + 1}`);
+    out.push(...frame(at, message, "-", ANSI.blue));
   }
   if (d.help !== undefined) out.push(`${pad} ${paint(ANSI.blue, "=")} ${paint(ANSI.bold, "help")}: ${d.help}`);
   return out.join("\n") + "\n";
 
-  function frame(span: { start: number; end: number }, label: string, mark: string, markColor: string): string[] {
+  function frame({ index, span }: Place, label: string, mark: string, markColor: string): string[] {
     const from = index.position(span.start);
     const to = index.position(span.end);
     const lineText = index.lineText(from.line).replace(/\t/g, " ");

@@ -147,7 +147,8 @@ function print(text: string, indentWidth: number, eol: string): string {
     }
     if (item.kind === "token") {
       const type = item.type!;
-      if (OPENERS.has(type)) open.push({ type, line: lines.length });
+      // An import's name list is a list, not a body: a line after a comma there is not a continued statement.
+      if (OPENERS.has(type)) open.push({ type: type === T.LBrace && previousToken?.type === T.Import ? T.LBracket : type, line: lines.length });
       else if (CLOSERS.has(type)) open.pop();
       previousToken = item;
       statementBroken = false;

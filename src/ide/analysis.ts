@@ -35,7 +35,7 @@ export function analysisOf(compilation: Compilation): Analysis {
       return (lines ??= new LineIndex(text));
     },
     get symbols() {
-      return (symbols ??= buildSymbolIndex(compilation.program));
+      return (symbols ??= buildSymbolIndex(compilation.program, compilation.modules[0]?.imports ?? []));
     },
   };
 }
@@ -100,7 +100,9 @@ export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
 }
 
-/** The text of a span, for showing an expression as the user wrote it. */
+/** The text of a span, for showing an expression as the user wrote it; the span may lie in an imported file. */
 export function sourceText(analysis: Analysis, span: Span): string {
-  return analysis.text.slice(span.start, span.end);
+  if (span.end <= analysis.text.length) return analysis.text.slice(span.start, span.end);
+  const { file, span: local } = analysis.compilation.locate(span);
+  return file.text.slice(local.start, local.end);
 }

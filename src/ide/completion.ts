@@ -70,6 +70,8 @@ export function completion(analysis: Analysis, offset: number): CompletionResult
         { label: "model", kind: "snippet", insertText: "model ${1:Name} {\n\tinput ${2:image}: [${3:224, 224, 3}]\n\t$0\n}", snippet: true, documentation: "A model: an input and its layers." },
         { label: "block", kind: "snippet", insertText: "block ${1:Name}(${2:channels}) {\n\t$0\n}", snippet: true, documentation: "A parametric block of layers, called like a layer." },
         { label: "train", kind: "snippet", insertText: "train ${1:Model} {\n\toptimizer: adam(lr: 0.001)\n\tloss: cross_entropy\n\tbatch: ${2:32}\n\tepochs: ${3:10}\n}", snippet: true, documentation: "Training settings for a model." },
+        { label: "import", kind: "snippet", insertText: 'import { ${2:basic} } from "${1:std/resnet}"', snippet: true, documentation: "Blocks and top-level constants from another file (`./blocks.cnn`) or the standard library (`std/NAME`)." },
+        { label: "let", kind: "snippet", insertText: "let ${1:name} = $0", snippet: true, documentation: "A constant visible in every model and block of the file, and importable." },
       );
       break;
     case "train-model":
@@ -136,9 +138,11 @@ function hasInput(analysis: Analysis, offset: number): boolean {
 function valuesInScope(analysis: Analysis, offset: number): SourceSymbol[] {
   const seen = new Set<string>();
   const out: SourceSymbol[] = [];
-  for (const symbol of analysis.symbols.symbols) {
+  // Names of the enclosing declaration first, then the file's top-level (and imported) constants.
+  const symbols = analysis.symbols.symbols;
+  for (const symbol of [...symbols.filter((s) => s.owner !== undefined), ...symbols.filter((s) => s.owner === undefined && s.kind === "constant")]) {
     if (symbol.kind !== "parameter" && symbol.kind !== "constant" && symbol.kind !== "loop-variable") continue;
-    if (symbol.owner === undefined || !contains(symbol.owner.span, offset) || !contains(symbol.scope, offset)) continue;
+    if (symbol.owner !== undefined && (!contains(symbol.owner.span, offset) || !contains(symbol.scope, offset))) continue;
     if (seen.has(symbol.name)) continue;
     seen.add(symbol.name);
     out.push(symbol);

@@ -40,7 +40,12 @@ export function documentSymbols(analysis: Analysis): OutlineSymbol[] {
       children: bodySymbols(analysis, decl.body),
     });
   }
-  return out;
+  // Top-level constants join the declarations, in source order.
+  for (const constant of analysis.compilation.program.constants) {
+    if (constant.name.text === "") continue;
+    out.push({ name: constant.name.text, detail: analysis.text.slice(constant.value.span.start, constant.value.span.end), kind: "constant", span: constant.span, selection: constant.name.span, children: [] });
+  }
+  return out.sort((a, b) => a.span.start - b.span.start);
 }
 
 function bodySymbols(analysis: Analysis, body: Body): OutlineSymbol[] {

@@ -63,6 +63,9 @@ function callHover(analysis: Analysis, call: Call): Hover {
     if (block?.kind === "block") {
       parts.push(code(blockSignature(analysis, block)));
       if (block.doc !== undefined) parts.push(block.doc);
+      const symbol = analysis.symbols.declarationSymbols.get(block);
+      const from = symbol === undefined ? undefined : importedFrom(symbol);
+      if (from !== undefined) parts.push(from);
       const contract = contractLine(block, facts);
       if (contract !== undefined) parts.push(contract);
     } else {
@@ -114,9 +117,12 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
       return parts.join("\n\n");
     }
     case "block": {
-      const decl = symbol.declaration as BlockDecl;
+      const decl = symbol.declaration as BlockDecl | undefined;
+      if (decl === undefined) return importedFrom(symbol) ?? "";
       const parts = [code(blockSignature(analysis, decl))];
       if (decl.doc !== undefined) parts.push(decl.doc);
+      const from = importedFrom(symbol);
+      if (from !== undefined) parts.push(from);
       const first = [...analysis.compilation.calls].find(([call, facts]) => facts.kind === "block" && facts.name === decl.name.text && call.name.text === decl.name.text)?.[1];
       const contract = contractLine(decl, first);
       if (contract !== undefined) parts.push(contract);
@@ -125,8 +131,14 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
     }
     case "parameter":
       return code(`${symbol.owner?.kind ?? "block"} ${symbol.owner?.name.text ?? ""} parameter ${symbol.name}${symbol.defaultValue ? ` = ${sourceText(analysis, symbol.defaultValue.span)}` : ""}`);
-    case "constant":
-      return code(`let ${symbol.name} = ${symbol.value ? sourceText(analysis, symbol.value.span) : "…"}`);
+    case "constant": {
+      const parts = [code(`let ${symbol.name} = ${symbol.value ? sourceText(analysis, symbol.value.span) : "…"}`)];
+      const doc = symbol.statement?.doc;
+      if (doc !== undefined) parts.push(doc);
+      const from = importedFrom(symbol);
+      if (from !== undefined) parts.push(from);
+      return parts.join("\n\n");
+    }
     case "loop-variable": {
       const statement = symbol.statement as Extract<Statement, { kind: "for" }>;
       return code(`for ${statement.variables.map((v) => v.text).join(", ")} in ${sourceText(analysis, statement.iterable.span)}`) + "\n\nloop variable";
@@ -137,6 +149,14 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
       return code(`tensor ${symbol.name}: ${formatShape(shape)}`);
     }
   }
+}
+
+/** Where an imported block or constant comes from. */
+function importedFrom(symbol: SourceSymbol): string | undefined {
+  const binding = symbol.imported?.binding;
+  if (binding === undefined) return undefined;
+  const alias = binding.entry.alias !== undefined ? ` as \`${binding.local.text}\`` : "";
+  return `imported from \`${binding.statement.path}\`${alias}`;
 }
 
 /** `residual`, `gate` and join keywords show the shape their node produces. */

@@ -11,7 +11,8 @@
 //   region boundary the parser is between declarations, as at the start of a file, so
 //   for text without syntax errors the pieces are exactly what parsing the whole file
 //   gives. With a syntax error anywhere, this falls back to `compile()`, so broken text
-//   gets exactly the diagnostics `cnnc check` prints.
+//   gets exactly the diagnostics `cnnc check` prints. A file with imports or top-level
+//   constants also goes through `compile()`: its declarations depend on other files.
 // - Each model is elaborated on its own with its own diagnostic sink, and the result is
 //   kept while the model and every block it reaches are the same trees. Merging the
 //   models' diagnostics in declaration order through one sink (which drops repeats) and
@@ -24,7 +25,10 @@
 import { collectDeclarations, callsIn } from "../check/declarations.js";
 import { Elaborator } from "../check/elaborate.js";
 import type { CallFacts, CallTable, ModelGraph } from "../check/graph.js";
-import { checkTrainDeclarations, compile, type Compilation } from "../compile.js";
+import { checkTrainDeclarations, compile, type Compilation, type CompileOptions } from "../compile.js";
+import type { Module } from "../check/modules.js";
+import { SourceMap } from "../diagnostics/source-map.js";
+import { Scope } from "../check/values.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { BlockDecl, Call, Comment, Declaration, ModelDecl, Program } from "../syntax/ast.js";
 import * as T from "../syntax/lexer.js";
@@ -36,6 +40,8 @@ interface Region {
   declarations: Declaration[];
   comments: Comment[];
   syntaxDiagnostics: Diagnostic[];
+  /** Whether the region has an import or a top-level constant. */
+  topLevel: boolean;
   /** Every span object in the region's tree and syntax diagnostics, each once. */
   spans: Span[];
 }
@@ -68,14 +74,17 @@ export class IncrementalChecker {
   private readonly treeSpans = new WeakSet<Span>();
   readonly stats: IncrementalStats = { regionsParsed: 0, regionsKept: 0, modelsElaborated: 0, modelsKept: 0, fullCompiles: 0 };
 
-  check(text: string): Compilation {
+  /** `options` locate the document, for its imports: its path, and a host that reads other files. */
+  check(text: string, options: Pick<CompileOptions, "path" | "host"> = {}): Compilation {
     const regions = this.updateRegions(text);
-    if (regions.some((r) => r.syntaxDiagnostics.some((d) => d.code === "E0101" || d.code === "E0102"))) {
+    if (regions.some((r) => r.topLevel || r.syntaxDiagnostics.some((d) => d.code === "E0101" || d.code === "E0102"))) {
       this.stats.fullCompiles++;
-      return compile(text);
+      return compile(text, options);
     }
     const program: Program = {
       declarations: regions.flatMap((r) => r.declarations),
+      imports: [],
+      constants: [],
       comments: regions.flatMap((r) => r.comments),
       span: { start: 0, end: text.length },
     };
@@ -95,7 +104,21 @@ export class IncrementalChecker {
     }
     for (const decl of [...this.elaborated.keys()]) if (!alive.has(decl)) this.elaborated.delete(decl);
     const trains = checkTrainDeclarations(program, models, sink);
-    return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls };
+    const sources = new SourceMap();
+    const source = sources.add(options.path, "", text);
+    const main: Module = {
+      source,
+      program,
+      imports: [],
+      importPaths: new Map(),
+      blocks,
+      constants: new Scope(),
+      silent: new Set(),
+      localBlocks: blocks,
+      localConstants: new Map(),
+      models: modelDecls,
+    };
+    return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls, sources: sources.files, modules: [main], locate: (span) => sources.locate(span) };
   }
 
   /** Cuts the text into regions, keeping (and moving) unchanged ones and parsing the rest. */
@@ -133,7 +156,7 @@ export class IncrementalChecker {
       shift(span, start);
       this.treeSpans.add(span);
     }
-    return { start, text, declarations: program.declarations, comments: program.comments, syntaxDiagnostics: diagnostics, spans };
+    return { start, text, declarations: program.declarations, comments: program.comments, syntaxDiagnostics: diagnostics, topLevel: program.imports.length > 0 || program.constants.length > 0, spans };
   }
 
   /**

@@ -22,9 +22,15 @@ export function rename(analysis: Analysis, offset: number, newName: string): Ren
   const reference = referenceAt(analysis.symbols, offset);
   if (reference === undefined) return { error: "only blocks, models, named tensors, parameters, constants and loop variables can be renamed" };
   const symbol = reference.symbol;
+  // Renaming an imported name itself (not an alias for it) must reach the file that declares
+  // it; only the workspace-wide rename in workspace.ts can, so this one refuses.
+  if (symbol.imported !== undefined && (symbol.imported.binding.entry.alias === undefined || reference.role === "imported-name")) {
+    return { error: `\`${symbol.imported.binding.entry.name.text}\` is declared in \`${symbol.imported.binding.statement.path}\`: rename it there` };
+  }
   const problem = nameProblem(analysis, symbol, newName);
   if (problem !== undefined) return { error: problem };
-  return { edits: referencesTo(analysis.symbols, symbol).map((r) => ({ span: r.span, newText: newName })) };
+  // An alias's rename leaves the other file's name in `import { NAME as ALIAS }` alone.
+  return { edits: referencesTo(analysis.symbols, symbol).filter((r) => r.role !== "imported-name").map((r) => ({ span: r.span, newText: newName })) };
 }
 
 function nameProblem(analysis: Analysis, symbol: SourceSymbol, newName: string): string | undefined {

@@ -7,7 +7,8 @@
 // all read this index. It works on any tree the parser returns, broken or not.
 
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { Argument, BlockDecl, Body, Call, Expr, ModelDecl, Program, Statement } from "../syntax/ast.js";
+import type { ImportBinding } from "../check/modules.js";
+import type { Argument, BlockDecl, Body, Call, ConstantDecl, Expr, ModelDecl, Program, Statement } from "../syntax/ast.js";
 
 export type SymbolKind = "model" | "block" | "parameter" | "constant" | "loop-variable" | "tensor";
 
@@ -26,11 +27,18 @@ export interface SourceSymbol {
   defaultValue?: Expr;
   /** For constants: the value expression. */
   value?: Expr;
+  /**
+   * For an imported block or constant: the import that names it here, and what it names
+   * in the other file (absent when the import failed). Its `span` is the local name in the
+   * import statement; the declaration's spans lie in the other file (see `Compilation.locate`).
+   */
+  imported?: { binding: ImportBinding; path?: string; target?: BlockDecl | ConstantDecl };
   /** Where the name can be used: the offsets between which it is in scope. */
   scope: Span;
 }
 
-export type ReferenceRole = "declaration" | "call" | "named-argument" | "train-model" | "value" | "tensor";
+/** `imported-name`: the other file's name in `import { NAME as ALIAS }`, which a rename of the alias leaves alone. */
+export type ReferenceRole = "declaration" | "call" | "named-argument" | "train-model" | "value" | "tensor" | "imported-name";
 
 export interface Reference {
   span: Span;
@@ -50,7 +58,7 @@ export interface SymbolIndex {
   /** Every mention of a symbol, declarations included, sorted by offset. */
   references: Reference[];
   calls: CallSite[];
-  /** Models and blocks by name; the first declaration of a name wins, as in the checker. */
+  /** Models and blocks by name, imported blocks included; the first declaration of a name wins, as in the checker. */
   declarations: Map<string, ModelDecl | BlockDecl>;
   /** The symbol of a model or block declaration. */
   declarationSymbols: Map<ModelDecl | BlockDecl, SourceSymbol>;
@@ -107,10 +115,47 @@ class IndexBuilder {
   private tensors = new Map<string, SourceSymbol>();
   private owner!: ModelDecl | BlockDecl;
   private inTrain = false;
+  /** Top-level constants, local and imported: visible in every model and block. */
+  private readonly fileScope = new Scope();
 
-  constructor(private readonly program: Program) {}
+  constructor(
+    private readonly program: Program,
+    private readonly imports: readonly ImportBinding[],
+  ) {}
+
+  /** Imported names and top-level constants, which every declaration's scope starts from. */
+  private fileNames(): void {
+    for (const binding of this.imports) {
+      const local = binding.local;
+      if (local.text === "") continue;
+      const target = binding.target;
+      const symbol = this.symbol({
+        kind: target?.kind === "block" ? "block" : "constant",
+        name: local.text,
+        span: local.span,
+        scope: this.program.span,
+        imported: { binding, path: binding.module?.source.path, target },
+        ...(target?.kind === "block" ? { declaration: target } : {}),
+        ...(target?.kind === "let" ? { statement: target, value: target.value } : {}),
+      });
+      this.reference(local.span, symbol, "declaration");
+      if (binding.entry.alias !== undefined) this.reference(binding.entry.name.span, symbol, "imported-name");
+      if (target?.kind === "block") {
+        if (!this.declarations.has(local.text)) this.declarations.set(local.text, target);
+        this.declarationSymbols.set(target, symbol);
+      } else this.fileScope.define(symbol);
+    }
+    for (const constant of this.program.constants) {
+      this.expression(constant.value, this.fileScope);
+      if (constant.name.text === "") continue;
+      const symbol = this.symbol({ kind: "constant", name: constant.name.text, span: constant.name.span, statement: constant, value: constant.value, scope: this.program.span });
+      this.reference(constant.name.span, symbol, "declaration");
+      this.fileScope.define(symbol);
+    }
+  }
 
   build(): SymbolIndex {
+    this.fileNames();
     const declarationSymbols: SourceSymbol[] = [];
     for (const decl of this.program.declarations) {
       if (decl.kind === "train" || decl.name.text === "") continue;
@@ -148,7 +193,7 @@ class IndexBuilder {
   private declaration(decl: ModelDecl | BlockDecl): void {
     this.owner = decl;
     this.tensors = new Map();
-    const scope = new Scope();
+    const scope = this.fileScope.child();
     for (const param of decl.params) {
       if (param.default !== undefined) this.expression(param.default, scope);
       if (param.name.text === "") continue;
@@ -317,6 +362,8 @@ class IndexBuilder {
 
   /** Whether an expression lies in the current model's or block's body (train settings have no tensors). */
   private isInBody(expr: Expr): boolean {
+    // A top-level constant's value is in no body.
+    if (this.owner === undefined) return false;
     return this.owner.body.span.start <= expr.span.start && expr.span.end <= this.owner.body.span.end;
   }
 }
@@ -339,6 +386,7 @@ export function nestedBodies(statement: Statement): Body[] {
   }
 }
 
-export function buildSymbolIndex(program: Program): SymbolIndex {
-  return new IndexBuilder(program).build();
+/** The index of one file; `imports` (the file's module's, from the compilation) bind imported names. */
+export function buildSymbolIndex(program: Program, imports: readonly ImportBinding[] = []): SymbolIndex {
+  return new IndexBuilder(program, imports).build();
 }

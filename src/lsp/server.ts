@@ -6,6 +6,13 @@
 // that finds a newer change already queued waits for it, so a burst of keystrokes is
 // checked once, at its end. Requests use the analysis of the document's current version,
 // made on demand when the scheduled check has not run yet, and shared with it.
+//
+// Imports: a document's imports are read from the open buffer when the file is open, else
+// from disk. A change to an open document re-checks the open documents that import it.
+// Diagnostics that lie in an imported file are published for that file when it is open;
+// otherwise they are shown at the import that brings the file in. Definition, references
+// and rename reach into other files: the open documents and the `.cnn` files under the
+// workspace folders the client named.
 
 import {
   CodeActionKind,
@@ -34,13 +41,19 @@ import {
   type Range,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { nodeHost, type SourceHost } from "../check/modules.js";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
+import { LineIndex } from "../syntax/line-index.js";
+import { compile } from "../compile.js";
+import { crossFileReferences, definitionAcrossFiles, exportedNameAt, renameAcrossFiles, type WorkspaceFile } from "../ide/workspace.js";
 import { formatText } from "../format/printer.js";
 import { analysisOf, type Analysis } from "../ide/analysis.js";
 import { IncrementalChecker } from "../ide/incremental.js";
 import { codeActions } from "../ide/code-actions.js";
 import { completion, type CompletionKind } from "../ide/completion.js";
-import { definition } from "../ide/definition.js";
 import { documentSymbols, type OutlineKind, type OutlineSymbol } from "../ide/document-symbols.js";
 import { foldingRanges } from "../ide/folding.js";
 import { hover } from "../ide/hover.js";
@@ -85,6 +98,38 @@ interface DocumentState {
   /** The version a scheduled check last saw; it runs once a tick passes with no newer one. */
   seenVersion?: number;
   timer?: ReturnType<typeof setImmediate>;
+  /** The files the last analysis imported (absolute paths), directly or not. */
+  imports: string[];
+}
+
+/** The file path of a `file:` URI; undefined for other schemes (an untitled buffer). */
+function pathOf(uri: string): string | undefined {
+  if (!uri.startsWith("file:")) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/** At most this many `.cnn` files are read from the workspace folders for a cross-file search. */
+const WORKSPACE_FILE_LIMIT = 5000;
+
+/** The `.cnn` files under a folder, skipping dependency, build and hidden folders. */
+function cnnFilesUnder(folder: string, out: string[]): void {
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (out.length >= WORKSPACE_FILE_LIMIT) return;
+    if (entry.isDirectory()) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules" || entry.name === "dist") continue;
+      cnnFilesUnder(join(folder, entry.name), out);
+    } else if (entry.isFile() && entry.name.endsWith(".cnn")) out.push(join(folder, entry.name));
+  }
 }
 
 /** Starts a server on this process's standard input and output. */
@@ -99,37 +144,151 @@ export function startServer(connection: Connection): void {
   const states = new Map<string, DocumentState>();
   const stateOf = (uri: string): DocumentState => {
     let state = states.get(uri);
-    if (state === undefined) states.set(uri, (state = { checker: new IncrementalChecker() }));
+    if (state === undefined) states.set(uri, (state = { checker: new IncrementalChecker(), imports: [] }));
     return state;
+  };
+  let workspaceFolders: string[] = [];
+
+  /** The open document of a file, if any. */
+  const openDocument = (path: string): TextDocument | undefined => documents.all().find((d) => pathOf(d.uri) === path);
+
+  /** Imports read the open, possibly unsaved, buffer of a file before the disk. */
+  const host: SourceHost = {
+    readFile: (path) => openDocument(path)?.getText() ?? nodeHost.readFile(path),
+    listCnnFiles: (folder) => nodeHost.listCnnFiles(folder),
   };
 
   const analysisFor = (document: TextDocument): Analysis => {
     const state = stateOf(document.uri);
     if (state.analysis === undefined || state.analysisVersion !== document.version) {
-      state.analysis = analysisOf(state.checker.check(document.getText()));
+      const path = pathOf(document.uri);
+      state.analysis = analysisOf(state.checker.check(document.getText(), { ...(path !== undefined ? { path } : {}), host }));
       state.analysisVersion = document.version;
+      state.imports = state.analysis.compilation.sources.slice(1).flatMap((s) => (s.path === undefined ? [] : [s.path]));
     }
     return state.analysis;
+  };
+
+  /** The analysis of any workspace file: the open document's, or a fresh one of the file on disk. */
+  const analyzeFile = (file: WorkspaceFile): Analysis => {
+    const document = openDocument(file.path);
+    return document !== undefined ? analysisFor(document) : analysisOf(compile(file.text, { path: file.path, host }));
+  };
+
+  /** The open documents, then the `.cnn` files under the workspace folders. */
+  const workspaceFiles = (): WorkspaceFile[] => {
+    const files: WorkspaceFile[] = [];
+    const seen = new Set<string>();
+    for (const document of documents.all()) {
+      const path = pathOf(document.uri);
+      if (path === undefined || seen.has(path)) continue;
+      seen.add(path);
+      files.push({ path, text: document.getText() });
+    }
+    const onDisk: string[] = [];
+    for (const folder of workspaceFolders) cnnFilesUnder(folder, onDisk);
+    for (const path of onDisk) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const text = nodeHost.readFile(path);
+      if (text !== undefined) files.push({ path, text });
+    }
+    return files;
+  };
+
+  const uriOf = (path: string): string => openDocument(path)?.uri ?? pathToFileURL(path).href;
+
+  /** A range in another file, from that file's text as the compilation or the workspace saw it. */
+  const rangeIn = (text: string, s: Span): Range => {
+    const index = new LineIndex(text);
+    return { start: index.position(s.start), end: index.position(s.end) };
   };
 
   const span = (document: TextDocument, range: Range): Span => ({ start: document.offsetAt(range.start), end: document.offsetAt(range.end) });
   const range = (document: TextDocument, s: Span): Range => ({ start: document.positionAt(s.start), end: document.positionAt(s.end) });
 
-  const toLspDiagnostic = (document: TextDocument, d: Diagnostic): LspDiagnostic => ({
+  /** Where a span of an analysis lies, as a protocol location: in the document itself, or in a file it imports. */
+  const locationOf = (document: TextDocument, analysis: Analysis, s: Span): { uri: string; range: Range } => {
+    if (s.end <= analysis.text.length) return { uri: document.uri, range: range(document, s) };
+    const { file, span: local } = analysis.compilation.locate(s);
+    if (file.base === 0 || file.path === undefined) return { uri: document.uri, range: range(document, s) };
+    return { uri: uriOf(file.path), range: rangeIn(file.text, local) };
+  };
+
+  const toLspDiagnostic = (document: TextDocument, d: Diagnostic, analysis?: Analysis): LspDiagnostic => ({
     range: range(document, d.span),
     severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
     code: d.code,
     source: "cnnc",
     message: d.help !== undefined ? `${d.message}\nhelp: ${d.help}` : d.message,
-    relatedInformation: d.related.map((r) => ({ location: { uri: document.uri, range: range(document, r.span) }, message: r.message })),
+    relatedInformation: d.related.map((r) => ({ location: analysis === undefined ? { uri: document.uri, range: range(document, r.span) } : locationOf(document, analysis, r.span), message: r.message })),
   });
+
+  /**
+   * A diagnostic of an importer's compilation that lies in another file, as a diagnostic
+   * of that file: its range and related places converted through the importer's source map.
+   */
+  const foreignDiagnostic = (importer: TextDocument, analysis: Analysis, d: Diagnostic, text: string): LspDiagnostic => {
+    const local = analysis.compilation.locate(d.span).span;
+    return {
+      range: rangeIn(text, local),
+      severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+      code: d.code,
+      source: "cnnc",
+      message: d.help !== undefined ? `${d.message}\nhelp: ${d.help}` : d.message,
+      relatedInformation: d.related.map((r) => ({ location: locationOf(importer, analysis, r.span), message: r.message })),
+    };
+  };
 
   const publish = (document: TextDocument): void => {
     const state = stateOf(document.uri);
     if (state.publishedVersion === document.version) return;
     const analysis = analysisFor(document);
     state.publishedVersion = document.version;
-    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: analysis.compilation.diagnostics.map((d) => toLspDiagnostic(document, d)) });
+    const own: LspDiagnostic[] = [];
+    const mainFile = analysis.compilation.modules[0];
+    for (const d of analysis.compilation.diagnostics) {
+      if (d.span.start <= analysis.text.length) {
+        own.push(toLspDiagnostic(document, d, analysis));
+        continue;
+      }
+      const { file, span: local } = analysis.compilation.locate(d.span);
+      const open = file.path === undefined ? undefined : openDocument(file.path);
+      if (open !== undefined) {
+        // Published with that document's own diagnostics; make sure they are sent again.
+        const other = stateOf(open.uri);
+        other.publishedVersion = undefined;
+        scheduleCheck(open.uri);
+        continue;
+      }
+      // A closed imported file: show the problem at the import that brings the file in.
+      const statement = mainFile?.program.imports.find((i) => mainFile.importPaths.get(i) === file.path) ?? mainFile?.program.imports[0];
+      if (statement === undefined) continue;
+      const at = new LineIndex(file.text).position(local.start);
+      own.push({
+        ...toLspDiagnostic(document, { ...d, span: statement.pathSpan, related: [] }),
+        message: `${file.name}:${at.line + 1}:${at.character + 1}: ${d.message}`,
+        relatedInformation: [{ location: locationOf(document, analysis, d.span), message: d.message }, ...d.related.map((r) => ({ location: locationOf(document, analysis, r.span), message: r.message }))],
+      });
+    }
+    // Problems in this file that only the files importing it find (a shape error in a block for a caller's input).
+    const path = pathOf(document.uri);
+    const seen = new Set(own.map((d) => `${d.code}@${JSON.stringify(d.range)}:${d.message}`));
+    if (path !== undefined) {
+      for (const importer of documents.all()) {
+        if (importer.uri === document.uri || !stateOf(importer.uri).imports.includes(path)) continue;
+        const other = analysisFor(importer);
+        for (const d of other.compilation.diagnostics) {
+          if (d.span.start <= other.text.length || other.compilation.locate(d.span).file.path !== path) continue;
+          const converted = foreignDiagnostic(importer, other, d, document.getText());
+          const key = `${converted.code}@${JSON.stringify(converted.range)}:${converted.message}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          own.push(converted);
+        }
+      }
+    }
+    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: own });
   };
 
   const scheduleCheck = (uri: string): void => {
@@ -168,7 +327,13 @@ export function startServer(connection: Connection): void {
     return guard(what, () => body(document, analysisFor(document)), fallback);
   }
 
-  connection.onInitialize((): InitializeResult => ({
+  connection.onInitialize((params): InitializeResult => {
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    workspaceFolders = folders.flatMap((uri) => {
+      const path = pathOf(uri);
+      return path === undefined ? [] : [path];
+    });
+    return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       hoverProvider: true,
@@ -186,9 +351,21 @@ export function startServer(connection: Connection): void {
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     },
     serverInfo: { name: "cnnc", version: "0.1.0" },
-  }));
+    };
+  });
 
-  documents.onDidChangeContent((event) => scheduleCheck(event.document.uri));
+  documents.onDidChangeContent((event) => {
+    scheduleCheck(event.document.uri);
+    // Open documents that import this one see its new text at their next check.
+    const path = pathOf(event.document.uri);
+    if (path === undefined) return;
+    for (const [uri, state] of states) {
+      if (uri === event.document.uri || !state.imports.includes(path)) continue;
+      state.analysis = undefined;
+      state.publishedVersion = undefined;
+      scheduleCheck(uri);
+    }
+  });
   documents.onDidClose((event) => {
     const state = states.get(event.document.uri);
     if (state?.timer !== undefined) clearImmediate(state.timer);
@@ -252,15 +429,25 @@ export function startServer(connection: Connection): void {
 
   connection.onDefinition((params) =>
     withDocument(params.textDocument.uri, "definition", null, (document, analysis) => {
-      const target = definition(analysis, document.offsetAt(params.position));
-      return target === undefined ? null : { uri: document.uri, range: range(document, target) };
+      const target = definitionAcrossFiles(analysis, document.offsetAt(params.position));
+      if (target === undefined) return null;
+      if (target.path === undefined) return { uri: document.uri, range: range(document, target.span) };
+      const text = analysis.compilation.sources.find((s) => s.path === target.path)?.text ?? "";
+      return { uri: uriOf(target.path), range: rangeIn(text, target.span) };
     }),
   );
 
   connection.onReferences((params) =>
-    withDocument(params.textDocument.uri, "references", [], (document, analysis) =>
-      references(analysis, document.offsetAt(params.position), params.context.includeDeclaration).map((s) => ({ uri: document.uri, range: range(document, s) })),
-    ),
+    withDocument(params.textDocument.uri, "references", [], (document, analysis) => {
+      const offset = document.offsetAt(params.position);
+      const exported = exportedNameAt(analysis, offset, pathOf(document.uri), false);
+      if (exported === undefined) return references(analysis, offset, params.context.includeDeclaration).map((s) => ({ uri: document.uri, range: range(document, s) }));
+      const files = workspaceFiles();
+      const texts = new Map(files.map((f) => [f.path, f.text]));
+      return crossFileReferences(exported, files, analyzeFile)
+        .filter((r) => params.context.includeDeclaration || r.role !== "declaration")
+        .map((r) => ({ uri: uriOf(r.path), range: rangeIn(texts.get(r.path) ?? "", r.span) }));
+    }),
   );
 
   connection.onDocumentHighlight((params) =>
@@ -278,7 +465,18 @@ export function startServer(connection: Connection): void {
 
   connection.onRenameRequest((params) =>
     withDocument(params.textDocument.uri, "rename", null, (document, analysis) => {
-      const result = rename(analysis, document.offsetAt(params.position), params.newName);
+      const offset = document.offsetAt(params.position);
+      const exported = exportedNameAt(analysis, offset, pathOf(document.uri), true);
+      if (exported !== undefined) {
+        const files = workspaceFiles();
+        const texts = new Map(files.map((f) => [f.path, f.text]));
+        const across = renameAcrossFiles(exported, params.newName, files, analyzeFile);
+        if ("error" in across) throw new ResponseError(ErrorCodes.InvalidParams, across.error);
+        const changes: Record<string, { range: Range; newText: string }[]> = {};
+        for (const [path, edits] of across.edits) changes[uriOf(path)] = edits.map((e) => ({ range: rangeIn(texts.get(path) ?? "", e.span), newText: e.newText }));
+        return { changes };
+      }
+      const result = rename(analysis, offset, params.newName);
       if ("error" in result) throw new ResponseError(ErrorCodes.InvalidParams, result.error);
       return { changes: { [document.uri]: result.edits.map((e) => ({ range: range(document, e.span), newText: e.newText })) } };
     }),

@@ -123,6 +123,28 @@ export interface TrainDecl {
 
 export type Declaration = BlockDecl | ModelDecl | TrainDecl;
 
+/** One name in an import list: `basic`, or `basic as Basic`. */
+export interface ImportName {
+  name: Identifier;
+  alias?: Identifier;
+  span: Span;
+}
+
+/** `import { a, b as c } from "./blocks.cnn"`, at the top level of a file. */
+export interface ImportDecl {
+  kind: "import";
+  keyword: Span;
+  names: ImportName[];
+  /** The path as written, without quotes; empty when it is missing. */
+  path: string;
+  /** The string literal, quotes included (where a missing file is reported). */
+  pathSpan: Span;
+  span: Span;
+}
+
+/** A top-level `let`: a constant visible in every model and block of the file, and importable. */
+export type ConstantDecl = Extract<Statement, { kind: "let" }>;
+
 export interface Comment {
   text: string;
   span: Span;
@@ -131,6 +153,9 @@ export interface Comment {
 
 export interface Program {
   declarations: Declaration[];
+  /** Top-level imports and constants, kept apart from the declarations, in source order. */
+  imports: ImportDecl[];
+  constants: ConstantDecl[];
   comments: Comment[];
   span: Span;
 }

@@ -77,11 +77,60 @@ export class AstBuilder {
 
   program(cst: CstNode, textLength: number, comments: A.Comment[]): A.Program {
     const declarations: A.Declaration[] = [];
+    const imports: A.ImportDecl[] = [];
+    const constants: A.ConstantDecl[] = [];
     for (const declaration of nodesOf(cst.children, "declaration")) {
-      const built = this.declaration(declaration);
-      if (built !== undefined) declarations.push(built);
+      const importNode = nodeOf(declaration.children, "importDecl");
+      const letNode = nodeOf(declaration.children, "letStmt");
+      if (importNode !== undefined) imports.push(this.importDecl(importNode));
+      else if (letNode !== undefined) {
+        const span = nodeSpan(letNode, { start: 0, end: 0 });
+        const c = letNode.children;
+        const constant: A.ConstantDecl = { kind: "let", name: this.declaredName(tokenOf(c, "name"), span), value: this.expression(nodeOf(c, "value"), span), span };
+        const doc = this.docBefore(span);
+        if (doc !== undefined) constant.doc = doc;
+        constants.push(constant);
+      } else {
+        const built = this.declaration(declaration);
+        if (built !== undefined) declarations.push(built);
+      }
     }
-    return { declarations, comments, span: { start: 0, end: textLength } };
+    return { declarations, imports, constants, comments, span: { start: 0, end: textLength } };
+  }
+
+  private importDecl(node: CstNode): A.ImportDecl {
+    const c = node.children;
+    const span = nodeSpan(node, { start: 0, end: 0 });
+    const keyword = tokenOf(c, "Import");
+    const keywordSpan = keyword ? tokenSpan(keyword) : { start: span.start, end: span.start };
+    const bare = tokenOf(c, "barePath");
+    if (bare !== undefined) {
+      // `import "blocks.cnn"`: say what an import looks like, with the path filled in.
+      this.diagnostics.push(
+        diagnostic("E0101", tokenSpan(bare), "an import names what it takes from the file", {
+          help: `write \`import { NAME, … } from ${bare.image}\`, naming the blocks and constants to use`,
+        }),
+      );
+      return { kind: "import", keyword: keywordSpan, names: [], path: "", pathSpan: tokenSpan(bare), span };
+    }
+    const names = nodesOf(c, "importName").map((entry): A.ImportName => {
+      const ec = entry.children;
+      const entrySpan = nodeSpan(entry, span);
+      const built: A.ImportName = { name: identifier(tokenOf(ec, "name"), entrySpan), span: entrySpan };
+      const aliasToken = tokenOf(ec, "alias");
+      if (aliasToken !== undefined) built.alias = this.declaredName(aliasToken, entrySpan);
+      else if (tokenOf(ec, "As") !== undefined) built.alias = identifier(undefined, entrySpan);
+      return built;
+    });
+    const pathToken = tokenOf(c, "path");
+    return {
+      kind: "import",
+      keyword: keywordSpan,
+      names,
+      path: pathToken ? unquote(pathToken.image) : "",
+      pathSpan: pathToken ? tokenSpan(pathToken) : { start: span.end, end: span.end },
+      span,
+    };
   }
 
   /** A declared name; a keyword there is reported, and the name is dropped so nothing cascades. */

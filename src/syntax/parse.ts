@@ -14,7 +14,18 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-export function parse(text: string): ParseResult {
+/**
+ * Parses one file. `base` is the file's offset in a multi-file compilation's source map:
+ * every span in the result (tree, comments, diagnostics) is shifted by it, so spans from
+ * different files never overlap. The main file has base 0.
+ */
+export function parse(text: string, base = 0): ParseResult {
+  const result = parseAtZero(text);
+  if (base !== 0) shiftSpans([result.program, result.diagnostics], base);
+  return result;
+}
+
+function parseAtZero(text: string): ParseResult {
   const { tokens, comments: commentTokens, hashComments, errors: lexErrors } = lex(text);
   const diagnostics: Diagnostic[] = lexErrors.map((e) => unexpectedCharacter(e.offset, e.length, e.text));
   for (const hash of hashComments) {
@@ -71,4 +82,28 @@ function docCommentsByFollowingOffset(comments: IToken[], tokens: IToken[], text
 /** Whether only blanks and at most one line break separate two offsets: a blank line ends a doc comment. */
 function adjacentLines(text: string, from: number, to: number): boolean {
   return /^[ \t\r]*\n?[ \t\r]*$/.test(text.slice(from, to));
+}
+
+/**
+ * Adds `delta` to every span object reachable from a value: objects with exactly `start`
+ * and `end`. A span object shared by two nodes is shifted once.
+ */
+function shiftSpans(root: unknown, delta: number): void {
+  const visited = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== "object" || visited.has(value)) return;
+    visited.add(value);
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    if (typeof record["start"] === "number" && typeof record["end"] === "number" && Object.keys(record).length === 2) {
+      record["start"] = (record["start"] as number) + delta;
+      record["end"] = (record["end"] as number) + delta;
+      return;
+    }
+    for (const key in record) visit(record[key]);
+  };
+  visit(root);
 }

@@ -8,8 +8,11 @@ import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvid
 import * as T from "./lexer.js";
 
 const RULE_DESCRIPTIONS: Record<string, string> = {
-  file: "`model`, `block` or `train`",
-  declaration: "`model`, `block` or `train`",
+  file: "`model`, `block`, `train`, `import` or `let`",
+  declaration: "`model`, `block`, `train`, `import` or `let`",
+  importDecl: "`{ NAME, … } from \"PATH\"`",
+  importName: "a name",
+  topLevelEnd: "a new line",
   statement: "a layer, a block call or a statement such as `repeat`",
   statementEnd: "a new line or `->`",
   expression: "a value",
@@ -43,19 +46,19 @@ function describeType(type: TokenType): string {
   return type.LABEL ?? `\`${type.name}\``;
 }
 
-const IMPORT_MESSAGE = "`import` is not supported yet: declare the blocks in this file";
+/** `import` inside a body: only the top level of a file imports. */
+const IMPORT_MESSAGE = "`import` belongs at the top level of the file, outside every model and block";
 
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
-    if (actual.tokenType === T.Import) return IMPORT_MESSAGE;
     if (expected === T.Identifier && isKeyword(actual)) return `expected a name, found the keyword \`${actual.image}\`: keywords cannot be names`;
     return `expected ${describeType(expected)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    if (firstRedundant.tokenType === T.Import) return IMPORT_MESSAGE;
     return `unexpected ${describeToken(firstRedundant)}`;
   },
   buildNoViableAltMessage({ actual, ruleName }) {
+    if (actual[0]?.tokenType === T.Import && ruleName !== "file" && ruleName !== "declaration") return IMPORT_MESSAGE;
     return `expected ${RULE_DESCRIPTIONS[ruleName] ?? "something else"}, found ${describeToken(actual[0]!)}`;
   },
   buildEarlyExitMessage({ actual, ruleName }) {
@@ -80,7 +83,65 @@ class CnnParser extends CstParser {
       { ALT: () => this.SUBRULE(this.blockDecl) },
       { ALT: () => this.SUBRULE(this.modelDecl) },
       { ALT: () => this.SUBRULE(this.trainDecl) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.importDecl);
+          this.SUBRULE(this.topLevelEnd);
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.letStmt);
+          this.SUBRULE2(this.topLevelEnd);
+        },
+      },
     ]);
+  });
+
+  /** An import or a top-level constant ends its line (or the file). */
+  topLevelEnd = this.RULE("topLevelEnd", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Newline) },
+      { GATE: () => this.LA(1).tokenType === EOF, ALT: EMPTY_ALT() },
+    ]);
+  });
+
+  /**
+   * `import { a, b as c } from "PATH"`. The bare `import "PATH"` of other languages is
+   * accepted too, so that the AST builder can say what is missing instead of a cascade.
+   */
+  importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Import);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LBrace);
+          this.MANY(() => {
+            this.OR2([
+              { ALT: () => this.CONSUME(T.Newline) },
+              {
+                ALT: () => {
+                  this.SUBRULE(this.importName);
+                  this.OPTION(() => this.CONSUME(T.Comma));
+                },
+              },
+            ]);
+          });
+          this.CONSUME(T.RBrace);
+          this.CONSUME(T.From);
+          this.CONSUME(T.StringLiteral, { LABEL: "path" });
+        },
+      },
+      { ALT: () => this.CONSUME2(T.StringLiteral, { LABEL: "barePath" }) },
+    ]);
+  });
+
+  importName = this.RULE("importName", () => {
+    this.CONSUME(T.Word, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.As);
+      this.CONSUME2(T.Word, { LABEL: "alias" });
+    });
   });
 
   blockDecl = this.RULE("blockDecl", () => {

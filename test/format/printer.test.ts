@@ -43,6 +43,7 @@ describe("formatting rules", () => {
     ["tells negation from subtraction", "model M(a = 2) {\n  input x: [8, 8, 3]\n  conv 4, kernel: 3, padding: a-1, dilation: - 1 *-a\n}\n", "model M(a = 2) {\n  input x: [8, 8, 3]\n  conv 4, kernel: 3, padding: a - 1, dilation: -1 * -a\n}\n"],
     ["keeps one-line bodies and semicolons on their line", "model M {\n  input x: [8, 8, 3]\n  repeat 2 {relu;relu}\n}\n", "model M {\n  input x: [8, 8, 3]\n  repeat 2 { relu; relu }\n}\n"],
     ["formats train settings and parameter defaults", "block B(c,s=1){relu}\ntrain M {\noptimizer:adam( lr:0.001 )\nmetrics:[ accuracy,top_k(k:5) ]\n}\n", "block B(c, s = 1) { relu }\ntrain M {\n  optimizer: adam(lr: 0.001)\n  metrics: [accuracy, top_k(k: 5)]\n}\n"],
+    ["formats imports and top-level constants, a list of imported names like a bracketed list", 'import {a,b as c} from "./x"\nlet  y=3*2\nimport {\nd,\n      e\n} from "std/resnet"\n', 'import { a, b as c } from "./x"\nlet y = 3 * 2\nimport {\n  d,\n  e\n} from "std/resnet"\n'],
     ["ends with one new line and nothing for an empty file", "   \n\n", ""],
   ];
   for (const [name, input, output] of cases) {

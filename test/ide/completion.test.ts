@@ -14,8 +14,8 @@ const BLOCK = "block Basic(channels, stride = 1) {\n  conv channels, kernel: 3, 
 
 describe("completion", () => {
   it("offers declarations at the top level", () => {
-    expect(labels("<|>")).toEqual(["model", "block", "train"]);
-    expect(labels(`${BLOCK}\n<|>`)).toEqual(["model", "block", "train"]);
+    expect(labels("<|>")).toEqual(["model", "block", "train", "import", "let"]);
+    expect(labels(`${BLOCK}\n<|>`)).toEqual(["model", "block", "train", "import", "let"]);
   });
 
   it("offers layers, blocks, statements and `input` where a model's statement starts", () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { compile, type Compilation } from "../../src/compile.js";
 import { IncrementalChecker, regionBounds } from "../../src/ide/incremental.js";
-import { cnnFiles, ERRORS, EXAMPLES, read } from "../helpers.js";
+import { cnnFiles, ERRORS, EXAMPLES, read, withStdlibInlined } from "../helpers.js";
 
 /** Everything a compilation says, in plain data, with calls keyed by where they are. */
 function plain(result: Compilation): unknown {
@@ -60,7 +60,7 @@ describe("incremental checking", () => {
   it("reuses most of the file while typing keeps the text valid (300 edits)", () => {
     const next = random(7);
     const checker = new IncrementalChecker();
-    let text = ["resnet50", "unet", "mobilenet_v2", "lenet5", "squeezenet1_1"].map((name) => read(join(EXAMPLES, `${name}.cnn`))).join("\n");
+    let text = ["resnet50", "unet", "mobilenet_v2", "lenet5", "squeezenet1_1"].map((name) => withStdlibInlined(read(join(EXAMPLES, `${name}.cnn`)))).join("\n");
     for (let i = 0; i < 300; i++) {
       // Change one digit of a number: the text stays free of syntax errors.
       const digits = [...text.matchAll(/\d/g)];
@@ -74,7 +74,7 @@ describe("incremental checking", () => {
   });
 
   it("reparses and re-elaborates only the declaration an edit touches", () => {
-    const text = ["resnet18", "unet", "lenet5"].map((name) => read(join(EXAMPLES, `${name}.cnn`))).join("\n");
+    const text = ["resnet18", "unet", "lenet5"].map((name) => withStdlibInlined(read(join(EXAMPLES, `${name}.cnn`)))).join("\n");
     const checker = new IncrementalChecker();
     checker.check(text);
     const before = { ...checker.stats };
@@ -85,6 +85,14 @@ describe("incremental checking", () => {
     expect(checker.stats.modelsElaborated - before.modelsElaborated).toBe(1);
     expect(checker.stats.fullCompiles).toBe(0);
     expect(plain(result)).toEqual(plain(compile(edited)));
+  });
+
+  it("goes through compile() for a file with imports or top-level constants", () => {
+    const checker = new IncrementalChecker();
+    for (const text of [read(join(EXAMPLES, "resnet18.cnn")), "let width = 8\nmodel M {\n  input x: [4, 4, 3]\n  conv width, kernel: 3\n}\n"]) {
+      expect(plain(checker.check(text))).toEqual(plain(compile(text)));
+    }
+    expect(checker.stats.fullCompiles).toBe(2);
   });
 
   it("falls back to compile() while the text has a syntax error", () => {

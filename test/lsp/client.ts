@@ -63,6 +63,13 @@ export class LspClient {
     return new Promise((resolve) => this.waiters.push({ predicate: (p) => p.uri === uri && p.version === version, resolve }));
   }
 
+  /** The first diagnostics published from index `from` of the log on that satisfy a predicate. */
+  waitFor(predicate: (p: PublishedDiagnostics) => boolean, from = 0): Promise<PublishedDiagnostics> {
+    const seen = this.diagnostics.slice(from).find(predicate);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ predicate, resolve }));
+  }
+
   open(uri: string, text: string, version = 1): Promise<void> {
     return this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "cnn", version, text } });
   }

@@ -9,6 +9,10 @@ export const outputShape = [1000] as const;
 /** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
 export const parameterCounts = { trainable: 5288548, nonTrainable: 42016, total: 5330564 } as const;
 
+/**
+ * EfficientNet-B0 (Tan & Le, 2019, "EfficientNet: Rethinking Model Scaling for
+ * Convolutional Neural Networks"), laid out exactly as torchvision's `efficientnet_b0`.
+ */
 export function buildModel(): tf.LayersModel {
   const image = tf.input({ shape: [224, 224, 3], name: "image" });
   const conv_1_pad = tf.layers

@@ -9,6 +9,11 @@ export const outputShape = [1000] as const;
 /** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
 export const parameterCounts = { trainable: 1235496, nonTrainable: 0, total: 1235496 } as const;
 
+/**
+ * SqueezeNet 1.1 (Iandola et al., 2016, "SqueezeNet: AlexNet-level accuracy with 50x
+ * fewer parameters"; v1.1 from the authors' repository), laid out exactly as
+ * torchvision's `squeezenet1_1`.
+ */
 export function buildModel(): tf.LayersModel {
   const image = tf.input({ shape: [224, 224, 3], name: "image" });
   const conv_1 = tf.layers

@@ -9,6 +9,11 @@ export const outputShape = [256, 256, 2] as const;
 /** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
 export const parameterCounts = { trainable: 31030658, nonTrainable: 0, total: 31030658 } as const;
 
+/**
+ * U-Net (Ronneberger et al., 2015, "U-Net: Convolutional Networks for Biomedical Image
+ * Segmentation"), with padding-1 convolutions so every level keeps its size and the
+ * skips join without cropping.
+ */
 export function buildModel(): tf.LayersModel {
   const image = tf.input({ shape: [256, 256, 1], name: "image" });
   const conv_1 = tf.layers
