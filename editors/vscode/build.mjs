@@ -2,7 +2,7 @@
 // into dist/, and copies the grammar and language configuration from the repository's
 // grammar/ folder. esbuild comes from the repository root's node_modules.
 
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,3 +39,6 @@ await esbuild.build({
   define: { "import.meta.url": '"file:///cnnc-server.mjs"' },
   banner: { js: 'import { createRequire as __cnncCreateRequire } from "node:module"; const require = __cnncCreateRequire(process.argv[1] ?? "/");' },
 });
+
+// `import { … } from "std/…"` reads the standard library beside the bundled server.
+cpSync(join(root, "stdlib"), join(here, "dist", "stdlib"), { recursive: true });
