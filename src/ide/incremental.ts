@@ -32,7 +32,7 @@ import { Scope } from "../check/values.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { BlockDecl, Call, Comment, Declaration, ModelDecl, Program } from "../syntax/ast.js";
 import * as T from "../syntax/lexer.js";
-import { parse } from "../syntax/parse.js";
+import { forEachSpan, parse } from "../syntax/parse.js";
 
 interface Region {
   start: number;
@@ -261,28 +261,13 @@ function containing(regions: Region[], offset: number): Region | undefined {
   return found;
 }
 
-/** Every distinct span object reachable from a value: objects with exactly `start` and `end`. */
+/** Every distinct span object reachable from a value that `seen` does not hold yet. */
 function collectSpans(root: unknown, seen: Set<Span>): Span[] {
   const out: Span[] = [];
-  const visited = new Set<object>();
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== "object" || visited.has(value)) return;
-    visited.add(value);
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item);
-      return;
-    }
-    const record = value as Record<string, unknown>;
-    if (typeof record["start"] === "number" && typeof record["end"] === "number" && Object.keys(record).length === 2) {
-      const span = value as Span;
-      if (!seen.has(span)) {
-        seen.add(span);
-        out.push(span);
-      }
-      return;
-    }
-    for (const key in record) visit(record[key]);
-  };
-  visit(root);
+  forEachSpan(root, (span) => {
+    if (seen.has(span)) return;
+    seen.add(span);
+    out.push(span);
+  });
   return out;
 }

@@ -6,7 +6,7 @@ import { DocComment, lex } from "./lexer.js";
 import { parseCst } from "./parser.js";
 import { AstBuilder } from "./build-ast.js";
 import type { Comment, Program } from "./ast.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { diagnostic, syntaxError, unexpectedCharacter } from "../diagnostics/codes.js";
 
 export interface ParseResult {
@@ -85,10 +85,10 @@ function adjacentLines(text: string, from: number, to: number): boolean {
 }
 
 /**
- * Adds `delta` to every span object reachable from a value: objects with exactly `start`
- * and `end`. A span object shared by two nodes is shifted once.
+ * Calls `fn` once for every distinct span object reachable from a value: objects with
+ * exactly `start` and `end`.
  */
-function shiftSpans(root: unknown, delta: number): void {
+export function forEachSpan(root: unknown, fn: (span: Span) => void): void {
   const visited = new Set<object>();
   const visit = (value: unknown): void => {
     if (value === null || typeof value !== "object" || visited.has(value)) return;
@@ -99,11 +99,18 @@ function shiftSpans(root: unknown, delta: number): void {
     }
     const record = value as Record<string, unknown>;
     if (typeof record["start"] === "number" && typeof record["end"] === "number" && Object.keys(record).length === 2) {
-      record["start"] = (record["start"] as number) + delta;
-      record["end"] = (record["end"] as number) + delta;
+      fn(value as Span);
       return;
     }
     for (const key in record) visit(record[key]);
   };
   visit(root);
+}
+
+/** Adds `delta` to every span in a tree; a span object shared by two nodes is shifted once. */
+function shiftSpans(root: unknown, delta: number): void {
+  forEachSpan(root, (span) => {
+    span.start += delta;
+    span.end += delta;
+  });
 }
