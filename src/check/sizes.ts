@@ -57,14 +57,39 @@ export class SizeContext {
     this.declare(name);
     const before = this.sets.get(name)!;
     const first = before.first();
-    // The common case, checked without a scan: a growing expression that holds at the smallest size.
-    if (relation === ">=" && first !== undefined && nondecreasing(difference) && holds(evaluateDim(difference, new Map([[name, first]])))) return { verdict: "always" };
-    const test = (x: number): boolean => holds(evaluateDim(difference, new Map([[name, x]])));
+    const env = new Map([[name, 0]]);
+    const valueAt = (x: number): number => {
+      env.set(name, x);
+      return evaluateDim(difference, env);
+    };
+    const test = (x: number): boolean => holds(valueAt(x));
+    // The common cases, decided without a scan: a growing expression that holds at the smallest
+    // size, and an equality with zero slope that holds on one whole period of the accepted sizes.
+    if (relation === ">=" && first !== undefined && nondecreasing(difference) && test(first)) return { verdict: "always" };
     const period = periodOf(difference);
+    if (relation === "==" && first !== undefined && before.max === undefined && valueAt(first + period) === valueAt(first)) {
+      const window = lcm(period, before.period);
+      let all = true;
+      let any = false;
+      for (let x = first; x < first + window; x++) {
+        if (!before.has(x)) continue;
+        const ok = test(x);
+        all &&= ok;
+        any ||= ok;
+      }
+      if (all) return { verdict: "always" };
+      if (!commit) return { verdict: any ? "conditional" : "never" };
+    } else if (relation === "==" && !commit && first !== undefined && before.max === undefined) {
+      // A sloped difference is zero for finitely many sizes, so never for all of them; a probe
+      // only looks for one it is zero at (it could miss one far out, which only a caller that
+      // narrows would need).
+      for (let x = first; x < first + 4 * lcm(period, before.period); x++) if (before.has(x) && test(x)) return { verdict: "conditional" };
+      return { verdict: "never" };
+    }
     const after = before.restrict(test, period);
-    const needs = SizeSet.ALL.restrict(test, period);
     const subject = relation === ">=" ? `${formatDim(a)} ≥ ${formatDim(b)}` : `${formatDim(a)} = ${formatDim(b)}`;
     if (after.empty) {
+      const needs = SizeSet.ALL.restrict(test, period);
       const alone = needs.empty ? `${subject} holds for no size of ${name}` : `${subject} needs ${name} to be ${needs.describe()}`;
       const earlier = before === SizeSet.ALL || sameSet(before, SizeSet.ALL) ? "" : `, but the layers before need ${name} to be ${before.describe()}`;
       return { verdict: "never", explanation: `${alone}${earlier}` };
