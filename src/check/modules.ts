@@ -144,6 +144,26 @@ export function resolveImport(spec: string, importer: string | undefined, stdlib
 const NO_SILENT: ReadonlySet<string> = new Set();
 
 /** Loads a main text and, recursively, every file it imports. */
+/**
+ * Imported files' syntax trees, by offset and text: an editor checks the main file on every
+ * keystroke while the files it imports stay the same, so their trees (and the elaboration
+ * results that point at them) can be reused. Trees are never changed after parsing.
+ */
+const importedTrees = new Map<string, ReturnType<typeof parse>>();
+const IMPORTED_TREES_KEPT = 256;
+
+function parseImported(text: string, base: number, imported: boolean): ReturnType<typeof parse> {
+  if (!imported) return parse(text, base);
+  const key = `${base}\u0000${text}`;
+  let tree = importedTrees.get(key);
+  if (tree === undefined) {
+    if (importedTrees.size >= IMPORTED_TREES_KEPT) importedTrees.clear();
+    tree = parse(text, base);
+    importedTrees.set(key, tree);
+  }
+  return tree;
+}
+
 export class ModuleLoader {
   readonly sources = new SourceMap();
   readonly modules: Module[] = [];
@@ -163,15 +183,20 @@ export class ModuleLoader {
     this.evaluator = new Evaluator(sink);
   }
 
-  loadMain(text: string, path: string | undefined): Module {
+  /**
+   * Loads the main file and what it imports. `parsed` is the main file's syntax tree when the
+   * caller already has it (the language server assembles it from unchanged pieces); its
+   * syntax diagnostics are then the caller's to report.
+   */
+  loadMain(text: string, path: string | undefined, parsed?: { program: Program }): Module {
     const absolute = path === undefined ? undefined : resolve(path);
     if (absolute !== undefined) this.mainFolder = dirname(absolute);
-    return this.load(absolute, absolute === undefined ? "" : basename(absolute), text);
+    return this.load(absolute, absolute === undefined ? "" : basename(absolute), text, parsed);
   }
 
-  private load(path: string | undefined, name: string, text: string): Module {
+  private load(path: string | undefined, name: string, text: string, parsed?: { program: Program }): Module {
     const source = this.sources.add(path, name, text);
-    const { program, diagnostics } = parse(text, source.base);
+    const { program, diagnostics } = parsed === undefined ? parseImported(text, source.base, source.base !== 0) : { program: parsed.program, diagnostics: [] };
     for (const d of diagnostics) this.sink.add(d);
     const module: Module = {
       source,

@@ -20,8 +20,11 @@ export class SourceMap {
 
   add(path: string | undefined, name: string, text: string): SourceFile {
     const last = this.files[this.files.length - 1];
-    // One offset of space between files, so the end of one is never the start of the next.
-    const file: SourceFile = { path, name, text, base: last === undefined ? 0 : last.base + last.text.length + 1 };
+    // Each file after the first starts at a multiple of FILE_SPACING, so an imported file keeps
+    // its offsets while the main file is edited (the language server reuses its syntax tree).
+    // At least one offset lies between files, so the end of one is never the start of the next.
+    const base = last === undefined ? 0 : Math.max(last.base + last.text.length + 1, this.files.length * FILE_SPACING);
+    const file: SourceFile = { path, name, text, base };
     this.files.push(file);
     return file;
   }
@@ -41,6 +44,9 @@ export function fileAt(files: readonly SourceFile[], offset: number): SourceFile
   }
   return found;
 }
+
+/** Where the second file of a compilation starts; files are far smaller than this. */
+export const FILE_SPACING = 2 ** 30;
 
 export function locateIn(files: readonly SourceFile[], span: Span): { file: SourceFile; span: Span } {
   const file = fileAt(files, span.start);

@@ -11,8 +11,10 @@
 //   region boundary the parser is between declarations, as at the start of a file, so
 //   for text without syntax errors the pieces are exactly what parsing the whole file
 //   gives. With a syntax error anywhere, this falls back to `compile()`, so broken text
-//   gets exactly the diagnostics `cnnc check` prints. A file with imports or top-level
-//   constants also goes through `compile()`: its declarations depend on other files.
+//   gets exactly the diagnostics `cnnc check` prints. Imports and top-level constants go
+//   through the compiler's module loader with the assembled tree; imported files' trees
+//   are reused while their text is unchanged, and a change to the imports, the constants
+//   or an imported file drops every kept result.
 // - Each model is elaborated on its own with its own diagnostic sink, and the result is
 //   kept while the model and every block it reaches are the same trees. Merging the
 //   models' diagnostics in declaration order through one sink (which drops repeats) and
@@ -22,13 +24,12 @@
 // Syntax trees and results carry absolute offsets, so moving a kept region moves every
 // span object it owns; each piece records its span objects once, when it is made.
 
-import { collectDeclarations, callsIn } from "../check/declarations.js";
+import { callsIn } from "../check/declarations.js";
 import { Elaborator } from "../check/elaborate.js";
 import type { CallFacts, CallTable, ModelGraph } from "../check/graph.js";
 import { checkTrainDeclarations, compile, type Compilation, type CompileOptions } from "../compile.js";
-import type { Module } from "../check/modules.js";
-import { SourceMap } from "../diagnostics/source-map.js";
-import { Scope } from "../check/values.js";
+import { ModuleLoader, nodeHost } from "../check/modules.js";
+import { FILE_SPACING } from "../diagnostics/source-map.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { BlockDecl, Call, Comment, Declaration, ModelDecl, Program } from "../syntax/ast.js";
 import * as T from "../syntax/lexer.js";
@@ -40,6 +41,8 @@ interface Region {
   declarations: Declaration[];
   comments: Comment[];
   syntaxDiagnostics: Diagnostic[];
+  imports: Program["imports"];
+  constants: Program["constants"];
   /** Whether the region has an import or a top-level constant. */
   topLevel: boolean;
   /** Every span object in the region's tree and syntax diagnostics, each once. */
@@ -70,6 +73,8 @@ export interface IncrementalStats {
 export class IncrementalChecker {
   private regions: Region[] = [];
   private readonly elaborated = new Map<ModelDecl, ElaboratedModel>();
+  /** The text of the imports and top-level constants, and the imported files, the results were made with. */
+  private context = "";
   /** Spans owned by syntax trees, so a result's span list leaves them to the tree. */
   private readonly treeSpans = new WeakSet<Span>();
   readonly stats: IncrementalStats = { regionsParsed: 0, regionsKept: 0, modelsElaborated: 0, modelsKept: 0, fullCompiles: 0 };
@@ -77,26 +82,37 @@ export class IncrementalChecker {
   /** `options` locate the document, for its imports: its path, and a host that reads other files. */
   check(text: string, options: Pick<CompileOptions, "path" | "host"> = {}): Compilation {
     const regions = this.updateRegions(text);
-    if (regions.some((r) => r.topLevel || r.syntaxDiagnostics.some((d) => d.code === "E0101" || d.code === "E0102"))) {
+    if (regions.some((r) => r.syntaxDiagnostics.some((d) => d.code === "E0101" || d.code === "E0102"))) {
       this.stats.fullCompiles++;
       return compile(text, options);
     }
     const program: Program = {
       declarations: regions.flatMap((r) => r.declarations),
-      imports: [],
-      constants: [],
+      imports: regions.flatMap((r) => r.imports),
+      constants: regions.flatMap((r) => r.constants),
       comments: regions.flatMap((r) => r.comments),
       span: { start: 0, end: text.length },
     };
     const sink = new DiagnosticSink();
     for (const region of regions) for (const d of region.syntaxDiagnostics) sink.add(d);
-    const { blocks, models: modelDecls } = collectDeclarations(program, sink);
+    // Imports and top-level constants go through the compiler's own module loader, with this
+    // file's tree as assembled here; the imported files' trees are reused while unchanged.
+    const loader = new ModuleLoader(options.host ?? nodeHost, sink);
+    const main = loader.loadMain(text, options.path, { program });
+    const blocks = main.blocks;
+    const modelDecls = main.models;
+    // Results depend on the imports and constants as well as on the trees they were made from.
+    const context = [...program.imports, ...program.constants].map((d) => text.slice(d.span.start, d.span.end)).join("\n") + loader.sources.files.slice(1).map((f) => `\n${f.path}\u0000${f.text}`).join("");
+    if (context !== this.context) {
+      this.elaborated.clear();
+      this.context = context;
+    }
     const blockNames = [...blocks.keys()].join(",");
     const calls: CallTable = new Map();
     const models: ModelGraph[] = [];
     const alive = new Set<ModelDecl>();
     for (const decl of modelDecls) {
-      const result = this.elaborate(decl, blocks, blockNames);
+      const result = this.elaborate(decl, blocks, blockNames, loader.scopes);
       alive.add(decl);
       models.push(result.graph);
       for (const d of result.diagnostics) sink.add(d);
@@ -104,21 +120,8 @@ export class IncrementalChecker {
     }
     for (const decl of [...this.elaborated.keys()]) if (!alive.has(decl)) this.elaborated.delete(decl);
     const trains = checkTrainDeclarations(program, models, sink);
-    const sources = new SourceMap();
-    const source = sources.add(options.path, "", text);
-    const main: Module = {
-      source,
-      program,
-      imports: [],
-      importPaths: new Map(),
-      blocks,
-      constants: new Scope(),
-      silent: new Set(),
-      localBlocks: blocks,
-      localConstants: new Map(),
-      models: modelDecls,
-    };
-    return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls, sources: sources.files, modules: [main], locate: (span) => sources.locate(span) };
+    const sources = loader.sources;
+    return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls, sources: sources.files, modules: loader.modules, locate: (span) => sources.locate(span) };
   }
 
   /** Cuts the text into regions, keeping (and moving) unchanged ones and parsing the rest. */
@@ -151,12 +154,12 @@ export class IncrementalChecker {
   private parseRegion(start: number, text: string): Region {
     this.stats.regionsParsed++;
     const { program, diagnostics } = parse(text);
-    const spans = collectSpans([program.declarations, program.comments, diagnostics], new Set());
+    const spans = collectSpans([program.declarations, program.imports, program.constants, program.comments, diagnostics], new Set());
     for (const span of spans) {
       shift(span, start);
       this.treeSpans.add(span);
     }
-    return { start, text, declarations: program.declarations, comments: program.comments, syntaxDiagnostics: diagnostics, topLevel: program.imports.length > 0 || program.constants.length > 0, spans };
+    return { start, text, declarations: program.declarations, comments: program.comments, syntaxDiagnostics: diagnostics, imports: program.imports, constants: program.constants, topLevel: program.imports.length > 0 || program.constants.length > 0, spans };
   }
 
   /**
@@ -168,11 +171,13 @@ export class IncrementalChecker {
     for (const region of kept.keys()) for (const decl of region.declarations) keptDecls.set(decl, region);
     const regionsByStart = [...kept.keys()].sort((a, b) => a.start - b.start);
     for (const [decl, result] of this.elaborated) {
-      if (!result.sources.every((s) => keptDecls.has(s))) {
+      // Blocks from imported files are not in any region; the import context decides about them.
+      if (!result.sources.every((s) => keptDecls.has(s) || s.span.start >= FILE_SPACING)) {
         this.elaborated.delete(decl);
         continue;
       }
       for (const span of result.spans) {
+        if (span.start >= FILE_SPACING) continue;
         const region = containing(regionsByStart, span.start);
         if (region === undefined) {
           this.elaborated.delete(decl);
@@ -183,7 +188,7 @@ export class IncrementalChecker {
     }
   }
 
-  private elaborate(decl: ModelDecl, blocks: ReadonlyMap<string, BlockDecl>, blockNames: string): ElaboratedModel {
+  private elaborate(decl: ModelDecl, blocks: ReadonlyMap<string, BlockDecl>, blockNames: string, scopes: ModuleLoader["scopes"]): ElaboratedModel {
     const sources = [decl, ...reachableBlocks(decl, blocks)];
     const cached = this.elaborated.get(decl);
     if (cached !== undefined && cached.blockNames === blockNames && cached.sources.length === sources.length && cached.sources.every((s, i) => s === sources[i])) {
@@ -193,7 +198,7 @@ export class IncrementalChecker {
     this.stats.modelsElaborated++;
     const sink = new DiagnosticSink();
     const calls: CallTable = new Map();
-    const graph = new Elaborator(blocks, sink, calls).elaborate(decl);
+    const graph = new Elaborator(blocks, sink, calls, scopes).elaborate(decl);
     const own = new Set<Span>();
     const spans = collectSpans([graph.nodes.map((n) => n.span), sink.items], own).filter((s) => !this.treeSpans.has(s));
     const result: ElaboratedModel = { sources, blockNames, graph, diagnostics: sink.items, calls: [...calls], spans };
@@ -228,16 +233,22 @@ export function regionBounds(text: string): Span[] {
   const bounds: Span[] = [];
   let start = 0;
   let depth = 0;
+  // `import { a, b } from "…"`: the name list's braces do not close a declaration.
+  let importBraces = false;
+  let previous: (typeof tokens)[number] | undefined;
   for (const token of tokens) {
-    if (token.tokenType === T.LBrace) depth++;
-    else if (token.tokenType === T.RBrace && depth > 0) {
+    if (token.tokenType === T.LBrace) {
+      if (depth === 0) importBraces = previous?.tokenType === T.Import;
+      depth++;
+    } else if (token.tokenType === T.RBrace && depth > 0) {
       depth--;
-      if (depth === 0) {
+      if (depth === 0 && !importBraces) {
         const end = token.startOffset + 1;
         bounds.push({ start, end });
         start = end;
       }
     }
+    if (token.tokenType !== T.Newline) previous = token;
   }
   if (start < text.length || bounds.length === 0) {
     if (bounds.length > 0 && /^\s*$/.test(text.slice(start))) bounds[bounds.length - 1]!.end = text.length;

@@ -87,12 +87,25 @@ describe("incremental checking", () => {
     expect(plain(result)).toEqual(plain(compile(edited)));
   });
 
-  it("goes through compile() for a file with imports or top-level constants", () => {
+  it("checks files with imports and top-level constants incrementally, equal to compile()", () => {
     const checker = new IncrementalChecker();
-    for (const text of [read(join(EXAMPLES, "resnet18.cnn")), "let width = 8\nmodel M {\n  input x: [4, 4, 3]\n  conv width, kernel: 3\n}\n"]) {
-      expect(plain(checker.check(text))).toEqual(plain(compile(text)));
-    }
-    expect(checker.stats.fullCompiles).toBe(2);
+    const path = join(EXAMPLES, "resnet18.cnn");
+    const resnet = read(path);
+    const twoModels = `${resnet}\nmodel Other {\n  input x: [8, 8, 64]\n  basic(64)\n}\n`;
+    expect(plain(checker.check(twoModels, { path }))).toEqual(plain(compile(twoModels, { path })));
+    // An edit to one model keeps the other's result, library blocks included.
+    const edited = twoModels.replace("basic(64)\n}", "basic(64)\n  basic(128, stride: 2)\n}");
+    const before = { ...checker.stats };
+    expect(plain(checker.check(edited, { path }))).toEqual(plain(compile(edited, { path })));
+    expect(checker.stats.modelsKept - before.modelsKept).toBe(1);
+    expect(checker.stats.modelsElaborated - before.modelsElaborated).toBe(1);
+    // A top-level constant's new value reaches every model that uses it.
+    const constants = "let width = 8\nmodel M {\n  input x: [4, 4, 3]\n  conv width, kernel: 3\n}\n";
+    expect(plain(checker.check(constants))).toEqual(plain(compile(constants)));
+    const changed = constants.replace("width = 8", "width = 16");
+    expect(plain(checker.check(changed))).toEqual(plain(compile(changed)));
+    expect(checker.check(changed).models[0]!.nodes.at(-1)!.shape).toEqual([2, 2, 16]);
+    expect(checker.stats.fullCompiles).toBe(0);
   });
 
   it("falls back to compile() while the text has a syntax error", () => {
