@@ -8,6 +8,7 @@
 
 import { diagnostic, type Code, type DiagnosticExtras } from "../diagnostics/codes.js";
 import { DiagnosticSink, type RelatedInfo, type Span } from "../diagnostics/diagnostic.js";
+import { FILE_SPACING } from "../diagnostics/source-map.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
 import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
@@ -58,6 +59,9 @@ interface Env {
 }
 
 class LimitExceeded extends Error {}
+
+/** Contracts of imported blocks already proved against their bodies, by signature key. */
+const PROVED_CONTRACTS = new WeakMap<BlockDecl, Set<string>>();
 
 export class Elaborator {
   private evaluator: Evaluator;
@@ -983,6 +987,10 @@ export class Elaborator {
     const key = signatureKey(block, callValues, channels);
     const known = this.verifiedContracts.get(key);
     if (known !== undefined) return known;
+    // A block from an imported file keeps its tree while that file is unchanged (see
+    // modules.ts), so a contract it was once proved to keep stays proved.
+    const imported = block.span.start >= FILE_SPACING;
+    if (imported && PROVED_CONTRACTS.get(block)?.has(key)) return true;
     this.verifiedContracts.set(key, false);
     const pattern = contract.input.items;
     const names = pattern.map((item, i) => (item.kind === "name" && callValues.lookup(item.name.text)?.span === item.span ? item.name.text : i === 0 ? "h" : i === 1 ? "w" : "c"));
@@ -1012,6 +1020,11 @@ export class Elaborator {
       return false;
     }
     this.verifiedContracts.set(key, true);
+    if (imported) {
+      const proved = PROVED_CONTRACTS.get(block) ?? new Set<string>();
+      proved.add(key);
+      PROVED_CONTRACTS.set(block, proved);
+    }
     return true;
   }
 
