@@ -77,6 +77,15 @@ describe("accepted sizes", () => {
     expect(result.explanation).toContain("the layers before need H to be even");
   });
 
+  it("find a minimum far beyond any scan: twelve unpadded stride-2 7x7 convolutions need H ≥ 24,571", () => {
+    const text = `model Deep {\n  input x: [H, 16, 3]\n  ${Array.from({ length: 12 }, () => "conv 4, kernel: [7, 1], stride: [2, 1]").join("\n  ")}\n}\n`;
+    const result = compile(text);
+    expect(result.diagnostics).toEqual([]);
+    expect(describeSizes(result.models[0]!.sizes!.sets)[0]).toBe("H must be at least 24571");
+    expect(compile(text, { sizes: new Map([["H", 24571]]) }).models[0]!.complete).toBe(true);
+    expect(compile(text, { sizes: new Map([["H", 24570]]) }).diagnostics.map((d) => d.code)).toContain("E0705");
+  });
+
   it("describe remainders, bounds and single sizes", () => {
     expect(new SizeSet(1, 2, [1]).describe()).toBe("odd");
     expect(new SizeSet(1, 1, [0]).describe()).toBe("at least 1");

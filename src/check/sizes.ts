@@ -67,6 +67,7 @@ export class SizeContext {
     // size, and an equality with zero slope that holds on one whole period of the accepted sizes.
     if (relation === ">=" && first !== undefined && nondecreasing(difference) && test(first)) return { verdict: "always" };
     const period = periodOf(difference);
+    const growing = relation === ">=" && nondecreasing(difference);
     if (relation === "==" && first !== undefined && before.max === undefined && valueAt(first + period) === valueAt(first)) {
       const window = lcm(period, before.period);
       let all = true;
@@ -86,10 +87,12 @@ export class SizeContext {
       for (let x = first; x < first + 4 * lcm(period, before.period); x++) if (before.has(x) && test(x)) return { verdict: "conditional" };
       return { verdict: "never" };
     }
-    const after = before.restrict(test, period);
+    // A growing expression holds from some size on: find that size by doubling and halving,
+    // however large it is, rather than by a scan of bounded length.
+    const after = growing ? before.from(threshold(test)) : before.restrict(test, period);
     const subject = relation === ">=" ? `${formatDim(a)} ≥ ${formatDim(b)}` : `${formatDim(a)} = ${formatDim(b)}`;
     if (after.empty) {
-      const needs = SizeSet.ALL.restrict(test, period);
+      const needs = growing ? SizeSet.ALL.from(threshold(test)) : SizeSet.ALL.restrict(test, period);
       const alone = needs.empty ? `${subject} holds for no size of ${name}` : `${subject} needs ${name} to be ${needs.describe()}`;
       const earlier = before === SizeSet.ALL || sameSet(before, SizeSet.ALL) ? "" : `, but the layers before need ${name} to be ${before.describe()}`;
       return { verdict: "never", explanation: `${alone}${earlier}` };
@@ -125,6 +128,23 @@ export class SizeContext {
   snapshot(): ReadonlyMap<string, SizeSet> {
     return new Map(this.sets);
   }
+}
+
+/** The smallest size ≥ 1 for which a monotone test holds; Infinity when it holds for none below 2^40. */
+function threshold(test: (x: number) => boolean): number {
+  let high = 1;
+  while (!test(high)) {
+    if (high >= 2 ** 40) return Number.POSITIVE_INFINITY;
+    high *= 2;
+  }
+  let low = Math.floor(high / 2);
+  // Invariant: test(high) holds and test(low) does not (or low is 0).
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (test(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
 }
 
 function sameSet(a: SizeSet, b: SizeSet): boolean {

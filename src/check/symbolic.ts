@@ -297,6 +297,13 @@ export class SizeSet {
     return new SizeSet(min, combined, [...residues].sort((a, b) => a - b)).simplified();
   }
 
+  /** The members that are at least `least` (empty when `least` is infinite). */
+  from(least: number): SizeSet {
+    if (!Number.isFinite(least)) return new SizeSet(1, 1, [], 0);
+    if (least <= this.min) return this;
+    return new SizeSet(least, this.period, this.residues, this.max).simplified();
+  }
+
   /** The smallest finite set description containing exactly `members` (an arithmetic run, or its first member). */
   static fromMembers(members: readonly number[]): SizeSet {
     if (members.length === 0) return new SizeSet(1, 1, [], 0);
