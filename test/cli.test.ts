@@ -102,6 +102,9 @@ describe("symbolic sizes on the command line", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("[H/2, W/2, 32]");
     expect(result.stdout).toContain("H must be a multiple of 32 and at least 32");
+    // The same count as the model instantiated at that size.
+    const at224 = JSON.parse(cnnc(["summary", "examples/symbolic/fcn.cnn", "--shape", "H=224,W=224", "--json"]).stdout) as { macs: number };
+    expect(result.stdout).toContain(`MACs:                 depend on H and W: ${at224.macs.toLocaleString("en-US")} at H=224, W=224`);
   });
 
   it("--shape instantiates the sizes, and explains a size the model does not accept", () => {

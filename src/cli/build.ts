@@ -134,7 +134,7 @@ export async function build(file: string, source: string, options: BuildOptions,
 }
 
 /** An accepted size near 224 (a common image size), to show in a `--shape` suggestion. */
-function exampleSize(set: SizeSet): number {
+export function exampleSize(set: SizeSet): number {
   for (let x = 224; x < 224 + set.period + 1; x++) if (set.has(x)) return x;
   return set.first() ?? 224;
 }

@@ -11,7 +11,7 @@ import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { OPS } from "../ops/registry.js";
 import { signature } from "../ops/describe.js";
 import { renderSummary, summarize } from "../summary/summary.js";
-import { build, CliUsageError, pickModel, shapeOption, TARGETS, type Target } from "./build.js";
+import { build, CliUsageError, exampleSize, pickModel, shapeOption, TARGETS, type Target } from "./build.js";
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
@@ -88,6 +88,12 @@ function summary(file: string, options: { model?: string; json?: boolean; param:
   }
   const model = pickModel(result.models, file, options.model);
   const table = summarize(model, source);
+  if (model.sizes !== undefined) {
+    // MACs depend on the sizes: count them at one accepted size near 224 as well.
+    const sizes = new Map([...model.sizes.sets].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
+    const instantiated = compile(source, { params: parseParams(options.param), sizes, path: file }).models.find((m) => m.name === model.name);
+    if (instantiated?.complete) table.macsAt = { sizes: Object.fromEntries(sizes), macs: instantiated.macs };
+  }
   process.stdout.write(options.json ? JSON.stringify(table, null, 2) + "\n" : renderSummary(table));
   return 0;
 }

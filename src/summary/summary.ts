@@ -41,6 +41,8 @@ export interface SummaryJson {
   sizes?: SizeSummary[];
   /** The same conditions as plain sentences, one per named size. */
   conditions?: string[];
+  /** For a symbolic model, the MACs at one accepted size (the CLI fills this in). */
+  macsAt?: { sizes: Record<string, number>; macs: number };
 }
 
 export interface SizeSummary {
@@ -132,7 +134,10 @@ export function renderSummary(summary: SummaryJson): string {
   if (summary.macs === null) {
     const names = (summary.sizes ?? []).map((s) => s.name);
     const example = names.map((n) => `${n}=224`).join(",");
-    out.push(`MACs:                 depend on ${names.join(" and ")}; \`--shape ${example}\` counts them for one size`);
+    if (summary.macsAt !== undefined) {
+      const at = Object.entries(summary.macsAt.sizes).map(([n, v]) => `${n}=${v}`).join(", ");
+      out.push(`MACs:                 depend on ${names.join(" and ")}: ${count(summary.macsAt.macs)} at ${at}  (\`--shape\` gives others)`);
+    } else out.push(`MACs:                 depend on ${names.join(" and ")}; \`--shape ${example}\` counts them for one size`);
   } else out.push(`MACs:                 ${count(summary.macs)}  (multiply-accumulates for one example)`);
   out.push("RF, Stride:           receptive field and output stride, in input pixels");
   out.push("─".repeat(total));
