@@ -2,7 +2,8 @@
 // block call, the input and output shapes, the parameters and MACs, and the docs; on a
 // declaration, its signature and docs (and a model's totals); on a name, what it names.
 
-import { describeSizes } from "../check/sizes.js";
+import { decisiveReasons, describeSizes } from "../check/sizes.js";
+import { LineIndex } from "../syntax/line-index.js";
 import type { CallFacts } from "../check/graph.js";
 import { formatShape } from "../check/shape.js";
 import type { Span } from "../diagnostics/diagnostic.js";
@@ -34,7 +35,28 @@ export function hover(analysis: Analysis, offset: number): Hover | undefined {
   }
   const reference = referenceAt(index, offset);
   if (reference !== undefined) return { span: reference.span, contents: symbolHover(analysis, reference.symbol) };
-  return keywordHover(analysis, offset);
+  return sizeHover(analysis, offset) ?? keywordHover(analysis, offset);
+}
+
+/** On a symbolic size's name (`H` in `input image: [H, W, 3]`, or in `expect`): the sizes it accepts and why. */
+function sizeHover(analysis: Analysis, offset: number): Hover | undefined {
+  const text = analysis.compilation.text;
+  let start = offset;
+  let end = offset;
+  while (start > 0 && /\w/.test(text[start - 1]!)) start--;
+  while (end < text.length && /\w/.test(text[end]!)) end++;
+  if (start === end || analysis.compilation.program.comments.some((c) => contains(c.span, offset))) return undefined;
+  const name = text.slice(start, end);
+  const model = analysis.compilation.program.declarations.find((d): d is ModelDecl => d.kind === "model" && contains(d.span, offset));
+  const graph = model === undefined ? undefined : graphOf(analysis, model);
+  const set = graph?.sizes?.sets.get(name);
+  if (graph?.sizes === undefined || set === undefined) return undefined;
+  const lines = new LineIndex(text);
+  const reasons = decisiveReasons(graph.sizes.reasons)
+    .filter((r) => r.name === name && r.span.end <= text.length)
+    .map((r) => `line ${lines.position(r.span.start).line + 1}: ${r.needs}`);
+  const sentence = describeSizes(new Map([[name, set]]))[0]!;
+  return { span: { start, end }, contents: `${code(`size ${name}`)}\n\nsymbolic size of model \`${graph.name}\`: ${sentence}${reasons.length > 0 ? ` (${reasons.join("; ")})` : ""}` };
 }
 
 function code(text: string): string {

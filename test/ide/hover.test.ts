@@ -114,3 +114,11 @@ model M {
     expect(text).toContain("inferred contract: `[h, w, 16] -> [ceil(h/2), ceil(w/2), 32]`");
   });
 });
+
+describe("symbolic sizes in hovers", () => {
+  it("shows what a size name accepts and which lines decide it", () => {
+    const source = `model Tiny {\n  input image: [<|>H, W, 16]\n  maxpool 2\n  expect [H / 2, W / 2, 16]\n}\n`;
+    expect(hoverAt(source)).toContain("symbolic size of model `Tiny`: H must be even (line 3: at least 2; line 4: even)");
+    expect(hoverAt(source.replace("<|>H, W", "H, W").replace("/ 2, W / 2", "/ 2, <|>W / 2"))).toContain("W must be even");
+  });
+});
