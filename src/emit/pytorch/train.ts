@@ -338,6 +338,9 @@ def main():
     if rank == 0:
         save_atomically(plain.state_dict(), os.path.join(args.out, "model.pt"))
     if world > 1:
+        # The processes leave together: with gloo, tearing down the group while another
+        # process is still writing files can leave torchrun waiting for ever.
+        dist.barrier()
         dist.destroy_process_group()
 
 
