@@ -17,7 +17,7 @@ import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
-import { floorDiv, formatDim, isSymbolic, mul, sizeVar, sub, type SizeSet, type Sym } from "./symbolic.js";
+import { formatDim, isSymbolic, remainder, sizeVar, type SizeSet, type Sym } from "./symbolic.js";
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSize, isSymbol, Scope, type Value } from "./values.js";
@@ -109,7 +109,7 @@ export class Elaborator {
     this.sink.context = [];
     this.sizes = new SizeContext();
     this.fixedSizes = fixedSizes;
-    this.evaluator.exactDivision = (dividend, divisor, span) => this.holds(sub(dividend, mul(floorDiv(dividend, divisor), divisor)), "==", 0, span);
+    this.evaluator.exactDivision = this.exactDivision;
     const module = this.scopeOf(model);
     const values = new Scope(module.constants);
     for (const param of model.params) {
@@ -168,6 +168,9 @@ export class Elaborator {
       ...(this.sizes.symbolic ? { sizes: { sets: this.sizes.snapshot(), reasons: [...this.sizes.reasons] } } : {}),
     };
   }
+
+  /** Whether `dividend / divisor` can be exact: narrows the sizes to multiples, as `H / 32` asks. */
+  private readonly exactDivision = (dividend: Dim, divisor: number, span: Span): boolean => this.holds(remainder(dividend, divisor), "==", 0, span);
 
   /**
    * A size comparison for shape rules and joins. On a failure that depends on symbolic sizes
@@ -1041,7 +1044,7 @@ export class Elaborator {
     this.sink = sink;
     this.calls = new Map();
     this.evaluator = new Evaluator(sink);
-    this.evaluator.exactDivision = (dividend, divisor, span) => this.holds(sub(dividend, mul(floorDiv(dividend, divisor), divisor)), "==", 0, span);
+    this.evaluator.exactDivision = this.exactDivision;
     this.sizeFailure = undefined;
     const module = this.scopeOf(block);
     try {

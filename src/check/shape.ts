@@ -14,11 +14,6 @@ export function formatShape(shape: Shape | undefined, options?: FormatOptions): 
   return shape === undefined ? "[?]" : `[${shape.map((d) => formatDim(d, options)).join(", ")}]`;
 }
 
-/** Structural equality; symbolic dimensions that are equal only for some sizes compare unequal here. */
-export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => formatDim(d) === formatDim(b[i]!));
-}
-
 export function isConcreteShape(shape: Shape): shape is readonly number[] {
   return shape.every((d) => !isSymbolic(d));
 }

@@ -65,9 +65,9 @@ export class SizeContext {
     const test = (x: number): boolean => holds(valueAt(x));
     // The common cases, decided without a scan: a growing expression that holds at the smallest
     // size, and an equality with zero slope that holds on one whole period of the accepted sizes.
-    if (relation === ">=" && first !== undefined && nondecreasing(difference) && test(first)) return { verdict: "always" };
-    const period = periodOf(difference);
     const growing = relation === ">=" && nondecreasing(difference);
+    if (growing && first !== undefined && test(first)) return { verdict: "always" };
+    const period = periodOf(difference);
     if (relation === "==" && first !== undefined && before.max === undefined && valueAt(first + period) === valueAt(first)) {
       const window = lcm(period, before.period);
       let all = true;

@@ -132,6 +132,11 @@ function atomKeyFor(inner: Sym, divisor: number): string {
   return atomKey({ kind: "floor", inner, divisor });
 }
 
+/** a mod divisor (in [0, divisor)) for a positive whole divisor. */
+export function remainder(a: Dim, divisor: number): Dim {
+  return sub(a, mul(floorDiv(a, divisor), divisor));
+}
+
 /** ceil(a / divisor) for a positive whole divisor. */
 export function ceilDiv(a: Dim, divisor: number): Dim {
   return floorDiv(add(a, divisor - 1), divisor);

@@ -6,7 +6,7 @@ import { diagnostic } from "../diagnostics/codes.js";
 import type { Expr } from "../syntax/ast.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { closestMatch } from "./suggest.js";
-import { add, ceilDiv, floorDiv, formatDim, mul, sub, Sym, type Dim } from "./symbolic.js";
+import { add, ceilDiv, floorDiv, formatDim, mul, remainder, sub, Sym, type Dim } from "./symbolic.js";
 
 /**
  * A bare word that names nothing in scope, such as `same` in `padding: same`. It stays a
@@ -269,7 +269,7 @@ export class Evaluator {
       case "%": {
         if (typeof r !== "number" || r <= 0) return this.fail(expr.right.span, `a symbolic size can only be divided by a positive whole number, found ${typeof r === "number" ? r : formatDim(r)}`);
         if (typeof l === "number") return expr.op === "/" ? l / r : ((l % r) + r) % r;
-        if (expr.op === "%") return sub(l, mul(floorDiv(l, r), r));
+        if (expr.op === "%") return remainder(l, r);
         if (this.exactDivision?.(l, r, expr.span) !== true) {
           return this.fail(expr.span, `\`${formatDim(l)}\` is not a multiple of ${r} for any accepted size`, `write floor(${formatDim(l)} / ${r}) or ceil(${formatDim(l)} / ${r}) to round`);
         }

@@ -1,7 +1,7 @@
 // Convolutions: conv (with groups), depthwise_conv, separable_conv and transposed_conv.
 
 import { channelsOf, samePadding, transposedOutput, windowOutput, type Dim, type Shape } from "../check/shape.js";
-import { floorDiv, formatDim, mul, sub } from "../check/symbolic.js";
+import { formatDim, mul, remainder } from "../check/symbolic.js";
 import { biasArg, checkStatedChannels, checkWindowFits, dilationArg, inChannelsArg, kernelArg, paddingArg, pairArg, requireSpatial, resolvePadding, strideArg } from "./common.js";
 import type { Args, OpDef, ShapeContext } from "./types.js";
 
@@ -43,7 +43,7 @@ export const conv: OpDef = {
     checkStatedChannels(ctx, "in_channels", inChannels);
     const groups = ctx.args["groups"] as number;
     const filters = ctx.args["filters"] as number;
-    const inputDivides = ctx.holds(sub(inChannels, mul(floorDiv(inChannels, groups), groups)), "==", 0);
+    const inputDivides = ctx.holds(remainder(inChannels, groups), "==", 0);
     if (!inputDivides || filters % groups !== 0) {
       const bad = !inputDivides ? `the ${typeof inChannels === "number" ? plural(inChannels, "input channel") : `${formatDim(inChannels)} input channels`}` : `the ${plural(filters, "filter")}`;
       ctx.report("E0309", `groups: ${groups} does not divide ${bad}`, {

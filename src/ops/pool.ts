@@ -1,7 +1,7 @@
 // Pooling: windowed max/avg pooling, adaptive average pooling, and global pooling.
 
 import { channelsOf, samePadding, windowOutput, windowOutputCeil, type Dim } from "../check/shape.js";
-import { floorDiv, formatDim, mul, sub } from "../check/symbolic.js";
+import { formatDim, remainder } from "../check/symbolic.js";
 import { checkWindowFits, kernelArg, paddingArg, pairArg, pairOf, requireSpatial, resolvePadding } from "./common.js";
 import { NO_PARAMS, type Args, type OpDef, type Padding, type ShapeContext } from "./types.js";
 
@@ -56,7 +56,7 @@ export const adaptiveAvgpool: OpDef = {
     if (!requireSpatial(ctx, "adaptive_avgpool")) return undefined;
     const [h, w] = pairOf(ctx.args["size"]);
     const [inH, inW] = [ctx.input[0]!, ctx.input[1]!];
-    const divides = (size: Dim, by: number): boolean => ctx.holds(sub(size, mul(floorDiv(size, by), by)), "==", 0);
+    const divides = (size: Dim, by: number): boolean => ctx.holds(remainder(size, by), "==", 0);
     if (!divides(inH, h) || !divides(inW, w)) {
       // Uneven adaptive windows overlap and vary in size; no tfjs layer computes them.
       ctx.report("E0206", `to ${h}×${w} needs an input whose size is a multiple of it, but gets ${formatDim(inH)}×${formatDim(inW)}`, {

@@ -2,6 +2,7 @@
 // gradients captured before cnnc replaces them (they are the reference), and helpers to
 // run a captured kernel and to compare arrays.
 
+import { seededRandom } from "../../src/data/random.js";
 import { createRequire } from "node:module";
 import type { GradConfig, KernelBackend, KernelConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs";
 import type { Tf } from "../../src/emit/tfjs-build.js";
@@ -100,17 +101,8 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return Number.isNaN(worst) ? Infinity : worst / scale;
 }
 
-/** A deterministic generator (mulberry32), so every run checks the same numbers. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic generator, so every run checks the same numbers: the one training shuffles with. */
+export const random = seededRandom;
 
 /** A tensor of uniform values in [-1, 1). */
 export function uniform(shape: number[], next: () => number): Tensor {
