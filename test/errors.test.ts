@@ -77,7 +77,8 @@ describe("broken examples", () => {
 
   it("cover every diagnostic code", () => {
     // E0601 comes from lowering to a target, not from `check`; the CLI build tests cover it.
-    const missing = Object.keys(CODES).filter((code) => code !== "E0601" && !seenCodes.has(code));
+    // E0104 needs a file of millions of characters, which test/hostile.test.ts makes.
+    const missing = Object.keys(CODES).filter((code) => code !== "E0601" && code !== "E0104" && !seenCodes.has(code));
     expect(missing).toEqual([]);
   });
 });

@@ -17,20 +17,13 @@ import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
-import { formatDim, isSymbolic, remainder, sizeVar, type SizeSet, type Sym } from "./symbolic.js";
+import { formatDim, isSymbolic, remainder, sizeVar, SizeTooComplex, type SizeSet, type Sym } from "./symbolic.js";
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSize, isSymbol, Scope, type Value } from "./values.js";
 import type { ModuleScope } from "./modules.js";
+import { formatLimit, LIMITS } from "../limits.js";
 
-export const LIMITS = {
-  repeat: 10_000,
-  layers: 200_000,
-  /** Statements executed while unrolling one model: bounds nested repeats whose bodies add no layers. */
-  steps: 1_000_000,
-  params: 100_000_000_000,
-  blockDepth: 256,
-};
 
 /** A tensor during elaboration: the node that produced it and where that was in the source. */
 interface Tensor {
@@ -74,6 +67,10 @@ export class Elaborator {
   private readonly activeBlocks: BlockDecl[] = [];
   private inputSeen = false;
   private steps = 0;
+  /** How many times the body being unrolled runs: the product of the enclosing repeat counts and loop lengths. */
+  private multiplicity = 1;
+  /** Bodies entered and not yet left. */
+  private depth = 0;
   /** The accepted values of the model's named sizes (H, W, …). */
   private sizes = new SizeContext();
   /** Sizes given on the command line (`--shape H=224`): they replace the symbolic names. */
@@ -106,6 +103,8 @@ export class Elaborator {
     this.complete = true;
     this.inputSeen = false;
     this.steps = 0;
+    this.multiplicity = 1;
+    this.depth = 0;
     this.sink.context = [];
     this.sizes = new SizeContext();
     this.fixedSizes = fixedSizes;
@@ -149,7 +148,7 @@ export class Elaborator {
     }
     params.total = params.trainable + params.nonTrainable;
     if (params.total > LIMITS.params) {
-      this.report("E0401", model.name.span, `model \`${model.name.text}\` has ${params.total.toLocaleString("en-US")} parameters, over the limit of ${LIMITS.params.toLocaleString("en-US")}`, {
+      this.report("E0401", model.name.span, `model \`${model.name.text}\` has ${formatLimit(params.total)} parameters, over the limit of ${formatLimit(LIMITS.params)}`, {
         help: "reduce the widths, the repeat counts, or the size of the first dense layer after flatten",
       });
       this.complete = false;
@@ -207,7 +206,7 @@ export class Elaborator {
 
   private addNode(op: string, role: NodeRole, args: Args, inputs: Tensor[], shape: Shape, params: ParamCounts, macs: number, span: Span, env: Env): Tensor {
     if (this.nodes.length >= LIMITS.layers) {
-      this.report("E0401", span, `the model has more than ${LIMITS.layers.toLocaleString("en-US")} layers`, { help: "reduce repeat counts" });
+      this.report("E0401", span, `the model has more than ${formatLimit(LIMITS.layers)} layers`, { help: "reduce repeat counts" });
       throw new LimitExceeded();
     }
     const count = (this.counters.get(op) ?? 0) + 1;
@@ -237,11 +236,46 @@ export class Elaborator {
   }
 
   private body(body: Body, env: Env): void {
-    for (const statement of body.statements) {
-      this.statement(statement, env);
-      if (statement.binding !== undefined && statement.binding.text !== "") {
-        if (env.current !== undefined) env.tensors.set(statement.binding.text, { ...env.current, origin: statement.span });
+    if (this.depth >= LIMITS.elaborationDepth) {
+      // The innermost notes say where the chain ends; all of them would repeat the chain hundreds of times.
+      this.sink.context = env.context.slice(0, 3);
+      this.report("E0403", { start: body.span.start, end: body.span.start + 1 }, `unrolling enters more than ${formatLimit(LIMITS.elaborationDepth)} nested bodies here`, {
+        help: "block calls inside blocks inside loops nest too deeply: call the inner blocks one after another instead of one inside another",
+      });
+      throw new LimitExceeded();
+    }
+    this.depth++;
+    try {
+      for (const statement of body.statements) {
+        this.statement(statement, env);
+        if (statement.binding !== undefined && statement.binding.text !== "") {
+          if (env.current !== undefined) env.tensors.set(statement.binding.text, { ...env.current, origin: statement.span });
+        }
       }
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * Runs `iterations` of a repeat or loop body with the multiplicity they add, after
+   * refusing a nest whose iterations multiply past the statement budget before any runs.
+   */
+  private unrolled(count: number, span: Span, run: () => void): void {
+    const total = this.multiplicity * count;
+    if (total > LIMITS.steps) {
+      const outer = this.multiplicity > 1 ? ` inside repeats and loops that run ${formatLimit(this.multiplicity)} times` : "";
+      this.report("E0401", span, `this runs its body ${formatLimit(count)} times${outer}: ${formatLimit(total)} runs, over the limit of ${formatLimit(LIMITS.steps)}`, {
+        help: "reduce the repeat counts or loop lengths",
+      });
+      throw new LimitExceeded();
+    }
+    const outer = this.multiplicity;
+    this.multiplicity = Math.max(1, total);
+    try {
+      run();
+    } finally {
+      this.multiplicity = outer;
     }
   }
 
@@ -259,7 +293,7 @@ export class Elaborator {
   /** Counts one executed statement against the budget that keeps elaboration bounded. */
   private step(span: Span): void {
     if (++this.steps <= LIMITS.steps) return;
-    this.report("E0401", span, `unrolling this model runs more than ${LIMITS.steps.toLocaleString("en-US")} statements`, { help: "reduce the repeat counts or loop lengths" });
+    this.report("E0401", span, `unrolling this model runs more than ${formatLimit(LIMITS.steps)} statements`, { help: "reduce the repeat counts or loop lengths" });
     throw new LimitExceeded();
   }
 
@@ -267,6 +301,17 @@ export class Elaborator {
     this.sink.context = env.context;
     this.site = env.site;
     this.step(statement.span);
+    try {
+      this.statementUnguarded(statement, env);
+    } catch (error) {
+      if (!(error instanceof SizeTooComplex)) throw error;
+      this.sink.context = env.context;
+      this.report("E0404", statement.span, `the sizes here get too complex to check: ${error.message}`, { help: "use fewer strides or divisors that share no factor, or fix the sizes with `--shape H=…,W=…`" });
+      env.current = this.unknown(env, statement.span);
+    }
+  }
+
+  private statementUnguarded(statement: Statement, env: Env): void {
     switch (statement.kind) {
       case "chain":
         for (const call of statement.calls) this.call(call, env);
@@ -471,16 +516,18 @@ export class Elaborator {
       return;
     }
     if (count > LIMITS.repeat) {
-      this.report("E0401", statement.count.span, `repeat ${count} is over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, { help: "reduce the count" });
+      this.report("E0401", statement.count.span, `repeat ${count} is over the limit of ${formatLimit(LIMITS.repeat)}`, { help: "reduce the count" });
       env.current = this.unknown(env, statement.span);
       return;
     }
-    for (let i = 0; i < count; i++) {
-      const note = i === 0 ? undefined : { span: statement.keyword, message: `in iteration ${i + 1} of this repeat` };
-      this.scoped(statement.body, env, undefined, note);
-      // Once an iteration has failed, later ones could only repeat its message.
-      if (env.current !== undefined && env.current.shape === undefined) return;
-    }
+    this.unrolled(count, statement.count.span, () => {
+      for (let i = 0; i < count; i++) {
+        const note = i === 0 ? undefined : { span: statement.keyword, message: `in iteration ${i + 1} of this repeat` };
+        this.scoped(statement.body, env, undefined, note);
+        // Once an iteration has failed, later ones could only repeat its message.
+        if (env.current !== undefined && env.current.shape === undefined) return;
+      }
+    });
   }
 
   private forLoop(statement: Extract<Statement, { kind: "for" }>, env: Env): void {
@@ -492,26 +539,28 @@ export class Elaborator {
       return;
     }
     if (items.length > LIMITS.repeat) {
-      this.report("E0401", statement.iterable.span, `the loop has ${items.length} items, over the limit of ${LIMITS.repeat.toLocaleString("en-US")}`, {});
+      this.report("E0401", statement.iterable.span, `the loop has ${items.length} items, over the limit of ${formatLimit(LIMITS.repeat)}`, { help: "use a shorter list" });
       env.current = this.unknown(env, statement.span);
       return;
     }
     const names = statement.variables;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      let parts: readonly Value[] = [item];
-      if (names.length > 1) {
-        if (!Array.isArray(item) || item.length !== names.length) {
-          const itemSpan = statement.iterable.kind === "list" ? statement.iterable.items[i]?.span ?? statement.iterable.span : statement.iterable.span;
-          this.report("E0402", itemSpan, `item ${i + 1} of the loop should have ${names.length} values (${names.map((n) => n.text).join(", ")}), found ${describeValue(item)}`, { help: `write it as a tuple of ${names.length}` });
-          env.current = this.unknown(env, statement.span);
-          return;
+    this.unrolled(items.length, statement.iterable.span, () => {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        let parts: readonly Value[] = [item];
+        if (names.length > 1) {
+          if (!Array.isArray(item) || item.length !== names.length) {
+            const itemSpan = statement.iterable.kind === "list" ? statement.iterable.items[i]?.span ?? statement.iterable.span : statement.iterable.span;
+            this.report("E0402", itemSpan, `item ${i + 1} of the loop should have ${names.length} values (${names.map((n) => n.text).join(", ")}), found ${describeValue(item)}`, { help: `write it as a tuple of ${names.length}` });
+            env.current = this.unknown(env, statement.span);
+            return;
+          }
+          parts = item;
         }
-        parts = item;
+        const note = { span: statement.keyword, message: `in the loop iteration where ${names.map((n, k) => `${n.text} = ${describeValue(parts[k]!)}`).join(", ")}` };
+        this.scoped(statement.body, env, (scope) => names.forEach((n, k) => scope.define(n.text, { value: parts[k]!, span: n.span })), i === 0 ? undefined : note);
       }
-      const note = { span: statement.keyword, message: `in the loop iteration where ${names.map((n, k) => `${n.text} = ${describeValue(parts[k]!)}`).join(", ")}` };
-      this.scoped(statement.body, env, (scope) => names.forEach((n, k) => scope.define(n.text, { value: parts[k]!, span: n.span })), i === 0 ? undefined : note);
-    }
+    });
   }
 
   private residual(statement: Extract<Statement, { kind: "residual" }>, env: Env): void {
@@ -811,7 +860,7 @@ export class Elaborator {
 
   private blockCall(block: BlockDecl, call: Call, env: Env): void {
     const name = block.name.text;
-    if (this.activeBlocks.includes(block) || this.activeBlocks.length >= LIMITS.blockDepth) {
+    if (this.activeBlocks.includes(block)) {
       // The static pass reports the cycle once; here elaboration only stops descending.
       this.complete = false;
       env.current = this.unknown(env, call.span);

@@ -4,6 +4,7 @@
 // an error at that layer.
 
 import type { Span } from "../diagnostics/diagnostic.js";
+import { formatLimit, LIMITS } from "../limits.js";
 import { evaluateDim, formatDim, lcm, nondecreasing, periodOf, sameDim, SizeSet, sizeNames, sub, type Dim } from "./symbolic.js";
 
 export type Relation = ">=" | "==";
@@ -68,8 +69,10 @@ export class SizeContext {
     const growing = relation === ">=" && nondecreasing(difference);
     if (growing && first !== undefined && test(first)) return { verdict: "always" };
     const period = periodOf(difference);
+    const window = lcm(period, before.period);
+    // Every answer below scans a window this long; past the limit, say that it cannot be decided.
+    if (window > LIMITS.sizePeriod) return { verdict: "unprovable", explanation: `whether ${subjectOf(a, relation, b)} holds repeats only every ${formatLimit(window)} sizes of ${name}, too many to check` };
     if (relation === "==" && first !== undefined && before.max === undefined && valueAt(first + period) === valueAt(first)) {
-      const window = lcm(period, before.period);
       let all = true;
       let any = false;
       for (let x = first; x < first + window; x++) {
@@ -90,7 +93,7 @@ export class SizeContext {
     // A growing expression holds from some size on: find that size by doubling and halving,
     // however large it is, rather than by a scan of bounded length.
     const after = growing ? before.from(threshold(test)) : before.restrict(test, period);
-    const subject = relation === ">=" ? `${formatDim(a)} ≥ ${formatDim(b)}` : `${formatDim(a)} = ${formatDim(b)}`;
+    const subject = subjectOf(a, relation, b);
     if (after.empty) {
       const needs = growing ? SizeSet.ALL.from(threshold(test)) : SizeSet.ALL.restrict(test, period);
       const alone = needs.empty ? `${subject} holds for no size of ${name}` : `${subject} needs ${name} to be ${needs.describe()}`;
@@ -131,6 +134,10 @@ export class SizeContext {
 }
 
 /** The smallest size ≥ 1 for which a monotone test holds; Infinity when it holds for none below 2^40. */
+function subjectOf(a: Dim, relation: Relation, b: Dim): string {
+  return relation === ">=" ? `${formatDim(a)} ≥ ${formatDim(b)}` : `${formatDim(a)} = ${formatDim(b)}`;
+}
+
 function threshold(test: (x: number) => boolean): number {
   let high = 1;
   while (!test(high)) {

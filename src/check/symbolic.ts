@@ -12,6 +12,19 @@
 // sizes once it holds over one period past the point where it settles, which makes the
 // answers exact (see `SizeSet.restrict`).
 
+import { formatLimit, LIMITS } from "../limits.js";
+
+/**
+ * Thrown where an expression's period or floor nesting would pass `LIMITS.sizePeriod` or
+ * `LIMITS.nesting`: every question about an expression costs time in its period, and
+ * stack in its nesting. The evaluator and the elaborator turn it into E0404.
+ */
+export class SizeTooComplex extends Error {
+  constructor(readonly period: number, readonly depth: number) {
+    super(depth > LIMITS.nesting ? `the size expression nests more than ${LIMITS.nesting} divisions deep` : `the size expression repeats only every ${formatLimit(period)} sizes, over the limit of ${formatLimit(LIMITS.sizePeriod)}`);
+  }
+}
+
 /** A named size or a floor division; atoms are integer-valued for whole-number sizes. */
 export type Atom = { kind: "var"; name: string } | { kind: "floor"; inner: Sym; divisor: number };
 
@@ -25,9 +38,25 @@ interface Term {
 export class Sym {
   /** By the joined keys of their atoms; the constant term has key "". */
   readonly terms: ReadonlyMap<string, Term>;
+  /** A period P with e(x + P) − e(x) independent of x, for every size x the expression names. */
+  readonly period: number;
+  /** How deeply floor divisions nest in it. */
+  readonly depth: number;
 
   constructor(terms: ReadonlyMap<string, Term>) {
     this.terms = terms;
+    let period = 1;
+    let depth = 0;
+    for (const term of terms.values()) {
+      for (const atom of term.atoms) {
+        if (atom.kind !== "floor") continue;
+        period = lcm(period, atom.inner.period * atom.divisor);
+        depth = Math.max(depth, atom.inner.depth + 1);
+      }
+    }
+    if (period > LIMITS.sizePeriod || depth > LIMITS.nesting) throw new SizeTooComplex(period, depth);
+    this.period = period;
+    this.depth = depth;
   }
 
   get constant(): number {
@@ -200,14 +229,7 @@ export function sameDim(a: Dim, b: Dim): boolean {
 
 /** A period P with e(x + P) − e(x) independent of x, for every size x the expression names. */
 export function periodOf(dim: Dim): number {
-  if (typeof dim === "number") return 1;
-  let period = 1;
-  for (const term of dim.terms.values()) {
-    for (const atom of term.atoms) {
-      if (atom.kind === "floor") period = lcm(period, periodOf(atom.inner) * atom.divisor);
-    }
-  }
-  return period;
+  return typeof dim === "number" ? 1 : dim.period;
 }
 
 export function gcd(a: number, b: number): number {

@@ -3,10 +3,11 @@
 
 import type { Span } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/codes.js";
+import { formatLimit, LIMITS } from "../limits.js";
 import type { Expr } from "../syntax/ast.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { closestMatch } from "./suggest.js";
-import { add, ceilDiv, floorDiv, formatDim, mul, remainder, sub, Sym, type Dim } from "./symbolic.js";
+import { add, ceilDiv, floorDiv, formatDim, mul, remainder, SizeTooComplex, sub, Sym, type Dim } from "./symbolic.js";
 
 /**
  * A bare word that names nothing in scope, such as `same` in `padding: same`. It stays a
@@ -53,6 +54,14 @@ export interface Binding {
   span: Span;
 }
 
+/** The values a list holds in all (nested lists' items included) and how deeply it nests, for the lists the evaluator made. */
+const LIST_EXTENTS = new WeakMap<readonly Value[], { size: number; depth: number }>();
+
+function listExtent(list: readonly Value[]): { size: number; depth: number } {
+  // Lists not made by a list expression (range, loop items) are flat or small.
+  return LIST_EXTENTS.get(list) ?? { size: list.length, depth: list.some(Array.isArray) ? 2 : 1 };
+}
+
 /** A lexical scope of compile-time values. */
 export class Scope {
   private readonly vars = new Map<string, Binding>();
@@ -80,7 +89,6 @@ export class Scope {
   }
 }
 
-export const MAX_LIST_LENGTH = 100_000;
 
 const BUILTINS: Record<string, { arity: [number, number]; doc: string }> = {
   min: { arity: [1, 64], doc: "The smallest of its arguments." },
@@ -104,13 +112,42 @@ export class Evaluator {
 
   constructor(private readonly sink: DiagnosticSink) {}
 
-  private fail(span: Span, message: string, help?: string): undefined {
-    this.sink.add(diagnostic("E0402", span, message, { help }));
+  /**
+   * A list value within the limits. Through `let`, a list can hold itself twice per line
+   * (`let b = [a, a]`), so its items in all can double and its depth grow by one per line
+   * without any deep or long expression: both are counted here, where lists are made.
+   */
+  private boundedList(items: Value[], span: Span): Value[] | undefined {
+    let size = items.length;
+    let depth = 1;
+    for (const item of items) {
+      if (!Array.isArray(item)) continue;
+      const extent = listExtent(item);
+      size += extent.size;
+      depth = Math.max(depth, extent.depth + 1);
+    }
+    if (size > LIMITS.listLength) return this.fail(span, `this list would hold ${formatLimit(size)} values in all, over the limit of ${formatLimit(LIMITS.listLength)}`, "build smaller lists", "E0401");
+    if (depth > LIMITS.nesting) return this.fail(span, `this list would nest ${depth} lists deep, over the limit of ${LIMITS.nesting}`, "build flatter lists", "E0401");
+    LIST_EXTENTS.set(items, { size, depth });
+    return items;
+  }
+
+  private fail(span: Span, message: string, help?: string, code: "E0401" | "E0402" | "E0404" = "E0402"): undefined {
+    this.sink.add(diagnostic(code, span, message, { help }));
     return undefined;
   }
 
   /** Evaluates an expression; undefined after reporting why it has no value. */
   evaluate(expr: Expr, scope: Scope): Value | undefined {
+    try {
+      return this.evaluateUnguarded(expr, scope);
+    } catch (error) {
+      if (!(error instanceof SizeTooComplex)) throw error;
+      return this.fail(expr.span, error.message, "simplify the size arithmetic, or fix the sizes with `--shape H=…,W=…`", "E0404");
+    }
+  }
+
+  private evaluateUnguarded(expr: Expr, scope: Scope): Value | undefined {
     switch (expr.kind) {
       case "number":
         return expr.value;
@@ -134,7 +171,7 @@ export class Evaluator {
           if (value === undefined) return undefined;
           items.push(value);
         }
-        return items;
+        return this.boundedList(items, expr.span);
       }
       case "unary": {
         const operand = this.evaluate(expr.operand, scope);
@@ -346,8 +383,8 @@ export class Evaluator {
         return Math.abs(numbers[0]!);
       default: {
         const [start, end] = numbers.length === 1 ? [0, numbers[0]!] : [numbers[0]!, numbers[1]!];
-        if (end - start > MAX_LIST_LENGTH) {
-          this.sink.add(diagnostic("E0401", expr.span, `range(…) would have ${(end - start).toLocaleString("en-US")} items, over the limit of ${MAX_LIST_LENGTH.toLocaleString("en-US")}`, { help: "use a shorter range" }));
+        if (end - start > LIMITS.listLength) {
+          this.sink.add(diagnostic("E0401", expr.span, `range(…) would have ${formatLimit(end - start)} items, over the limit of ${formatLimit(LIMITS.listLength)}`, { help: "use a shorter range" }));
           return undefined;
         }
         const out: number[] = [];

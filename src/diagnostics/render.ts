@@ -12,6 +12,27 @@ export interface RenderOptions {
   sources?: readonly SourceFile[];
 }
 
+/**
+ * Characters a terminal would act on instead of showing: C0 and C1 controls and DEL (which
+ * can clear the screen, ring the bell or retitle the window) and the bidirectional
+ * overrides and isolates (which can make a line read differently from what it is). A
+ * message's own line breaks stay.
+ */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text a terminal shows as written, as rustc does it: C0 controls and DEL become their
+ * Control Pictures (ESC is `␛`), and the rest `\u{…}`; tabs stay (the excerpt turns them into spaces).
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (char) => {
+    const code = char.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return "\u2421";
+    return `\\u{${code.toString(16)}}`;
+  });
+}
+
 const ANSI = { red: "31", yellow: "33", blue: "34", cyan: "36", bold: "1" } as const;
 
 /** A span resolved to the file that shows it: its name, its line index, and the span in its own offsets. */
@@ -45,26 +66,29 @@ function renderOne(d: Diagnostic, place: (span: Span) => Place, { color }: Rende
   const pad = " ".repeat(gutter);
   const bar = paint(ANSI.blue, "|");
   const out: string[] = [];
-  out.push(`${paint(`${ANSI.bold};${severityColor}`, `${d.severity}[${d.code}]`)}${paint(ANSI.bold, `: ${d.message}`)}`);
-  out.push(`${pad}${paint(ANSI.blue, "-->")} ${primary.name}:${start.line + 1}:${start.character + 1}`);
+  out.push(`${paint(`${ANSI.bold};${severityColor}`, `${d.severity}[${d.code}]`)}${paint(ANSI.bold, `: ${terminalSafe(d.message)}`)}`);
+  out.push(`${pad}${paint(ANSI.blue, "-->")} ${terminalSafe(primary.name)}:${start.line + 1}:${start.character + 1}`);
   out.push(`${pad} ${bar}`);
-  out.push(...frame(primary, d.label ?? "", "^", severityColor));
+  out.push(...frame(primary, terminalSafe(d.label ?? ""), "^", severityColor));
   for (const { place: at, message } of related) {
     const position = at.index.position(at.span.start);
-    out.push(`${pad}${paint(ANSI.blue, ":::")} ${at.name}:${position.line + 1}:${position.character + 1}`);
-    out.push(...frame(at, message, "-", ANSI.blue));
+    out.push(`${pad}${paint(ANSI.blue, ":::")} ${terminalSafe(at.name)}:${position.line + 1}:${position.character + 1}`);
+    out.push(...frame(at, terminalSafe(message), "-", ANSI.blue));
   }
-  if (d.help !== undefined) out.push(`${pad} ${paint(ANSI.blue, "=")} ${paint(ANSI.bold, "help")}: ${d.help}`);
+  if (d.help !== undefined) out.push(`${pad} ${paint(ANSI.blue, "=")} ${paint(ANSI.bold, "help")}: ${terminalSafe(d.help)}`);
   return out.join("\n") + "\n";
 
   function frame({ index, span }: Place, label: string, mark: string, markColor: string): string[] {
     const from = index.position(span.start);
     const to = index.position(span.end);
-    const lineText = index.lineText(from.line).replace(/\t/g, " ");
-    const endCharacter = to.line === from.line ? to.character : lineText.length;
-    const width = Math.max(1, endCharacter - from.character);
+    const raw = index.lineText(from.line).replace(/\t/g, " ");
+    const endCharacter = to.line === from.line ? to.character : raw.length;
+    // Columns are counted in the escaped line, where one character may take several.
+    const lineText = terminalSafe(raw);
+    const column = terminalSafe(raw.slice(0, from.character)).length;
+    const width = Math.max(1, terminalSafe(raw.slice(from.character, endCharacter)).length);
     const number = String(from.line + 1).padStart(gutter);
-    const underline = " ".repeat(from.character) + mark.repeat(width);
+    const underline = " ".repeat(column) + mark.repeat(width);
     return [`${paint(ANSI.blue, number)} ${bar} ${lineText}`, `${pad} ${bar} ${paint(`${ANSI.bold};${markColor}`, underline)}${label ? " " + paint(`${ANSI.bold};${markColor}`, label) : ""}`];
   }
 }

@@ -45,12 +45,15 @@ const ENDS_OPERAND: ReadonlySet<TokenType> = new Set([T.Identifier, T.NumberLite
 const OPENERS: ReadonlySet<TokenType> = new Set([T.LBrace, T.LParen, T.LBracket]);
 const CLOSERS: ReadonlySet<TokenType> = new Set([T.RBrace, T.RParen, T.RBracket]);
 
+/** Problems that leave the parse a guess (or, for a file too large or too deep, undone). */
+const SYNTAX_CODES: ReadonlySet<string> = new Set(["E0101", "E0102", "E0103", "E0104"]);
+
 /**
  * Formats a .cnn text. Text with syntax errors is returned as the errors instead: where the
  * parser had to guess, reindenting could make a guess look like the writer's intent.
  */
 export function formatText(text: string, options: FormatOptions = {}): FormatResult {
-  const syntax = parse(text).diagnostics.filter((d) => d.code === "E0101" || d.code === "E0102");
+  const syntax = parse(text).diagnostics.filter((d) => SYNTAX_CODES.has(d.code));
   if (syntax.length > 0) return { ok: false, diagnostics: syntax };
   const printed = print(text, options.indentWidth ?? 2, /\r\n/.test(text) ? "\r\n" : "\n");
   const problem = compareStructure(text, printed);

@@ -6,6 +6,7 @@
 // of whitespace rules.
 
 import { createToken, Lexer, type IToken, type TokenType } from "./chevrotain.js";
+import { LIMITS } from "../limits.js";
 
 /**
  * Where the grammar declares a name (a parameter, a constant, `as NAME`), it accepts any
@@ -114,6 +115,8 @@ export interface LexResult {
   /** `#` comments: reported, then ignored. */
   hashComments: IToken[];
   errors: LexError[];
+  /** The first token that nests deeper than `LIMITS.nesting` (E0103); the file is not parsed then. */
+  tooDeep?: IToken;
 }
 
 /** Tokens after which a newline continues the statement instead of ending it. */
@@ -128,8 +131,54 @@ export function lex(text: string): LexResult {
     length: e.length,
     text: text.slice(e.offset, e.offset + e.length),
   }));
-  return { tokens: significantNewlines(result.tokens), comments: result.groups["comments"] ?? [], hashComments: result.groups["invalid"] ?? [], errors };
+  const tokens = significantNewlines(result.tokens);
+  const tooDeep = firstTooDeep(tokens);
+  return { tokens, comments: result.groups["comments"] ?? [], hashComments: result.groups["invalid"] ?? [], errors, ...(tooDeep ? { tooDeep } : {}) };
 }
+
+/**
+ * The first token past the nesting limit, found in one pass over the tokens so that no
+ * later phase (parser, AST builder, checker, formatter, editor features) ever recurses
+ * deeper than the limit, whatever their implementation. Each open bracket or brace is a
+ * level, and so is each operator of the expression it is in (`- - x`, `a + b + c`,
+ * `a if c else b if d else e` nest without brackets); a comma or a statement's end starts
+ * a new expression at that level.
+ */
+function firstTooDeep(tokens: readonly IToken[]): IToken | undefined {
+  // One entry per open level (the file itself is the first): its opener and the operators counted there.
+  const levels: { opener?: TokenType; operators: number }[] = [{ operators: 0 }];
+  let depth = 0;
+  const close = (): void => {
+    if (levels.length > 1) depth -= 1 + levels.pop()!.operators;
+  };
+  for (const token of tokens) {
+    const type = token.tokenType;
+    const level = levels[levels.length - 1]!;
+    if (type === LBrace || type === RBrace) {
+      // A brace starts or ends a body: brackets left open before it end there, as the newline pass assumes.
+      while (levels.length > 1 && levels[levels.length - 1]!.opener !== LBrace) close();
+      if (type === RBrace) close();
+    }
+    if (type === LParen || type === LBracket || type === LBrace) {
+      levels.push({ opener: type, operators: 0 });
+      depth++;
+    } else if (type === RParen || type === RBracket) {
+      if (level.opener === LParen || level.opener === LBracket) close();
+    } else if (type === Comma || type === Newline) {
+      depth -= level.operators;
+      level.operators = 0;
+    } else if (NESTING_OPERATORS.has(type)) {
+      level.operators++;
+      depth++;
+    }
+    if (depth > LIMITS.nesting) return token;
+  }
+  return undefined;
+}
+
+/** Tokens that nest the expression after them one level deeper. */
+const NESTING_OPERATORS: ReadonlySet<TokenType> = new Set([If, Not, And, Or, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Plus, Minus, Star, Slash, Percent]);
+
 
 /**
  * The opening brackets that are closed before the next brace or the end of the input. An

@@ -8,6 +8,7 @@ import { AstBuilder } from "./build-ast.js";
 import type { Comment, Program } from "./ast.js";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { diagnostic, syntaxError, unexpectedCharacter } from "../diagnostics/codes.js";
+import { formatLimit, LIMITS } from "../limits.js";
 
 export interface ParseResult {
   program: Program;
@@ -25,8 +26,26 @@ export function parse(text: string, base = 0): ParseResult {
   return result;
 }
 
+/** A file that is not parsed (too large or too deeply nested): no declarations, one diagnostic. */
+function refused(text: string, problem: Diagnostic): ParseResult {
+  return { program: { declarations: [], imports: [], constants: [], comments: [], span: { start: 0, end: text.length } }, diagnostics: [problem] };
+}
+
 function parseAtZero(text: string): ParseResult {
-  const { tokens, comments: commentTokens, hashComments, errors: lexErrors } = lex(text);
+  if (text.length > LIMITS.fileSize) {
+    return refused(text, diagnostic("E0104", { start: 0, end: 0 }, `the file has ${formatLimit(text.length)} characters, over the limit of ${formatLimit(LIMITS.fileSize)}`, { help: "split it into files that import each other" }));
+  }
+  const { tokens, comments: commentTokens, hashComments, errors: lexErrors, tooDeep } = lex(text);
+  if (tooDeep !== undefined) {
+    const span = { start: tooDeep.startOffset, end: tooDeep.startOffset + tooDeep.image.length };
+    return refused(
+      text,
+      diagnostic("E0103", span, `this nests more than ${LIMITS.nesting} levels deep, the compiler's limit`, {
+        label: `level ${LIMITS.nesting + 1}`,
+        help: "brackets, braces and each operator of an expression count one level: name parts of the expression with `let`, or move inner bodies into blocks",
+      }),
+    );
+  }
   const diagnostics: Diagnostic[] = lexErrors.map((e) => unexpectedCharacter(e.offset, e.length, e.text));
   for (const hash of hashComments) {
     const span = { start: hash.startOffset, end: hash.startOffset + 1 };
