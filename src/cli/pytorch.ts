@@ -8,7 +8,7 @@ import { compile } from "../compile.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { buildIr } from "../ir/build.js";
 import type { IrGraph } from "../ir/ir.js";
-import { emitPytorch } from "../emit/pytorch.js";
+import { emitPytorch, renamedTorchLayers } from "../emit/pytorch.js";
 import { writeFilesAtomically } from "../emit/write-files.js";
 import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lowering.js";
 import { BACKENDS, type BackendRequest } from "../runtime/backend.js";
@@ -88,7 +88,7 @@ export async function convert(file: string, source: string, options: ConvertOpti
       const { tfjsToTorchFile } = await import("../convert/convert.js");
       const bytes = tfjsToTorchFile(ir, spec, json, readBytes(join(dirname(modelJson), "weights.bin")));
       const written = writeFilesAtomically(dirname(options.to), { [basename(options.to)]: bytes });
-      process.stdout.write(`wrote ${written.join(", ")}\n`);
+      process.stdout.write(`wrote ${written.join(", ")}\n${renamingNotes(ir)}`);
       return 0;
     }
     const { torchFileToTfjs } = await import("../convert/convert.js");
@@ -96,13 +96,20 @@ export async function convert(file: string, source: string, options: ConvertOpti
     const { tf } = await loadTfjs(options.backend);
     const files = await torchFileToTfjs(tf, ir, spec, readBytes(options.from), { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs } });
     const written = writeFilesAtomically(options.to, files);
-    process.stdout.write(`wrote ${written.join(", ")}\n`);
+    process.stdout.write(`wrote ${written.join(", ")}\n${renamingNotes(ir)}`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConversionError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
     return 1;
   }
+}
+
+/** Lines that say which layers have another name in the state_dict than in the tfjs model (model.py's header lists them too). */
+function renamingNotes(ir: IrGraph): string {
+  return renamedTorchLayers(ir)
+    .map((r) => `note: layer \`${r.name}\` is \`${r.identifier}\` in the state_dict (the name is taken in Python)\n`)
+    .join("");
 }
 
 function readSource(file: string): string {

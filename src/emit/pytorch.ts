@@ -5,7 +5,7 @@ import type { IrGraph } from "../ir/ir.js";
 import { emitModelPy } from "./pytorch/model.js";
 import { emitTrainPy } from "./pytorch/train.js";
 
-export { emitModelPy, torchClassName, torchIdentifiers } from "./pytorch/model.js";
+export { emitModelPy, renamedTorchLayers, torchClassName, torchIdentifiers } from "./pytorch/model.js";
 export { emitTrainPy } from "./pytorch/train.js";
 
 export interface PytorchInput {

@@ -37,6 +37,20 @@ export class LoweringError extends Error {
 
 const isZero = (p: Pads): boolean => p.every((x) => x === 0);
 
+/**
+ * The input layer's name in tfjs: the source name, unless tfjs refuses it (a tensor name
+ * must start with a letter or digit, so not `_x`) or a layer already has it (`conv_1`, or
+ * `conv_1_pad`, a name lowering derives from a layer's) or tfjs would mistake it for a
+ * property every object has (it keeps tensors by name in plain objects, so `constructor`
+ * breaks `predict`). `input` is none of these, since no layer kind is called that.
+ */
+function tfjsInputName(ir: IrGraph): string {
+  const name = ir.input.name;
+  const layers = ir.nodes.filter((n) => n.attrs.op !== "input").map((n) => n.name);
+  const taken = layers.some((layer) => name === layer || name.startsWith(`${layer}_`));
+  return /^[A-Za-z0-9][-A-Za-z0-9._/]*$/.test(name) && !taken && !(name in Object.prototype) ? name : "input";
+}
+
 /** TensorFlow's `same` padding for one input size. */
 function tfSamePads(input: number[], kernel: Pair, stride: Pair, dilation: Pair): Pads {
   const side = (size: number, k: number, s: number, d: number): [number, number] => {
@@ -88,10 +102,11 @@ class Lowerer {
   }
 
   run(): TfModelSpec {
+    const inputName = tfjsInputName(this.ir);
     for (const node of this.ir.nodes) {
       if (node.attrs.op === "input") {
-        this.outputs.set(node.id, node.name);
-        this.shapes.set(node.name, node.shape);
+        this.outputs.set(node.id, inputName);
+        this.shapes.set(inputName, node.shape);
         continue;
       }
       const inputs = node.inputs.map((id) => this.outputs.get(id)!);
@@ -99,7 +114,7 @@ class Lowerer {
       this.outputs.set(node.id, out);
       this.shapes.set(out, node.shape);
     }
-    return { name: this.ir.model, input: { name: this.ir.input.name, shape: this.ir.input.shape }, layers: this.layers, output: this.outputs.get(this.ir.output.node)! };
+    return { name: this.ir.model, input: { name: inputName, shape: this.ir.input.shape }, layers: this.layers, output: this.outputs.get(this.ir.output.node)! };
   }
 
   private add(name: string, factory: string, config: Record<string, unknown>, inputs: string[], shape?: number[]): string {

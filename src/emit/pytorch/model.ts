@@ -5,13 +5,19 @@
 // tfjs) flattens in height, width, channel order.
 
 import type { IrGraph, IrNode, Pads } from "../../ir/ir.js";
-import { IdentifierPool, pyComment, pyFloat, pyNumber, pyString, pyTuple } from "./python.js";
+import { IdentifierPool, pyComment, pyFloat, pyNumber, pyString, pyTuple, renamingComment } from "./python.js";
 
 /** The Python identifier of every node: its layer attribute and its local variable in `forward`. */
 export function torchIdentifiers(ir: IrGraph): Map<number, string> {
   const pool = new IdentifierPool();
   pool.take(ir.model);
   return new Map(ir.nodes.map((node) => [node.id, pool.take(node.name)]));
+}
+
+/** The layers whose model.py attribute (and so state_dict key prefix) differs from their name in the source and the tfjs model. */
+export function renamedTorchLayers(ir: IrGraph): { name: string; identifier: string }[] {
+  const ids = torchIdentifiers(ir);
+  return ir.nodes.filter((n) => n.attrs.op !== "input" && ids.get(n.id) !== n.name).map((n) => ({ name: n.name, identifier: ids.get(n.id)! }));
 }
 
 export function torchClassName(ir: IrGraph): string {
@@ -90,6 +96,16 @@ const HELPERS: Record<Helper, string> = {
 `,
 };
 
+/** The header lines that say which names model.py (and so its state_dict keys) writes differently from the source. */
+function renamedInPython(ir: IrGraph, className: string, ids: ReadonlyMap<number, string>): string[] {
+  const names = [
+    { name: ir.model, identifier: className, what: "the model" },
+    ...ir.nodes.map((n) => ({ name: n.name, identifier: ids.get(n.id)!, what: n.attrs.op === "input" ? "the input" : "the layer" })),
+  ];
+  const lines = renamingComment(names, "Python");
+  return lines.length > 0 ? ["#", ...lines] : [];
+}
+
 export interface ModelPyInput {
   ir: IrGraph;
   sourceFile: string;
@@ -144,6 +160,7 @@ export function emitModelPy({ ir, sourceFile, doc }: ModelPyInput): string {
     "# Layout: NCHW. The input is [N, C, H, W]; the output is the same function as the tfjs",
     "# model's, with feature maps as [N, C, H, W] where tfjs has [N, H, W, C]. `cnnc convert`",
     "# moves weights between the two.",
+    ...renamedInPython(ir, className, ids),
   ];
   const out: string[] = [...header, ...(usesMath ? ["import math", ""] : [""]), "import torch", "import torch.nn as nn", "import torch.nn.functional as F", ""];
   out.push(`MODEL_NAME = ${pyString(ir.model)}`);

@@ -6,10 +6,27 @@ const KEYWORDS = new Set(
   "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case type".split(" "),
 );
 
+/** `dir(builtins)` of Python 3.11, less the dunder names (a source name cannot start with `_` here). */
+const PYTHON_BUILTINS =
+  "ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError BrokenPipeError BufferError BytesWarning " +
+  "ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError Ellipsis " +
+  "EncodingWarning EnvironmentError Exception ExceptionGroup FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit " +
+  "IOError ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError " +
+  "MemoryError ModuleNotFoundError NameError NotADirectoryError NotImplemented NotImplementedError OSError OverflowError PendingDeprecationWarning " +
+  "PermissionError ProcessLookupError RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration " +
+  "SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError " +
+  "UnicodeError UnicodeTranslateError UnicodeWarning UserWarning ValueError Warning ZeroDivisionError abs aiter all anext any ascii bin bool " +
+  "breakpoint bytearray bytes callable chr classmethod compile complex copyright credits delattr dict dir divmod enumerate eval exec exit filter " +
+  "float format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len license list locals map max " +
+  "memoryview min next object oct open ord pow print property quit range repr reversed round set setattr slice sorted staticmethod str sum " +
+  "super tuple type vars zip";
+
 /**
- * Names a generated module may not use for its own layers or locals: nn.Module's
+ * Names a generated module may not use for its own class, layers or locals: nn.Module's
  * attributes (a layer called `forward` or `training` would replace them), the modules the
- * code imports, and the helpers model.py defines.
+ * code imports, the helpers and constants model.py defines (a model called `build_model`
+ * would make `build_model()` call itself), and Python's builtins (a class called `tuple`
+ * would replace the one the helpers call).
  */
 const TAKEN = new Set(
   (
@@ -18,7 +35,8 @@ const TAKEN = new Set(
     "register_backward_hook register_buffer register_forward_hook register_forward_pre_hook register_full_backward_hook " +
     "register_load_state_dict_post_hook register_module register_parameter requires_grad_ set_extra_state share_memory state_dict to " +
     "to_empty train training type xpu zero_grad x self F nn torch math super print len range " +
-    "avg_pool_exact max_pool_exact resize_bilinear_tf SeparableConv2d ChannelLayerNorm INPUT_SHAPE"
+    "avg_pool_exact max_pool_exact resize_bilinear_tf SeparableConv2d ChannelLayerNorm INPUT_SHAPE OUTPUT_SHAPE MODEL_NAME PARAMETERS build_model " +
+    PYTHON_BUILTINS
   ).split(" "),
 );
 
@@ -43,6 +61,15 @@ export class IdentifierPool {
     this.used.add(candidate);
     return candidate;
   }
+}
+
+/** Comment lines that list the source names a module writes differently (`conv_1` → `conv_1_2`), or none. */
+export function renamingComment(renamed: readonly { name: string; identifier: string; what: string }[], language: "Python" | "TypeScript"): string[] {
+  const changed = renamed.filter((r) => r.name !== r.identifier);
+  if (changed.length === 0) return [];
+  const marker = language === "Python" ? "#" : "//";
+  // Source names are identifiers, so they are safe in a comment as they are.
+  return [`${marker} Names that are taken in ${language} are written differently here:`, ...changed.map((r) => `${marker}   ${r.what} \`${r.name}\` is \`${r.identifier}\``)];
 }
 
 /** A Python string literal holding exactly `text`, printable ASCII only. */
