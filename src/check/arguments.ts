@@ -78,7 +78,7 @@ export function bindArguments(call: Call, calleeName: string, slots: readonly Sl
         diagnostic("E0204", arg.span, `argument \`${name}\` is given twice`, {
           related: earlier ? [{ span: earlier.span, message: "first given here" }] : [],
           help: "remove one of them",
-          fixes: [{ title: "Remove this argument", edits: [{ span: arg.span, newText: "" }] }],
+          fixes: [{ title: "Remove this argument", edits: [{ span: argumentRemoval(call, arg), newText: "" }] }],
         }),
       );
       continue;
@@ -186,4 +186,18 @@ function enumHelp(value: Value, type: ArgType, span: Span): { help?: string; fix
   const suggestion = closestMatch(word, choices);
   if (suggestion === undefined) return {};
   return { help: `did you mean \`${suggestion}\`?`, fixes: [{ title: `Change to \`${suggestion}\``, edits: [{ span, newText: suggestion }] }] };
+}
+
+/**
+ * The span that removes an argument from a call with the separator before it:
+ * `, in_channels: 64` from `conv 128, kernel: 3, in_channels: 64`, or, for the first
+ * argument, everything from the layer's name (`batchnorm, in_channels: 64`) or from the
+ * argument itself up to the next one.
+ */
+export function argumentRemoval(call: Call, argument: Argument): Span {
+  const index = call.args.indexOf(argument);
+  if (index > 0) return { start: call.args[index - 1]!.span.end, end: argument.span.end };
+  const next = call.args[1];
+  if (call.parenthesized) return { start: argument.span.start, end: next?.span.start ?? argument.span.end };
+  return next === undefined ? { start: call.name.span.end, end: argument.span.end } : { start: argument.span.start, end: next.span.start };
 }

@@ -12,7 +12,7 @@ import { FILE_SPACING } from "../diagnostics/source-map.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
 import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
-import { bindArguments, convertArgument, type Slot } from "./arguments.js";
+import { argumentRemoval, bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
@@ -71,6 +71,8 @@ export class Elaborator {
   private multiplicity = 1;
   /** Bodies entered and not yet left. */
   private depth = 0;
+  /** Layer calls whose shape checks (stated channels included) passed on some run. */
+  private readonly statedChannelsHeld = new WeakSet<Call>();
   /** The accepted values of the model's named sizes (H, W, …). */
   private sizes = new SizeContext();
   /** Sizes given on the command line (`--shape H=224`): they replace the symbolic names. */
@@ -416,7 +418,13 @@ export class Elaborator {
       return;
     }
     if (shape.length !== 3 && shape.length !== 1) {
-      this.report("E0311", statement.shape.span, `an input shape is [height, width, channels] or [features], found ${formatShape(shape)}`, { help: "the batch dimension is implicit; do not write it" });
+      // Two sizes are an image without its channels; four, one with a batch dimension.
+      const withChannels = formatShape([...shape, 1]);
+      const extras: DiagnosticExtras =
+        shape.length === 2
+          ? { help: `add the channels: \`${withChannels}\` for a grayscale image`, fixes: [{ title: `Write \`${withChannels}\``, edits: [{ span: statement.shape.span, newText: withChannels }] }] }
+          : { help: shape.length === 4 ? "the batch dimension is implicit; do not write it" : "write the height, width and channels, or the features" };
+      this.report("E0311", statement.shape.span, `an input shape is [height, width, channels] or [features], found ${formatShape(shape)}`, extras);
       env.current = { node: -1, origin: statement.span };
       return;
     }
@@ -834,7 +842,16 @@ export class Elaborator {
         const span = extras.arg !== undefined ? argSpans.get(extras.arg) ?? call.span : call.span;
         const fixes = code === "E0307" ? [{ title: "Insert `flatten`", edits: [{ span: { start: call.span.start, end: call.span.start }, newText: "flatten -> " }] }] : extras.fixes;
         const related = [{ span: current.origin, message: `the input ${formatShape(input)} comes from here` }];
-        this.reportShape(code, span, `${shown} ${message}`, { ...extras, fixes, related: [...related, ...(extras.related ?? [])] });
+        // A stated count that held on an earlier run of this line (a repeat's first iteration, an
+        // earlier call of the block) cannot hold on every run: writing this run's count would
+        // break that one, so the way out is to state none.
+        const statedBefore = code === "E0301" && extras.arg !== undefined && this.statedChannelsHeld.has(call);
+        const stated = statedBefore ? call.args.find((a) => a.name?.text === extras.arg) : undefined;
+        const removal = stated === undefined ? {} : {
+          help: `\`${extras.arg}\` held on an earlier run of this line, and no one count fits every run: remove it (the checker infers the ${extras.arg === "in_features" ? "features" : "channels"})`,
+          fixes: [{ title: `Remove \`${extras.arg}\``, edits: [{ span: argumentRemoval(call, stated), newText: "" }] }],
+        };
+        this.reportShape(code, span, `${shown} ${message}`, { ...extras, fixes, related: [...related, ...(extras.related ?? [])], ...removal });
       },
       holds: (a, relation, b) => this.holds(a, relation, b, call.span),
     });
@@ -843,6 +860,7 @@ export class Elaborator {
       this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
+    this.statedChannelsHeld.add(call);
     const params = op.params ? op.params(numericShape(input), numericShape(shape), args) : { trainable: 0, nonTrainable: 0 };
     const macs = op.macs ? op.macs(numericShape(input), numericShape(shape), args) : 0;
     if (Number.isNaN(params.trainable) || Number.isNaN(params.nonTrainable)) {
@@ -890,6 +908,7 @@ export class Elaborator {
       return;
     }
     let declaredOutput: Shape | undefined;
+    let compareWithBody = true;
     if (block.contract !== undefined && current.shape !== undefined) {
       declaredOutput = this.applyContract(block, block.contract, values, current.shape, call);
       if (declaredOutput === undefined) {
@@ -898,7 +917,7 @@ export class Elaborator {
         return;
       }
       // Once the body is known to break its contract, the per-call comparison would only repeat that.
-      if (!this.verifyContract(block, block.contract, values, current.shape, call)) declaredOutput = undefined;
+      compareWithBody = this.verifyContract(block, block.contract, values, current.shape, call);
     }
     const firstNode = this.nodes.length;
     const inner: Env = {
@@ -920,18 +939,18 @@ export class Elaborator {
       this.sink.context = env.context;
     }
     const output = inner.current!;
-    if (declaredOutput !== undefined && output.shape !== undefined && !sameShape(output.shape, declaredOutput, (a, relation, b) => this.holds(a, relation, b, call.span))) {
+    if (compareWithBody && declaredOutput !== undefined && output.shape !== undefined && !sameShape(output.shape, declaredOutput, (a, relation, b) => this.holds(a, relation, b, call.span))) {
       this.sizeFailure = undefined;
       this.report("E0704", block.contract!.output.span, `\`${name}\` declares the output ${formatShape(declaredOutput)}, but its body gives ${formatShape(output.shape)} for this call`, {
         related: [{ span: call.span, message: `called here on ${formatShape(current.shape)}` }],
         help: "correct the contract's output, or the block's body",
       });
-      env.current = this.unknown(env, call.span);
-      return;
     }
     // After a contract block, later layers see the declared output: equal to the body's for every
-    // accepted size, and written the way the block's author states it.
-    env.current = { ...output, ...(declaredOutput !== undefined && output.shape !== undefined ? { shape: declaredOutput } : {}), origin: call.span };
+    // accepted size, and written the way the block's author states it. Where the body breaks the
+    // contract (reported once, above or when it was verified) or fails, the declared output is
+    // still what the caller relies on, so the layers after the call give no follow-on errors.
+    env.current = { ...output, ...(declaredOutput !== undefined ? { shape: declaredOutput } : {}), origin: call.span };
     const params = { trainable: 0, nonTrainable: 0 };
     let macs = 0;
     for (let i = firstNode; i < this.nodes.length; i++) {

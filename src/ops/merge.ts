@@ -40,9 +40,16 @@ export function concatShapes(inputs: readonly Shape[], holds: Holds): { shape?: 
 }
 
 function reportMismatch(ctx: ShapeContext, code: "E0303" | "E0304", what: string, index: number): undefined {
-  ctx.report(code, `${what} needs ${code === "E0303" ? "equal height and width" : "equal shapes"}, but gets ${formatShape(ctx.inputs[0])} and ${formatShape(ctx.inputs[index])}`, {
-    help: code === "E0303" ? "resize one side (pooling, stride or upsample) so the spatial sizes match" : "make both sides produce the same shape, for example with a 1x1 conv",
-  });
+  const [a, b] = [ctx.inputs[0]!, ctx.inputs[index]!];
+  // A flat tensor and a feature map cannot be resized into each other; the feature map has to be flattened too.
+  const flatAndSpatial = a.length !== b.length && Math.min(a.length, b.length) === 1;
+  const help = flatAndSpatial
+    ? `one side is flat and the other a feature map: ${what} them while both are feature maps, or make the feature map flat too (\`flatten\` or \`global avgpool\`)`
+    : code === "E0303"
+      ? "resize one side (pooling, stride or upsample) so the spatial sizes match"
+      : "make both sides produce the same shape, for example with a 1x1 conv";
+  const needs = a.length !== b.length ? "tensors of the same rank" : code === "E0303" ? "equal height and width" : "equal shapes";
+  ctx.report(code, `${what} needs ${needs}, but gets ${formatShape(a)} and ${formatShape(b)}`, { help });
   return undefined;
 }
 

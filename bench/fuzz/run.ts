@@ -1,0 +1,168 @@
+// `npm run fuzz -- --n 100000 [--seed 1] [--jobs 1] [--record]`: feeds generated and mutated
+// programs through every phase (bench/fuzz/harness.ts) in worker processes, compiles the
+// emitted TypeScript (`tsc --strict`) and Python (`py_compile`) in batches, and reports
+// internal errors, broken properties, programs slower than 2 s, hangs (a worker silent for
+// 20 s is killed and the program recorded) and emitted files that do not compile. Program
+// `i` of seed `s` is reproducible: `--seed s --from i --n 1`. With --record, the result is
+// written to bench/RESULTS.md. Not part of the test suite; test/fuzz.test.ts runs a short
+// seeded sample of the same programs.
+
+import { fork, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { replaceSection, ROOT } from "../common.js";
+import { exercise, fuzzProgram, seededRandom, seedPrograms, type Emitted } from "./harness.js";
+
+interface Failure {
+  index: number;
+  kind: "broken" | "slow" | "hang" | "typescript" | "python";
+  detail: string;
+}
+
+type Message = { kind: "start"; index: number } | { kind: "failure"; failure: Failure } | { kind: "batch"; index: number } | { kind: "done" };
+
+const SLOW_MS = 2000;
+const HANG_MS = 20_000;
+const PYTHON = "/usr/bin/python3";
+
+/** The random source of program `index`: the same program for the same seed on any machine. */
+export function programRandom(seed: number, index: number): () => number {
+  return seededRandom((seed * 1_000_003 + index) >>> 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Worker: runs programs [from, to) and writes what they emit under `dir`.
+
+async function worker(seed: number, from: number, to: number, dir: string): Promise<void> {
+  const send = (message: Message): void => void process.send!(message);
+  const seeds = seedPrograms(ROOT);
+  let emitted: Emitted = { typescript: [], python: [] };
+  let batchStart = from;
+  const flush = (index: number): void => {
+    const batch = join(dir, `batch-${batchStart}`);
+    mkdirSync(batch, { recursive: true });
+    emitted.typescript.forEach((code, k) => writeFileSync(join(batch, `m${k}.ts`), code));
+    emitted.python.forEach((files, k) => {
+      writeFileSync(join(batch, `m${k}_model.py`), files.model);
+      writeFileSync(join(batch, `m${k}_train.py`), files.train);
+    });
+    emitted = { typescript: [], python: [] };
+    send({ kind: "batch", index: batchStart });
+    batchStart = index;
+  };
+  for (let index = from; index < to; index++) {
+    send({ kind: "start", index });
+    const random = programRandom(seed, index);
+    const text = fuzzProgram(random, seeds, index);
+    const started = performance.now();
+    try {
+      exercise(text, random, emitted);
+    } catch (error) {
+      send({ kind: "failure", failure: { index, kind: "broken", detail: (error as Error).message.split("\n").slice(0, 6).join("\n") } });
+    }
+    const ms = performance.now() - started;
+    if (ms > SLOW_MS) send({ kind: "failure", failure: { index, kind: "slow", detail: `${Math.round(ms)} ms` } });
+    if (emitted.typescript.length + emitted.python.length >= 400) flush(index + 1);
+  }
+  flush(to);
+  send({ kind: "done" });
+  process.disconnect();
+}
+
+// ---------------------------------------------------------------------------------------
+// Parent: hands out ranges, watches for hangs, compiles the emitted files.
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+function compileBatch(batch: string, firstIndex: number, failures: Failure[]): { ts: number; py: number } {
+  const files = readdirSync(batch);
+  const ts = files.filter((f) => f.endsWith(".ts")).length;
+  const py = files.filter((f) => f.endsWith(".py")).length;
+  if (ts > 0) {
+    writeFileSync(join(batch, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", skipLibCheck: true, types: [], noEmit: true, typeRoots: [] }, include: ["*.ts"] }));
+    const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", batch], { encoding: "utf8", cwd: ROOT });
+    if (tsc.status !== 0) failures.push({ index: firstIndex, kind: "typescript", detail: (tsc.stdout + tsc.stderr).slice(0, 2000) });
+  }
+  if (py > 0) {
+    const script = "import py_compile, sys\nfor f in sys.argv[1:]:\n    py_compile.compile(f, doraise=True)\n";
+    const python = spawnSync(PYTHON, ["-c", script, ...files.filter((f) => f.endsWith(".py")).map((f) => join(batch, f))], { encoding: "utf8" });
+    if (python.status !== 0) failures.push({ index: firstIndex, kind: "python", detail: (python.stdout + python.stderr).slice(0, 2000) });
+  }
+  rmSync(batch, { recursive: true, force: true });
+  return { ts, py };
+}
+
+async function main(): Promise<void> {
+  const n = option("n", 1000);
+  const seed = option("seed", 1);
+  const first = option("from", 0);
+  const jobs = Math.max(1, option("jobs", 1));
+  // Inside the repository, so that the emitted modules resolve @tensorflow/tfjs.
+  mkdirSync(join(ROOT, "test", ".generated"), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, "test", ".generated", "fuzz-"));
+  const failures: Failure[] = [];
+  const compiled = { ts: 0, py: 0 };
+  let finished = 0;
+  const started = Date.now();
+  const script = fileURLToPath(import.meta.url);
+
+  const runRange = (from: number, to: number): Promise<void> =>
+    new Promise((resolve) => {
+      let current = from;
+      let timer: NodeJS.Timeout | undefined;
+      const child = fork(script, ["--worker", String(seed), String(from), String(to), dir], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+      const watch = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          failures.push({ index: current, kind: "hang", detail: `no answer in ${HANG_MS / 1000} s` });
+          child.kill("SIGKILL");
+        }, HANG_MS);
+      };
+      watch();
+      child.on("message", (message: Message) => {
+        watch();
+        if (message.kind === "start") {
+          current = message.index;
+          finished++;
+          if (finished % 1000 === 0) process.stderr.write(`${finished} programs, ${failures.length} failures, ${Math.round((Date.now() - started) / 1000)} s\n`);
+        } else if (message.kind === "failure") failures.push(message.failure);
+        else if (message.kind === "batch") {
+          const counts = compileBatch(join(dir, `batch-${message.index}`), message.index, failures);
+          compiled.ts += counts.ts;
+          compiled.py += counts.py;
+        }
+      });
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        // A killed or crashed worker resumes after the program it was on.
+        if (code !== 0 && current + 1 < to) {
+          if (code !== null) failures.push({ index: current, kind: "broken", detail: `worker exited with ${code}` });
+          void runRange(current + 1, to).then(resolve);
+        } else resolve();
+      });
+    });
+
+  const size = Math.ceil(n / jobs);
+  await Promise.all(Array.from({ length: jobs }, (_, j) => runRange(first + j * size, Math.min(first + n, first + (j + 1) * size))));
+  rmSync(dir, { recursive: true, force: true });
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const count = (kind: Failure["kind"]): number => failures.filter((f) => f.kind === kind).length;
+  const summary = `${n.toLocaleString("en-US")} programs (seed ${seed}, from ${first}) in ${seconds} s: ${count("broken")} internal errors or broken properties, ${count("hang")} hangs, ${count("slow")} over 2 s; emitted ${compiled.ts.toLocaleString("en-US")} TypeScript modules (tsc --strict: ${count("typescript")} failing batches) and ${compiled.py.toLocaleString("en-US")} Python files (py_compile: ${count("python")} failing batches)`;
+  for (const failure of failures.sort((a, b) => a.index - b.index).slice(0, 50)) console.log(`#${failure.index} ${failure.kind}: ${failure.detail}\n`);
+  console.log(summary);
+  if (process.argv.includes("--record")) {
+    replaceSection(join(ROOT, "bench", "RESULTS.md"), "fuzz", `## Fuzzing (\`npm run fuzz\`)\n\n${summary}. Busy machine (other helpers running); the count and result matter here, not the time.`);
+  }
+  process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+if (process.argv[2] === "--worker") {
+  const [seed, from, to, dir] = process.argv.slice(3);
+  void worker(Number(seed), Number(from), Number(to), dir!);
+} else {
+  void main();
+}
