@@ -160,9 +160,9 @@ async function main(): Promise<void> {
   process.exitCode = failures.length === 0 ? 0 : 1;
 }
 
-if (process.argv[2] === "--worker") {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "--worker") {
   const [seed, from, to, dir] = process.argv.slice(3);
   void worker(Number(seed), Number(from), Number(to), dir!);
-} else {
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   void main();
 }

@@ -186,18 +186,26 @@ const NESTING_OPERATORS: ReadonlySet<TokenType> = new Set([If, Not, And, Or, EqE
  */
 function closedBrackets(raw: IToken[]): Set<IToken> {
   const closed = new Set<IToken>();
-  let stack: IToken[] = [];
+  const stack: IToken[] = [];
+  // Where each kind of opener sits in `stack`, so finding the innermost one is not a scan:
+  // thousands of unclosed brackets must not make lexing quadratic.
+  const positions = new Map<TokenType, number[]>([[LParen, []], [LBracket, []]]);
+  const truncate = (length: number): void => {
+    stack.length = length;
+    for (const list of positions.values()) while (list.length > 0 && list[list.length - 1]! >= length) list.pop();
+  };
   for (const token of raw) {
     const type = token.tokenType;
-    if (type === LParen || type === LBracket) stack.push(token);
-    else if (type === RParen || type === RBracket) {
-      const want = type === RParen ? LParen : LBracket;
-      const index = stack.map((t) => t.tokenType).lastIndexOf(want);
-      if (index >= 0) {
+    if (type === LParen || type === LBracket) {
+      positions.get(type)!.push(stack.length);
+      stack.push(token);
+    } else if (type === RParen || type === RBracket) {
+      const index = positions.get(type === RParen ? LParen : LBracket)!.at(-1);
+      if (index !== undefined) {
         closed.add(stack[index]!);
-        stack = stack.slice(0, index);
+        truncate(index);
       }
-    } else if (type === LBrace || type === RBrace) stack = [];
+    } else if (type === LBrace || type === RBrace) truncate(0);
   }
   return closed;
 }
