@@ -12,8 +12,8 @@ import { FILE_SPACING } from "../diagnostics/source-map.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
 import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
-import { bindArguments, convertArgument, type Slot } from "./arguments.js";
-import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
+import { bindArguments, convertArgument, type BoundArguments, type Slot } from "./arguments.js";
+import type { BlockCall, CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
@@ -47,6 +47,8 @@ interface Env {
   /** Context notes added to each diagnostic: "in this call of `Basic`", "in iteration 2 of this repeat". */
   context: RelatedInfo[];
   blockPath: string[];
+  /** The block calls of `blockPath`, one per instance, so that two calls of one block stay apart. */
+  blockCalls: BlockCall[];
   /** Whether this body belongs to a model (where `input` is allowed). */
   inModel: boolean;
   /** The blocks and constants of the file whose declaration this body belongs to. */
@@ -70,6 +72,7 @@ export class Elaborator {
   private readonly inferredContracts = new Map<string, string>();
   private nodes: LayerNode[] = [];
   private counters = new Map<string, number>();
+  private blockCallCount = 0;
   private complete = true;
   private readonly activeBlocks: BlockDecl[] = [];
   private inputSeen = false;
@@ -126,7 +129,7 @@ export class Elaborator {
       }
       values.define(param.name.text, { value, span: param.name.span });
     }
-    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true, module };
+    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], blockCalls: [], inModel: true, module };
     let inputName = "";
     try {
       this.body(model.body, env);
@@ -224,6 +227,7 @@ export class Elaborator {
       span: env.site ?? span,
       role,
       blockPath: env.blockPath,
+      blockCalls: env.blockCalls,
     };
     // A flat input has no spatial extent, so nothing after it has a receptive field.
     const field = op === "input" && shape.length !== 3 ? undefined : fieldOf(op, args, inputs.map((t) => this.nodes[t.node]?.field), inputs.map((t) => t.shape!));
@@ -859,6 +863,7 @@ export class Elaborator {
       context: [{ span: call.span, message: `in this call of \`${call.name.text}\`` }, ...env.context],
       // The name as this call wrote it: an imported block may go by another name here.
       blockPath: [...env.blockPath, call.name.text],
+      blockCalls: [...env.blockCalls, { id: this.blockCallCount++, span: env.site ?? call.span, label: callLabel(call, block, bound, values) }],
       inModel: false,
       module,
       site: env.site ?? (module === env.module ? undefined : call.span),
@@ -1053,8 +1058,8 @@ export class Elaborator {
       const sizes = this.sizes;
       const firstError = (): string | undefined => sink.items.find((d) => d.severity === "error")?.message;
       if (declared === undefined || firstError() !== undefined) return { error: firstError() ?? "its contract does not apply", sets: sizes.snapshot(), compare: () => "never" };
-      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], inModel: false, module });
-      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], inModel: false, module };
+      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], blockCalls: [], inModel: false, module });
+      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], blockCalls: [{ id: this.blockCallCount++, span: block.name.span, label: block.name.text }], inModel: false, module };
       this.activeBlocks.push(block);
       try {
         this.body(block.body, env);
@@ -1118,4 +1123,15 @@ function projectionHint(from: Shape, to: Shape): string {
   if (from.length !== 3 || to.length !== 3 || !isConcreteShape(from) || !isConcreteShape(to)) return "";
   const stride = Math.round(from[0]! / to[0]!);
   return `, or a shortcut with a 1x1 conv${stride > 1 ? ` with stride ${stride}` : ""} to ${to[2]} channels`;
+}
+
+/** A block call with its arguments' values, as a graph labels it: `basic(128, stride: 2)`. */
+function callLabel(call: Call, block: BlockDecl, bound: BoundArguments, values: Scope): string {
+  const args = block.params.flatMap((param) => {
+    const given = bound.byName.get(param.name.text);
+    const value = values.lookup(param.name.text)?.value;
+    if (given === undefined || value === undefined) return [];
+    return [`${given.name !== undefined ? `${param.name.text}: ` : ""}${describeValue(value)}`];
+  });
+  return `${call.name.text}(${args.join(", ")})`;
 }
