@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { compile } from "../compile.js";
 import type { Value } from "../check/values.js";
 import { CODES } from "../diagnostics/codes.js";
@@ -19,6 +19,7 @@ import { registerEditorCommands } from "./editor.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
 import { OutputError, writeFilesAtomically } from "../emit/write-files.js";
 import type { ModelGraph } from "../check/graph.js";
+import type { TrainConfig } from "../check/train.js";
 import { graphView } from "../graph/view.js";
 import { layoutGraph } from "../graph/layout.js";
 import { renderSvg } from "../graph/svg.js";
@@ -56,6 +57,11 @@ function parseSeed(value: string): number {
   return Number(value);
 }
 
+function parseBatch(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65_536) throw new InvalidArgumentError(`expected a whole number from 1 to 65536, found \`${value}\``);
+  return Number(value);
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -83,7 +89,7 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
 }
 
 /** Compiles FILE for a command that shows one model; on errors prints them (as JSON with `json`) and returns exit code 1. */
-function compileModel(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }, what: string): { source: string; model: ModelGraph } | number {
+function compileModel(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }, what: string): { source: string; model: ModelGraph; train?: TrainConfig } | number {
   const source = readSource(file);
   const result = compile(source, { params: parseParams(options.param), sizes: options.shape, path: file });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
@@ -92,14 +98,15 @@ function compileModel(file: string, options: { model?: string; json?: boolean; p
     else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no ${what}\n`);
     return 1;
   }
-  return { source, model: pickModel(result.models, file, options.model) };
+  const model = pickModel(result.models, file, options.model);
+  return { source, model, train: result.trains.find((t) => t.model === model.name) };
 }
 
-function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }): number {
+function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; batch?: number }): number {
   const compiled = compileModel(file, options, "summary");
   if (typeof compiled === "number") return compiled;
-  const { source, model } = compiled;
-  const table = summarize(model, source);
+  const { source, model, train } = compiled;
+  const table = summarize(model, source, { memory: { train, batch: options.batch } });
   if (model.sizes !== undefined) {
     // MACs depend on the sizes: count them at one accepted size near 224 as well.
     const sizes = new Map([...model.sizes.sets].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
@@ -153,9 +160,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument("<file>", ".cnn file")
     .option("--model <name>", "the model to summarise (default: the last one in the file)")
     .option("--json", "print the summary as JSON")
+    .option("--batch <n>", "the batch size for the memory figures (default: the train declaration's, else 32)", parseBatch)
     .addOption(new Option("--param <name=value>", "override a model parameter (repeatable)").default([]).argParser(collect))
     .addOption(shapeOption())
-    .action((file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }) => setExit(summary(file, options)));
+    .action((file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; batch?: number }) => setExit(summary(file, options)));
   program
     .command("graph")
     .description("draw a model as an SVG graph (or its laid-out graph as JSON): one box per layer or block call")

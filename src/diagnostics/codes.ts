@@ -52,6 +52,7 @@ export const CODES = {
   E0803: { severity: "error", title: "unknown imported name", explanation: "The imported file declares no block or top-level constant of this name." },
   E0804: { severity: "error", title: "imported name already defined", explanation: "An imported name is also declared in the importing file, or imported twice. Rename one, or import it under another name with `import { NAME as OTHER } from \"PATH\"`." },
   E0805: { severity: "error", title: "not importable", explanation: "Only blocks and top-level `let` constants can be imported. A model (with its `train` settings) is compiled from its own file; to reuse its layers, move them into a block." },
+  W0901: { severity: "warning", title: "training may not fit in memory", explanation: "cnnc's estimate of a training step's memory (`cnnc summary` prints it: parameters, gradients, optimizer state, and the tensors tfjs keeps during a step, at the batch size used) is larger than the memory this machine has free. Training may swap heavily or be killed. A smaller `--batch` reduces the activations in proportion; a smaller input size or fewer channels reduce them too." },
   W0201: { severity: "warning", title: "shadowed constant", explanation: "A `let` reuses the name of a parameter, loop variable or constant from an enclosing scope. Values never change in .cnn: the new name hides the old one only inside the current body, so a loop cannot accumulate a value this way." },
 } as const satisfies Record<string, CodeInfo>;
 
