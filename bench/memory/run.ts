@@ -1,6 +1,6 @@
 // Checks the training-memory estimate (src/summary/memory.ts) against what the runtimes
 // really allocate: the peak of tf.memory().numBytes during one training step on tfjs's cpu
-// backend (tf.profile, after a first step has created the optimizer's state), and PyTorch's
+// backend (read as each tensor is made, after a first step has created the optimizer's state), and PyTorch's
 // own accounting (torch_saved.py: the bytes autograd saves, parameters, gradients and
 // optimizer state). Writes the `memory` section of bench/RESULTS.md.
 //
@@ -21,15 +21,18 @@ import { makeObjective } from "../../src/train/objective.js";
 import { resolveSettings } from "../../src/train/config.js";
 import { estimateMemory, formatBytes, type MemoryEstimate } from "../../src/summary/memory.js";
 import { ROOT, replaceSection } from "../common.js";
+import { peakBytesDuring } from "./peak.js";
 
-const CASES: [string, number][] = [
-  ["lenet5", 32],
-  ["lenet5", 128],
-  ["resnet20", 8],
-  ["resnet20", 32],
-  ["mobilenet_v2", 1],
-  ["mobilenet_v2", 2],
-];
+const CASES: [string, number][] = process.argv.length > 2
+  ? process.argv.slice(2).map((c) => [c.split(":")[0]!, Number(c.split(":")[1])])
+  : [
+      ["lenet5", 32],
+      ["lenet5", 128],
+      ["resnet20", 8],
+      ["resnet20", 32],
+      ["mobilenet_v2", 1],
+      ["mobilenet_v2", 2],
+    ];
 
 interface Row {
   name: string;
@@ -60,12 +63,12 @@ async function measureTfjs(name: string, batch: number): Promise<{ estimate: Mem
   const y = tf.oneHot(tf.randomUniform([batch], 0, classes, "int32") as tf.Tensor1D, classes).toFloat();
   const step = (): void => tf.tidy(() => optimizer.step(() => objective.loss(model.apply(x, { training: true }) as tf.Tensor, y), variables)).dispose();
   step();
-  const profile = await tf.profile(step);
+  const peak = peakBytesDuring(step);
   model.dispose();
   tf.dispose([x, y]);
   const momentum = (settings.optimizer.config["momentum"] as number | undefined) ?? 0;
   const torchOptimizer = settings.optimizer.name === "sgd" && momentum > 0 ? "sgd-momentum" : settings.optimizer.name;
-  return { estimate, peak: profile.peakBytes, torchDir, optimizer: torchOptimizer };
+  return { estimate, peak, torchDir, optimizer: torchOptimizer };
 }
 
 function measureTorch(dir: string, batch: number, optimizer: string): Row["torch"] {
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     "## Training memory: estimate against tfjs and PyTorch",
     "",
     "`npm run bench:memory` (bench/memory/run.ts). For each model and batch: cnnc's estimate (`cnnc summary --batch N`),",
-    "the peak of `tf.memory().numBytes` during one training step on tfjs's cpu backend (tf.profile, second step,",
+    "the peak of `tf.memory().numBytes` during one training step on tfjs's cpu backend (read as each tensor is made; second step,",
     "the model's own optimizer and loss), and PyTorch 1.13's accounting of the model.py cnnc writes",
     "(bench/memory/torch_saved.py: the bytes autograd's saved_tensors_hooks see, one count per storage,",
     "parameters and buffers excluded; parameters, gradients and optimizer state after one step).",
