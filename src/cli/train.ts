@@ -6,6 +6,7 @@ import { freemem } from "node:os";
 import { basename, join } from "node:path";
 import { Command, Option } from "commander";
 import { compile } from "../compile.js";
+import { nodeHost } from "../host/node.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { buildIr } from "../ir/build.js";
@@ -91,7 +92,7 @@ function warnIfTooLarge(graph: ModelGraph, declared: TrainConfig | undefined, ba
 
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
-  const result = compile(source, { sizes: options.shape, path: file });
+  const result = compile(source, { sizes: options.shape, path: file, host: nodeHost });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   const fail = (diagnostics: typeof result.diagnostics): number => {
     process.stderr.write(renderDiagnostics(diagnostics, file, source, { color: color(process.stderr), sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}; not training\n`);
