@@ -1,12 +1,13 @@
 // Every file generated from another part of the source, and how: `npm run generate`
 // (scripts/generate-reference.mjs) rewrites them, and a test fails when one is stale.
 
+import ts from "typescript";
 import { layerTable, irOpTable, replaceGenerated, withLayerKeywords } from "./ops/reference.js";
 
 const LAYERS_BEGIN = "// BEGIN cnnc layers\n";
 const LAYERS_END = "// END cnnc layers";
 
-/** src/runtime/layers-source.ts: the text of `defineCnncLayers`, which TypeScript modules inline. */
+/** src/runtime/layers-source.ts: the text of `defineCnncLayers`, which TypeScript (and JavaScript) modules inline. */
 function layersSource(layersTs: string): string {
   const begin = layersTs.indexOf(LAYERS_BEGIN);
   const end = layersTs.indexOf(LAYERS_END);
@@ -17,6 +18,9 @@ function layersSource(layersTs: string): string {
     "// The TypeScript target inlines this text into the modules that use cnnc's layers.",
     "",
     `export const CNNC_LAYERS_SOURCE = ${JSON.stringify(source)};`,
+    "",
+    "/** The same, as JavaScript, for `.cnn` imports through the bundler plugins. */",
+    `export const CNNC_LAYERS_JAVASCRIPT = ${JSON.stringify(ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText.trim() + "\n")};`,
     "",
   ].join("\n");
 }

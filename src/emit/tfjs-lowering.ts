@@ -74,6 +74,9 @@ const INITIALIZER_KEYS: Record<string, string[]> = {
   separableConv2d: ["depthwiseInitializer", "pointwiseInitializer"],
 };
 
+/** The factories whose layers hold weights: a frozen node's layers among them get `trainable: false`. */
+const WEIGHTED_FACTORIES: ReadonlySet<string> = new Set(["conv2d", "conv2dTranspose", "dense", "depthwiseConv2d", "separableConv2d", "batchNormalization", "layerNormalization", "groupedConv2d", "layerScale"]);
+
 class Lowerer {
   readonly layers: TfLayerSpec[] = [];
   private readonly outputs = new Map<number, string>();
@@ -95,7 +98,9 @@ class Lowerer {
         continue;
       }
       const inputs = node.inputs.map((id) => this.outputs.get(id)!);
+      const first = this.layers.length;
       const out = this.lower(node, inputs);
+      if (node.frozen) for (const layer of this.layers.slice(first)) if (WEIGHTED_FACTORIES.has(layer.factory)) layer.config["trainable"] = false;
       this.outputs.set(node.id, out);
       this.shapes.set(out, node.shape);
     }

@@ -35,6 +35,7 @@ export function buildIr(model: ModelGraph, text: string, train?: TrainConfig): I
       source: { line: position.line + 1, column: position.character + 1, start: node.span.start, end: node.span.end },
       block: [...node.blockPath],
       role: node.role,
+      ...(node.frozen ? { frozen: true as const } : {}),
     };
   });
   const inputNode = nodes.find((n) => n.attrs.op === "input")!;

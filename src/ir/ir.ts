@@ -44,6 +44,8 @@ export interface IrNode {
   block: string[];
   /** Why the node exists: a layer the source wrote, or one the compiler added (shortcut, residual add, gate multiply, join). */
   role: string;
+  /** A layer with weights inside a `frozen { … }` body: training keeps its weights, and a batchnorm its running statistics. */
+  frozen?: true;
 }
 
 export interface IrGraph {
@@ -53,7 +55,8 @@ export interface IrGraph {
   input: { name: string; node: number; shape: number[] };
   output: { node: number; shape: number[] };
   nodes: IrNode[];
-  params: { trainable: number; nonTrainable: number; total: number };
+  /** `trainable` excludes frozen layers, which `frozen` counts; total = trainable + frozen + nonTrainable. */
+  params: { trainable: number; frozen: number; nonTrainable: number; total: number };
   macs: number;
   train?: TrainConfig;
 }

@@ -8,10 +8,10 @@
 
 import type * as tfjs from "@tensorflow/tfjs";
 
-/** The factories `defineCnncLayers` returns, which layer specs may name. */
-export const CNNC_LAYER_FACTORIES = ["groupedConv2d", "hardActivation", "channelSlice", "channelShuffle", "layerScale", "stochasticDepth"] as const;
+export type CnncLayerFactory = keyof ReturnType<typeof defineCnncLayers>;
 
-export type CnncLayerFactory = (typeof CNNC_LAYER_FACTORIES)[number];
+/** The factories `defineCnncLayers` returns, which layer specs may name. */
+export const CNNC_LAYER_FACTORIES: readonly CnncLayerFactory[] = ["groupedConv2d", "hardActivation", "channelSlice", "channelShuffle", "layerScale", "stochasticDepth"];
 
 const defined = new WeakMap<object, ReturnType<typeof defineCnncLayers>>();
 
@@ -24,7 +24,9 @@ export function cnncLayers(tf: typeof tfjs): ReturnType<typeof defineCnncLayers>
 
 // BEGIN cnnc layers
 /** Defines and registers cnnc's custom tfjs layers; returns a factory for each. */
-export function defineCnncLayers(tf: typeof import("@tensorflow/tfjs")) {
+export function defineCnncLayers(
+  tf: typeof import("@tensorflow/tfjs"),
+): Record<"groupedConv2d" | "hardActivation" | "channelSlice" | "channelShuffle" | "layerScale" | "stochasticDepth", (config: Record<string, unknown>) => import("@tensorflow/tfjs").layers.Layer> {
   type Config = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]> & Record<string, unknown>;
   type Shape = (number | null)[];
   type Kwargs = Parameters<InstanceType<typeof tf.layers.Layer>["call"]>[1];
@@ -192,12 +194,12 @@ export function defineCnncLayers(tf: typeof import("@tensorflow/tfjs")) {
 
   for (const layer of [GroupedConv2D, HardActivation, ChannelSlice, ChannelShuffle, LayerScale, StochasticDepth]) tf.serialization.registerClass(layer);
   return {
-    groupedConv2d: (config: Config) => new GroupedConv2D(config),
-    hardActivation: (config: Config) => new HardActivation(config),
-    channelSlice: (config: Config) => new ChannelSlice(config),
-    channelShuffle: (config: Config) => new ChannelShuffle(config),
-    layerScale: (config: Config) => new LayerScale(config),
-    stochasticDepth: (config: Config) => new StochasticDepth(config),
+    groupedConv2d: (config) => new GroupedConv2D(config as Config),
+    hardActivation: (config) => new HardActivation(config as Config),
+    channelSlice: (config) => new ChannelSlice(config as Config),
+    channelShuffle: (config) => new ChannelShuffle(config as Config),
+    layerScale: (config) => new LayerScale(config as Config),
+    stochasticDepth: (config) => new StochasticDepth(config as Config),
   };
 }
 // END cnnc layers

@@ -5,7 +5,7 @@
 // tfjs) flattens in height, width, channel order.
 
 import type { IrAttrsOf, IrGraph, IrNode, IrOp, Pads } from "../../ir/ir.js";
-import { IdentifierPool, pyComment, pyFloat, pyNumber, pyString, pyTuple } from "./python.js";
+import { IdentifierPool, pyComment, pyFloat, pyLiteral, pyNumber, pyString, pyTuple } from "./python.js";
 
 /** The Python identifier of every node: its layer attribute and its local variable in `forward`. */
 export function torchIdentifiers(ir: IrGraph): Map<number, string> {
@@ -180,13 +180,25 @@ export function emitModelPy({ ir, sourceFile, doc }: ModelPyInput): string {
   out.push(`INPUT_SHAPE = ${pyTuple(ir.input.shape.length === 3 ? [c!, h!, w!] : ir.input.shape)}  # C, H, W`);
   out.push(`OUTPUT_SHAPE = ${pyTuple(ir.output.shape.length === 3 ? [ir.output.shape[2]!, ir.output.shape[0]!, ir.output.shape[1]!] : ir.output.shape)}`);
   out.push(`PARAMETERS = ${pyNumber(ir.params.trainable)}  # trainable, as the cnnc summary counts them`);
+  const frozen = ir.nodes.filter((n) => n.frozen).map((n) => ids.get(n.id)!);
+  if (frozen.length > 0) {
+    out.push(`FROZEN = ${pyNumber(ir.params.frozen)}  # parameters of the layers in \`frozen\` bodies`);
+    out.push("# The layers in `frozen` bodies: no gradients, and batchnorm keeps its running statistics");
+    out.push("# (eval mode) also while the model trains, as torchvision's fine-tuning recipes do.");
+    out.push(`FROZEN_LAYERS = ${pyLiteral(frozen)}`);
+  }
   out.push("");
   for (const helper of ["max_pool_exact", "avg_pool_exact", "resize_bilinear_tf", "channel_shuffle", "SeparableConv2d", "ChannelLayerNorm", "LayerScale", "StochasticDepth"] as const) {
     if (helpers.has(helper)) out.push("", HELPERS[helper]);
   }
   out.push("", `class ${className}(nn.Module):`);
   out.push(`    __doc__ = ${pyString(doc ?? `The ${ir.model} model.`)}`, "");
-  out.push("    def __init__(self):", "        super().__init__()", ...layers, "");
+  out.push("    def __init__(self):", "        super().__init__()", ...layers);
+  if (frozen.length > 0) {
+    out.push("        for name in FROZEN_LAYERS:", "            getattr(self, name).requires_grad_(False)", "");
+    out.push("    def train(self, mode=True):", "        super().train(mode)", "        for name in FROZEN_LAYERS:", "            getattr(self, name).eval()", "        return self");
+  }
+  out.push("");
   out.push(`    def forward(self, ${ids.get(inputNode.id)}):`, ...body, `        return ${variable(ir.output.node)}`, "", "");
   out.push("def build_model():", `    return ${className}()`, "");
   return out.join("\n");
