@@ -6,10 +6,10 @@ import { requireSpatial } from "./common.js";
 import { NO_PARAMS, type OpDef, type ShapeContext } from "./types.js";
 
 /** The incoming channels when `groups` divides them; reports E0312 otherwise. */
-function divisibleChannels(ctx: ShapeContext, op: string, groups: number, arg: string): number | undefined {
+function divisibleChannels(ctx: ShapeContext, groups: number, arg: string): number | undefined {
   const channels = channelsOf(ctx.input);
   if (typeof channels === "number" && channels % groups === 0) return channels;
-  ctx.report("E0312", `${op} into ${groups} groups needs channels divisible by ${groups}, but the input has ${formatDim(channels)}`, {
+  ctx.report("E0312", `into ${groups} groups needs channels divisible by ${groups}, but the input has ${formatDim(channels)}`, {
     arg,
     help: typeof channels === "number" ? `use a number of groups that divides ${channels}` : "give the channels a fixed number",
   });
@@ -32,7 +32,7 @@ export const channelSplit: OpDef<{ op: "channel_split"; start: number; size: num
       ctx.report("E0206", `part ${part} does not exist: the parts are 0 to ${parts - 1}`, { arg: "part", help: `use a part below ${parts}` });
       return undefined;
     }
-    const channels = divisibleChannels(ctx, "channel_split", parts, "parts");
+    const channels = divisibleChannels(ctx, parts, "parts");
     return channels === undefined ? undefined : [ctx.input[0]!, ctx.input[1]!, channels / parts];
   },
   params: () => NO_PARAMS,
@@ -53,7 +53,7 @@ export const channelShuffle: OpDef<{ op: "channel_shuffle"; groups: number }> = 
   args: [{ name: "groups", type: { kind: "int", min: 1 }, positional: true, doc: "Number of channel groups to interleave." }],
   inferShape(ctx) {
     if (!requireSpatial(ctx, "channel_shuffle")) return undefined;
-    return divisibleChannels(ctx, "channel_shuffle", ctx.args["groups"] as number, "groups") === undefined ? undefined : ctx.input;
+    return divisibleChannels(ctx, ctx.args["groups"] as number, "groups") === undefined ? undefined : ctx.input;
   },
   params: () => NO_PARAMS,
   macs: () => 0,
