@@ -29,7 +29,7 @@ const JAVASCRIPT =
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await async of get set arguments eval undefined NaN Infinity globalThis Object Array Function Symbol Promise JSON Math";
 const TYPESCRIPT = "any as boolean constructor declare from infer is keyof module namespace never readonly require number object string symbol type unique unknown bigint abstract asserts accessor satisfies override";
 /** What the emitted modules themselves define or import, and the names cnnc gives layers. */
-const MODULE_NAMES = "conv_1 batchnorm_1 maxpool_1 dense_1 add_1 relu_1 conv_1_pad tf buildModel inputShape outputShape parameterCounts trainingSettings Choice TrainingSettings build_model MODEL_NAME INPUT_SHAPE OUTPUT_SHAPE PARAMETERS torch nn F math x self max_pool_exact avg_pool_exact resize_bilinear_tf SeparableConv2d ChannelLayerNorm forward";
+const MODULE_NAMES = "conv_1 batchnorm_1 maxpool_1 dense_1 add_1 relu_1 conv_1_pad cnnc defineCnncLayers frozenBatchNormsInInference tf buildModel inputShape outputShape parameterCounts trainingSettings Choice TrainingSettings build_model MODEL_NAME INPUT_SHAPE OUTPUT_SHAPE PARAMETERS torch nn F math x self max_pool_exact avg_pool_exact resize_bilinear_tf SeparableConv2d ChannelLayerNorm forward";
 
 /** Words a .cnn file cannot use as these names at all: its keywords, layer kinds and functions. */
 function usableInCnn(name: string): boolean {

@@ -9,11 +9,13 @@
 import { diagnostic, type Code, type DiagnosticExtras } from "../diagnostics/codes.js";
 import { DiagnosticSink, type RelatedInfo, type Span } from "../diagnostics/diagnostic.js";
 import { FILE_SPACING } from "../diagnostics/source-map.js";
+import { conv as convOp } from "../ops/conv.js";
+import { batchnorm as batchnormOp } from "../ops/norm.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
-import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
+import { defaultArgs, defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
-import { argumentRemoval, bindArguments, convertArgument, type Slot } from "./arguments.js";
-import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
+import { argumentRemoval, bindArguments, convertArgument, type BoundArguments, type Slot } from "./arguments.js";
+import type { BlockCall, CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
@@ -40,6 +42,10 @@ interface Env {
   /** Context notes added to each diagnostic: "in this call of `Basic`", "in iteration 2 of this repeat". */
   context: RelatedInfo[];
   blockPath: string[];
+  /** The block calls of `blockPath`, one per instance, so that two calls of one block stay apart. */
+  blockCalls: BlockCall[];
+  /** Inside a `frozen { … }` body, or a block called from one: the layers' weights are not trained. */
+  frozen: boolean;
   /** Whether this body belongs to a model (where `input` is allowed). */
   inModel: boolean;
   /** The blocks and constants of the file whose declaration this body belongs to. */
@@ -63,6 +69,7 @@ export class Elaborator {
   private readonly inferredContracts = new Map<string, string>();
   private nodes: LayerNode[] = [];
   private counters = new Map<string, number>();
+  private blockCallCount = 0;
   private complete = true;
   private readonly activeBlocks: BlockDecl[] = [];
   private inputSeen = false;
@@ -127,7 +134,7 @@ export class Elaborator {
       }
       values.define(param.name.text, { value, span: param.name.span });
     }
-    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true, module };
+    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], blockCalls: [], frozen: false, inModel: true, module };
     let inputName = "";
     try {
       this.body(model.body, env);
@@ -141,14 +148,15 @@ export class Elaborator {
     else if (!this.inputSeen) {
       this.report("E0212", model.name.span, `model \`${model.name.text}\` has no input`, { help: "add a line such as `input image: [224, 224, 3]` at the top of its body" });
     }
-    const params = { trainable: 0, nonTrainable: 0, total: 0 };
+    const params = { trainable: 0, frozen: 0, nonTrainable: 0, total: 0 };
     let macs = 0;
     for (const node of this.nodes) {
-      params.trainable += node.params.trainable;
+      if (node.frozen) params.frozen += node.params.trainable;
+      else params.trainable += node.params.trainable;
       params.nonTrainable += node.params.nonTrainable;
       macs += node.macs;
     }
-    params.total = params.trainable + params.nonTrainable;
+    params.total = params.trainable + params.frozen + params.nonTrainable;
     if (params.total > LIMITS.params) {
       this.report("E0401", model.name.span, `model \`${model.name.text}\` has ${formatLimit(params.total)} parameters, over the limit of ${formatLimit(LIMITS.params)}`, {
         help: "reduce the widths, the repeat counts, or the size of the first dense layer after flatten",
@@ -225,7 +233,10 @@ export class Elaborator {
       span: env.site ?? span,
       role,
       blockPath: env.blockPath,
+      blockCalls: env.blockCalls,
     };
+    // Only layers with weights are marked: freezing is about weights, not about the ops between them.
+    if (env.frozen && params.trainable + params.nonTrainable > 0) node.frozen = true;
     // A flat input has no spatial extent, so nothing after it has a receptive field.
     const field = op === "input" && shape.length !== 3 ? undefined : fieldOf(op, args, inputs.map((t) => this.nodes[t.node]?.field), inputs.map((t) => t.shape!));
     if (field !== undefined) node.field = field;
@@ -375,6 +386,12 @@ export class Elaborator {
         return this.residual(statement, env);
       case "gate":
         return this.gate(statement, env);
+      case "frozen": {
+        const inner: Env = { ...env, frozen: true };
+        this.scoped(statement.body, inner);
+        env.current = inner.current;
+        return;
+      }
       case "join":
         return this.join(statement, env);
     }
@@ -655,12 +672,12 @@ export class Elaborator {
       env.current = this.unknown(env, span);
       return undefined;
     }
-    const [channelsIn, channelsOut] = numericShape([from[2]!, target[2]!]) as [number, number];
     const padding = { mode: "explicit", top: 0, bottom: 0, left: 0, right: 0 } as const;
-    const convArgs: Args = { filters: channelsOut, kernel: [1, 1], stride: [stride, stride], padding, dilation: [1, 1], groups: 1, bias: false };
-    const [outH, outW] = numericShape(target);
-    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, { trainable: channelsIn * channelsOut, nonTrainable: 0 }, outH! * outW! * channelsOut * channelsIn, span, env);
-    return this.addNode("batchnorm", "shortcut", { epsilon: 1e-5, momentum: 0.1 }, [conv], target, { trainable: 2 * channelsOut, nonTrainable: 2 * channelsOut }, 0, span, env);
+    const convArgs: Args = { ...defaultArgs(convOp), filters: numericShape(target)[2]!, kernel: [1, 1], stride: [stride, stride], padding, bias: false };
+    const [inputSizes, targetSizes] = [numericShape(from), numericShape(target)];
+    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, convOp.params!(inputSizes, targetSizes, convArgs), convOp.macs!(inputSizes, targetSizes, convArgs), span, env);
+    const batchnormArgs = defaultArgs(batchnormOp);
+    return this.addNode("batchnorm", "shortcut", batchnormArgs, [conv], target, batchnormOp.params!(targetSizes, targetSizes, batchnormArgs), 0, span, env);
   }
 
   private gate(statement: Extract<Statement, { kind: "gate" }>, env: Env): void {
@@ -823,12 +840,12 @@ export class Elaborator {
     if (!ok) this.complete = false;
     if (!ok || inputs.some((t) => t.shape === undefined)) {
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "op", op.name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     if (op.merge) {
       this.merge(op, inputs, call.span, "layer", env, inputs.map((t, i) => (i === 0 ? t.origin : bound.variadic[i - 1]!.value.span)));
-      this.recordCall(call, "op", op.name, current.shape, env.current?.shape, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, current.shape, env.current?.shape, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     const input = current.shape!;
@@ -857,7 +874,7 @@ export class Elaborator {
     });
     if (shape === undefined || failed) {
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     this.statedChannelsHeld.add(call);
@@ -869,11 +886,11 @@ export class Elaborator {
         help: "use `global avgpool` instead of `flatten` before it, or fix the sizes with `--shape H=…,W=…`",
       });
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     env.current = this.addNode(op.name, "layer", args, inputs, shape, params, macs, call.span, env);
-    this.recordCall(call, "op", op.name, input, shape, params, macs, this.nodes[env.current.node]!.field);
+    this.recordCall(env, call, "op", op.name, input, shape, params, macs, this.nodes[env.current.node]!.field);
   }
 
   private blockCall(block: BlockDecl, call: Call, env: Env): void {
@@ -904,7 +921,7 @@ export class Elaborator {
     if (!ok) {
       this.complete = false;
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     let declaredOutput: Shape | undefined;
@@ -913,7 +930,7 @@ export class Elaborator {
       declaredOutput = this.applyContract(block, block.contract, values, current.shape, call);
       if (declaredOutput === undefined) {
         env.current = this.unknown(env, call.span);
-        this.recordCall(call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+        this.recordCall(env, call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
         return;
       }
       // Once the body is known to break its contract, the per-call comparison would only repeat that.
@@ -927,6 +944,8 @@ export class Elaborator {
       context: [{ span: call.span, message: `in this call of \`${call.name.text}\`` }, ...env.context],
       // The name as this call wrote it: an imported block may go by another name here.
       blockPath: [...env.blockPath, call.name.text],
+      blockCalls: [...env.blockCalls, { id: this.blockCallCount++, span: env.site ?? call.span, label: callLabel(call, block, bound, values) }],
+      frozen: env.frozen,
       inModel: false,
       module,
       site: env.site ?? (module === env.module ? undefined : call.span),
@@ -958,7 +977,7 @@ export class Elaborator {
       params.nonTrainable += this.nodes[i]!.params.nonTrainable;
       macs += this.nodes[i]!.macs;
     }
-    this.recordCall(call, "block", name, current.shape, env.current.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
+    this.recordCall(env, call, "block", name, current.shape, env.current.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
     const facts = this.calls.get(call);
     const input = current.shape;
     if (block.contract === undefined && facts !== undefined && !Object.hasOwn(facts, "inferredContract") && input !== undefined && output.shape !== undefined) {
@@ -1121,8 +1140,8 @@ export class Elaborator {
       const sizes = this.sizes;
       const firstError = (): string | undefined => sink.items.find((d) => d.severity === "error")?.message;
       if (declared === undefined || firstError() !== undefined) return { error: firstError() ?? "its contract does not apply", sets: sizes.snapshot(), compare: () => "never" };
-      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], inModel: false, module });
-      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], inModel: false, module };
+      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], blockCalls: [], frozen: false, inModel: false, module });
+      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], blockCalls: [{ id: this.blockCallCount++, span: block.name.span, label: block.name.text }], frozen: false, inModel: false, module };
       this.activeBlocks.push(block);
       try {
         this.body(block.body, env);
@@ -1148,9 +1167,9 @@ export class Elaborator {
     }
   }
 
-  private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {
+  private recordCall(env: Env, call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {
     if (this.calls.has(call)) return;
-    this.calls.set(call, { kind, name, input, output, params, macs, ...(field ? { field } : {}), ...(this.sizes.symbolic ? { sizes: this.sizes.sets } : {}) });
+    this.calls.set(call, { kind, name, input, output, params, macs, ...(env.frozen ? { frozen: true as const } : {}), ...(field ? { field } : {}), ...(this.sizes.symbolic ? { sizes: this.sizes.sets } : {}) });
   }
 }
 
@@ -1186,4 +1205,15 @@ function projectionHint(from: Shape, to: Shape): string {
   if (from.length !== 3 || to.length !== 3 || !isConcreteShape(from) || !isConcreteShape(to)) return "";
   const stride = Math.round(from[0]! / to[0]!);
   return `, or a shortcut with a 1x1 conv${stride > 1 ? ` with stride ${stride}` : ""} to ${to[2]} channels`;
+}
+
+/** A block call with its arguments' values, as a graph labels it: `basic(128, stride: 2)`. */
+function callLabel(call: Call, block: BlockDecl, bound: BoundArguments, values: Scope): string {
+  const args = block.params.flatMap((param) => {
+    const given = bound.byName.get(param.name.text);
+    const value = values.lookup(param.name.text)?.value;
+    if (given === undefined || value === undefined) return [];
+    return [`${given.name !== undefined ? `${param.name.text}: ` : ""}${describeValue(value)}`];
+  });
+  return `${call.name.text}(${args.join(", ")})`;
 }

@@ -29,8 +29,21 @@ export interface LayerNode {
   role: NodeRole;
   /** The names of the enclosing block calls, outermost first. */
   blockPath: string[];
+  /** The enclosing block calls as instances (the same length as `blockPath`): each call of a block has its own id. */
+  blockCalls: BlockCall[];
+  /** Set on a layer with weights inside a `frozen { … }` body: training leaves its weights (and batchnorm statistics) as they are. */
+  frozen?: true;
   /** Receptive field and output stride; absent for a model whose input is flat. */
   field?: Field;
+}
+
+export interface BlockCall {
+  /** Unique within the compilation. */
+  id: number;
+  /** The call in the model's file (for a call inside an imported block, the call that reached it). */
+  span: Span;
+  /** The call with its arguments' values: `basic(128, 2)`. */
+  label: string;
 }
 
 export interface ModelGraph {
@@ -40,7 +53,8 @@ export interface ModelGraph {
   nodes: LayerNode[];
   /** The node whose shape is the model's output; undefined when the model has errors. */
   outputId?: number;
-  params: ParamCounts & { total: number };
+  /** `trainable` excludes the frozen layers' parameters, which `frozen` counts; total = trainable + frozen + nonTrainable. */
+  params: ParamCounts & { frozen: number; total: number };
   macs: number;
   /** Whether every shape in the model is known (no errors were reported inside it). */
   complete: boolean;
@@ -59,6 +73,8 @@ export interface CallFacts {
   output?: Shape;
   params: ParamCounts;
   macs: number;
+  /** The call stands in a `frozen { … }` body (its layers with weights are frozen). */
+  frozen?: true;
   /**
    * For a block without a declared contract: the contract its body implies, found by running
    * it on [h, w, channels] with symbolic h and w ("[h, w, 64] -> [ceil(h/2), ceil(w/2), 128]").

@@ -2,20 +2,25 @@
 // the same layer specs the in-process builder uses, formatted by prettier. Every name and
 // string from the source is escaped, so no .cnn file can inject code.
 
+import type { Plugin } from "prettier";
 import type { TrainConfig } from "../check/train.js";
 import type { IrGraph } from "../ir/ir.js";
+import { CNNC_LAYER_FACTORIES } from "../runtime/layers.js";
+import { CNNC_LAYERS_JAVASCRIPT, CNNC_LAYERS_SOURCE } from "../runtime/layers-source.js";
 import { isSeededInitializer, type TfModelSpec } from "./tfjs-lowering.js";
 import { renamingComment } from "./pytorch/python.js";
+
+const customFactories = new Set<string>(CNNC_LAYER_FACTORIES);
 
 /**
  * Names a variable may not take: reserved words (strict mode and TypeScript's), the names
  * strict mode forbids binding (`arguments`, `eval`), globals the module's code relies on
- * (`undefined`), its import (`tf`), and the names it exports.
+ * (`undefined`), its import (`tf`), and the names it defines or exports.
  */
 const RESERVED = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with as implements interface let package private protected public static yield await async of type tf model " +
     "arguments eval undefined NaN Infinity globalThis any boolean number string symbol never unknown object bigint declare namespace module require " +
-    "buildModel inputShape outputShape parameterCounts trainingSettings Choice TrainingSettings").split(" "),
+    "buildModel inputShape outputShape parameterCounts trainingSettings Choice TrainingSettings cnnc defineCnncLayers frozenBatchNormsInInference").split(" "),
 );
 
 /** A safe, readable TypeScript identifier for a layer or input name. */
@@ -53,17 +58,35 @@ function docComment(text: string | undefined, indent = ""): string {
   return `${indent}/**\n${lines.map((l) => `${indent} * ${l}`.trimEnd()).join("\n")}\n${indent} */\n`;
 }
 
+/** The same rule as `frozenBatchNormsInInference` in tfjs-build.ts, for the emitted module. */
+function frozenBatchNormHelper(typed: (annotation: string) => string): string {
+  return `/**
+ * Frozen batchnorm layers (trainable: false) normalise with their running statistics, also
+ * in training, as Keras does for trainable = False: tfjs's layer looks only at \`training\`.
+ */
+export function frozenBatchNormsInInference(model${typed(": tf.LayersModel")})${typed(": void")} {
+  for (const layer of model.layers) {
+    if (layer.trainable || layer.getClassName() !== "BatchNormalization") continue;
+    const call = layer.call.bind(layer);
+    layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false });
+  }
+}`;
+}
+
 export interface TypeScriptInput {
   spec: TfModelSpec;
   ir: IrGraph;
   sourceFile: string;
   doc?: string;
   train?: TrainConfig;
+  /** The same module without type annotations, for bundler plugins that must hand on JavaScript. */
+  javascript?: boolean;
 }
 
 /** The module's source before formatting. */
-export function typeScriptSource({ spec, ir, sourceFile, doc, train }: TypeScriptInput): string {
-  const taken = new Set<string>(["inputs"]);
+export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript = false }: TypeScriptInput): string {
+  const typed = (annotation: string): string => (javascript ? "" : annotation);
+  const taken = new Set<string>(["inputs", "cnnc", "defineCnncLayers"]);
   const variables = new Map<string, string>();
   const inputVariable = variableName(spec.input.name, taken);
   variables.set(spec.input.name, inputVariable);
@@ -74,36 +97,41 @@ export function typeScriptSource({ spec, ir, sourceFile, doc, train }: TypeScrip
     variables.set(layer.name, variable);
     const args = layer.inputs.map((n) => variables.get(n)!);
     const applied = args.length === 1 ? args[0]! : `[${args.join(", ")}]`;
-    body.push(`const ${variable} = tf.layers.${layer.factory}(${literal(layer.config)}).apply(${applied}) as tf.SymbolicTensor;`);
+    const factory = customFactories.has(layer.factory) ? `cnnc.${layer.factory}` : `tf.layers.${layer.factory}`;
+    body.push(`const ${variable} = ${factory}(${literal(layer.config)}).apply(${applied})${typed(" as tf.SymbolicTensor")};`);
   }
-  body.push(`return tf.model({ inputs: ${inputVariable}, outputs: ${variables.get(spec.output)!}, name: ${literal(spec.name)} });`);
+  const frozenBatchNorm = spec.layers.some((l) => l.factory === "batchNormalization" && l.config["trainable"] === false);
+  if (frozenBatchNorm) {
+    body.push(`const model = tf.model({ inputs: ${inputVariable}, outputs: ${variables.get(spec.output)!}, name: ${literal(spec.name)} });`);
+    body.push("frozenBatchNormsInInference(model);", "return model;");
+  } else body.push(`return tf.model({ inputs: ${inputVariable}, outputs: ${variables.get(spec.output)!}, name: ${literal(spec.name)} });`);
 
   const out: string[] = [];
   out.push(`// Generated by cnnc from ${commentSafe(sourceFile)}: the model ${JSON.stringify(ir.model)}.`);
   out.push("// Edit the .cnn file and rebuild instead of editing this file.");
   out.push(...renamingComment([{ name: ir.input.name, identifier: inputVariable, what: "the input" }, ...spec.layers.map((l) => ({ name: l.name, identifier: variables.get(l.name)!, what: "the layer" }))], "TypeScript"));
+  out.push("// To train on tfjs's cpu or wasm backend, register cnnc's gradient kernels first:");
+  out.push('// `import { registerTrainingKernels } from "cnnc/kernels"; registerTrainingKernels(tf);`');
   out.push('import * as tf from "@tensorflow/tfjs";');
   out.push("");
+  if (spec.layers.some((layer) => customFactories.has(layer.factory))) {
+    out.push("// cnnc's own layers, for what tfjs has no layer for; defining them registers them, so saved models load.");
+    out.push(javascript ? CNNC_LAYERS_JAVASCRIPT : CNNC_LAYERS_SOURCE, "const cnnc = defineCnncLayers(tf);", "");
+  }
   out.push("/** The input shape, [height, width, channels] or [features], without the batch dimension. */");
-  out.push(`export const inputShape = ${literal(ir.input.shape)} as const;`);
+  out.push(`export const inputShape = ${literal(ir.input.shape)}${typed(" as const")};`);
   out.push("/** The output shape, without the batch dimension. */");
-  out.push(`export const outputShape = ${literal(ir.output.shape)} as const;`);
-  out.push("/** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */");
-  out.push(`export const parameterCounts = ${literal(ir.params)} as const;`);
+  out.push(`export const outputShape = ${literal(ir.output.shape)}${typed(" as const")};`);
+  out.push("/** Parameter counts: trainable (PyTorch's parameters() outside `frozen` bodies), frozen, non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */");
+  out.push(`export const parameterCounts = ${literal(ir.params)}${typed(" as const")};`);
   out.push("");
   out.push(docComment(doc).trimEnd());
-  out.push("export function buildModel(): tf.LayersModel {");
+  out.push(`export function buildModel()${typed(": tf.LayersModel")} {`);
   out.push(...body.map((line) => `  ${line}`));
   out.push("}");
+  if (frozenBatchNorm) out.push("", frozenBatchNormHelper(typed));
   if (train !== undefined) {
-    out.push("");
-    out.push("/** A setting with its arguments, such as the optimizer `adam` with `lr`. */");
-    out.push("export interface Choice {\n  readonly name: string;\n  readonly config: Readonly<Record<string, number | boolean | string>>;\n}");
-    out.push("");
-    out.push("/** The model's `train` declaration. */");
-    out.push(
-      "export interface TrainingSettings {\n  readonly optimizer: Choice;\n  readonly scheduler?: Choice;\n  readonly loss: Choice;\n  readonly metrics: readonly Choice[];\n  readonly batch: number;\n  readonly epochs: number;\n  readonly validationSplit: number;\n  readonly earlyStopping?: Choice;\n  readonly seed: number;\n}",
-    );
+    if (!javascript) out.push(...trainingTypes());
     const choice = (c: TrainConfig["optimizer"] | undefined): unknown => (c === undefined ? undefined : { name: c.name, config: Object.fromEntries(Object.entries(c.config).filter(([, v]) => v !== undefined)) });
     const settings = {
       optimizer: choice(train.optimizer),
@@ -116,13 +144,24 @@ export function typeScriptSource({ spec, ir, sourceFile, doc, train }: TypeScrip
       earlyStopping: choice(train.earlyStopping),
       seed: train.seed,
     };
-    out.push(`export const trainingSettings: TrainingSettings = ${literal(settings)};`);
+    out.push(`export const trainingSettings${typed(": TrainingSettings")} = ${literal(settings)};`);
   }
   return out.filter((line, i) => !(line === "" && out[i - 1] === "")).join("\n") + "\n";
 }
 
-/** The module formatted by prettier (imported lazily: it is large). */
+function trainingTypes(): string[] {
+  return [
+    "",
+    "/** A setting with its arguments, such as the optimizer `adam` with `lr`. */",
+    "export interface Choice {\n  readonly name: string;\n  readonly config: Readonly<Record<string, number | boolean | string>>;\n}",
+    "",
+    "/** The model's `train` declaration. */",
+    "export interface TrainingSettings {\n  readonly optimizer: Choice;\n  readonly scheduler?: Choice;\n  readonly loss: Choice;\n  readonly metrics: readonly Choice[];\n  readonly batch: number;\n  readonly epochs: number;\n  readonly validationSplit: number;\n  readonly earlyStopping?: Choice;\n  readonly seed: number;\n}",
+  ];
+}
+
+/** The module formatted by prettier (imported lazily: it is large; the standalone build runs in a browser too). */
 export async function emitTypeScript(input: TypeScriptInput): Promise<string> {
-  const prettier = await import("prettier");
-  return prettier.format(typeScriptSource(input), { parser: "typescript", printWidth: 100 });
+  const [prettier, typescript, estree] = await Promise.all([import("prettier/standalone"), import("prettier/plugins/typescript"), import("prettier/plugins/estree")]);
+  return prettier.format(typeScriptSource(input), { parser: "typescript", printWidth: 100, plugins: [typescript, estree as Plugin] });
 }

@@ -14,6 +14,7 @@ import type { BlockDecl, Call, ModelDecl, Statement } from "../syntax/ast.js";
 import { contains, formatCount, graphOf, sourceText, statementOutput, type Analysis } from "./analysis.js";
 import { callAt, nestedBodies, referenceAt, type SourceSymbol } from "./symbols.js";
 import { formatField } from "../check/receptive-field.js";
+import { BYTES_PER_FLOAT, DEFAULT_BATCH, estimateMemory, formatBytes } from "../summary/memory.js";
 
 export interface Hover {
   span: Span;
@@ -65,7 +66,7 @@ function code(text: string): string {
 
 function countsLine(facts: CallFacts): string {
   const total = facts.params.trainable + facts.params.nonTrainable;
-  const params = facts.params.nonTrainable > 0 ? `${formatCount(total)} (${formatCount(facts.params.trainable)} trainable, ${formatCount(facts.params.nonTrainable)} running statistics)` : formatCount(total);
+  const params = facts.params.nonTrainable > 0 ? `${formatCount(total)} (${formatCount(facts.params.trainable)} ${facts.frozen ? "frozen" : "trainable"}, ${formatCount(facts.params.nonTrainable)} running statistics)` : `${formatCount(total)}${facts.frozen && total > 0 ? " (frozen)" : ""}`;
   return `params ${params} · ${Number.isNaN(facts.macs) ? "MACs depend on the input size" : `MACs ${formatCount(facts.macs)}`}`;
 }
 
@@ -96,11 +97,22 @@ function callHover(analysis: Analysis, call: Call): Hover {
   }
   parts.push(shapeLine(facts));
   if (facts?.output !== undefined) parts.push(countsLine(facts));
+  const activation = activationLine(analysis, call, facts);
+  if (activation !== undefined) parts.push(activation);
   if (facts?.field !== undefined) {
     const { receptiveField, stride } = formatField(facts.field);
     parts.push(`receptive field ${receptiveField} · output stride ${stride} (input pixels)`);
   }
   return { span: call.name.span, contents: parts.join("\n\n") };
+}
+
+/** The call's output for a batch: the train declaration's of the model around it, else the default. */
+function activationLine(analysis: Analysis, call: Call, facts: CallFacts | undefined): string | undefined {
+  const output = facts?.output;
+  if (output === undefined || !output.every((d): d is number => typeof d === "number")) return undefined;
+  const model = analysis.compilation.program.declarations.find((d): d is ModelDecl => d.kind === "model" && contains(d.span, call.span.start));
+  const batch = (model === undefined ? analysis.compilation.trains[0] : analysis.compilation.trains.find((t) => t.model === model.name.text))?.batch ?? DEFAULT_BATCH;
+  return `output at batch ${batch}: ${formatBytes(batch * output.reduce((a, b) => a * b, 1) * BYTES_PER_FLOAT)}`;
 }
 
 export function blockSignature(analysis: Analysis, block: BlockDecl | ModelDecl): string {
@@ -133,8 +145,12 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
         const output = graph.outputId !== undefined ? graph.nodes[graph.outputId] : undefined;
         parts.push(`\`${formatShape(input?.shape)}\` → \`${formatShape(output?.shape, { sizes: graph.sizes?.sets })}\`${graph.complete ? "" : " (the model has errors)"}`);
         const macs = Number.isNaN(graph.macs) ? "MACs depend on the input size" : `MACs ${formatCount(graph.macs)}`;
-        parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${formatCount(graph.params.nonTrainable)} running statistics) · ${macs}`);
+        parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${graph.params.frozen > 0 ? `${formatCount(graph.params.frozen)} frozen, ` : ""}${formatCount(graph.params.nonTrainable)} running statistics) · ${macs}`);
         if (graph.sizes !== undefined) parts.push(`accepted sizes: ${describeSizes(graph.sizes.sets).join("; ")}`);
+        const memory = graph.complete ? estimateMemory(graph, { train: analysis.compilation.trains.find((t) => t.model === graph.name) }) : undefined;
+        if (memory !== undefined) {
+          parts.push(`training memory at batch ${memory.batch}: ${formatBytes(memory.training.tfjs)} per step on tfjs, ${formatBytes(memory.training.pytorch)} on PyTorch (activations ${formatBytes(memory.activations)}, kept for backward ${formatBytes(memory.saved)}, parameters + gradients + ${memory.optimizer} state ${formatBytes(memory.params + memory.gradients + memory.optimizerState)})`);
+        }
       }
       return parts.join("\n\n");
     }
@@ -181,13 +197,20 @@ function importedFrom(symbol: SourceSymbol): string | undefined {
   return `imported from \`${binding.statement.path}\`${alias}`;
 }
 
-/** `residual`, `gate` and join keywords show the shape their node produces. */
+/** `residual`, `gate`, `frozen` and join keywords show the shape their node produces. */
 function keywordHover(analysis: Analysis, offset: number): Hover | undefined {
   const found = findStatement(analysis, offset);
   if (found === undefined) return undefined;
   const [statement, span] = found;
   const shape = statementOutput(analysis, statement);
-  const what = statement.kind === "residual" ? "residual: x + f(x)" : statement.kind === "gate" ? "gate: x · f(x)" : `${statement.kind === "join" ? statement.op.text : ""}: joins its branches`;
+  const what =
+    statement.kind === "residual"
+      ? "residual: x + f(x)"
+      : statement.kind === "gate"
+        ? "gate: x · f(x)"
+        : statement.kind === "frozen"
+          ? "frozen: training keeps the weights of these layers, and of the blocks they call, as loaded; batchnorm uses its running statistics"
+          : `${statement.kind === "join" ? statement.op.text : ""}: joins its branches`;
   return { span, contents: `${what}\n\noutput \`${formatShape(shape)}\`` };
 }
 
@@ -196,7 +219,7 @@ function findStatement(analysis: Analysis, offset: number): [Statement, Span] | 
   const visit = (statements: readonly Statement[]): void => {
     for (const statement of statements) {
       if (!contains(statement.span, offset)) continue;
-      const span = statement.kind === "residual" || statement.kind === "gate" ? statement.keyword : statement.kind === "join" ? statement.op.span : undefined;
+      const span = statement.kind === "residual" || statement.kind === "gate" || statement.kind === "frozen" ? statement.keyword : statement.kind === "join" ? statement.op.span : undefined;
       if (span !== undefined && contains(span, offset)) found = [statement, span];
       for (const body of nestedBodies(statement)) visit(body.statements);
     }
