@@ -326,7 +326,7 @@ function checkEditor(text: string, result: Compilation, random: Random): void {
   foldingRanges(analysis);
   semanticTokens(analysis);
   inlayHints(analysis);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 2; i++) {
     const offset = int(random, 0, text.length);
     hover(analysis, offset);
     completion(analysis, offset);
