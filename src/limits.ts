@@ -24,7 +24,7 @@ export const LIMITS = {
    * Statements executed while unrolling one model (E0401); a repeat whose count times the
    * counts of the repeats and loops around it exceeds this is refused before it runs once.
    */
-  steps: 1_000_000,
+  steps: 200_000,
   /**
    * The period of a symbolic size expression or of a set of accepted sizes (E0404, E0702):
    * the sizes after which its pattern repeats, such as 32 for `ceil(H/32)`. Questions about

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
-import { cnnFiles, ERRORS, EXAMPLES, read } from "./helpers.js";
+import { cnnFiles, ERRORS, EXAMPLES, read, ROOT } from "./helpers.js";
+import { exercise, fuzzProgram, seededRandom, seedPrograms, type Emitted } from "../bench/fuzz/harness.js";
 
 const sources = [...cnnFiles(EXAMPLES).map((f) => read(join(EXAMPLES, f))), ...cnnFiles(ERRORS).map((f) => read(join(ERRORS, f)))];
 const TOKENS = ["model", "block", "train", "input", "repeat", "for", "in", "residual", "shortcut", "auto", "gate", "branch", "concat", "add", "if", "else", "let", "as", "from", "expect", "global", "conv", "dense", "relu", "maxpool", "flatten", "batchnorm", "x", "Basic", "(", ")", "[", "]", "{", "}", ",", ":", "->", "=", "==", "+", "-", "*", "/", "%", "0", "1", "3", "64", "-2", "1e9", "0.5", '"s"', "\n", " ", "//c\n", "///d\n", "kernel:", "stride:", "padding:", "same"];
@@ -55,5 +56,22 @@ describe("compile on arbitrary input", () => {
     for (const text of ["", "\n", "{".repeat(5000), "model M { input x: [8, 8, 3]\n" + "relu\n".repeat(20000) + "}", "model M { input x: [1e308, 1e308, 1e308] }", "model M { input x: [8, 8, 3]\n repeat 1e9 { relu } }", "block A() { A() }\nmodel M { input x: [8, 8, 3]\n A() }"]) {
       expect(() => assertWellFormed(text)).not.toThrow();
     }
+  });
+
+  it("a short seeded run of `npm run fuzz`'s programs: every phase holds its properties (150 programs)", () => {
+    const seeds = seedPrograms(ROOT);
+    const emitted: Emitted = { typescript: [], python: [] };
+    const failures: string[] = [];
+    for (let index = 0; index < 150; index++) {
+      const random = seededRandom(20261202 + index);
+      const text = fuzzProgram(random, seeds, index);
+      try {
+        exercise(text, random, emitted);
+      } catch (error) {
+        failures.push(`#${index}: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(emitted.python.length).toBeGreaterThan(0);
   });
 });

@@ -205,7 +205,8 @@ export function compareStructure(before: string, after: string): string | undefi
     const out: string[] = [];
     for (const token of lexed.tokens) out.push(token.tokenType === T.Newline ? "⏎" : token.image);
     while (out[out.length - 1] === "⏎") out.pop();
-    const comments = lexed.comments.map((c) => c.image.replace(/[ \t]+$/gm, ""));
+    // Line ends (a lone CR too, which the comment token keeps) and the blanks before them are the printer's to choose.
+    const comments = lexed.comments.map((c) => c.image.split(/\r\n|\r|\n/).map((line) => line.trimEnd()).join("\n").replace(/\n+$/, ""));
     return [...out, "§", ...comments];
   };
   const a = shape(before);

@@ -1,0 +1,150 @@
+// Hostile input: no file crashes the compiler, the editor features or the CLI. Nesting of
+// every kind is refused at the limit with its own code (E0103), before anything recurses;
+// the other limits (file size, block calls, nested repeat counts, list values, symbolic
+// periods) are refused before the work they bound. Control and bidi characters never reach
+// a terminal raw, and JSON keeps them exact.
+
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compile } from "../src/compile.js";
+import { LIMITS } from "../src/limits.js";
+import { renderDiagnostics, terminalSafe } from "../src/diagnostics/render.js";
+import { toJsonDiagnostics } from "../src/diagnostics/json.js";
+import { IncrementalChecker } from "../src/ide/incremental.js";
+import { exercise, seededRandom } from "../bench/fuzz/harness.js";
+import { CLI } from "./helpers.js";
+
+/** Programs that nest `n` levels (the model's braces count one), in each way the language allows. */
+const NESTINGS: Record<string, (n: number) => string> = {
+  parentheses: (n) => `model M {\n  input x: [8, 8, 3]\n  conv ${"(".repeat(n - 1)}4${")".repeat(n - 1)}, kernel: 1\n}\n`,
+  lists: (n) => `model M {\n  input x: [8, 8, 3]\n  let deep = ${"[".repeat(n - 1)}1${"]".repeat(n - 1)}\n  relu\n}\n`,
+  "function calls": (n) => `model M {\n  input x: [8, 8, 3]\n  conv ${"max(1, ".repeat(n - 1)}4${")".repeat(n - 1)}, kernel: 1\n}\n`,
+  bodies: (n) => `model M {\n  input x: [8, 8, 3]\n${"residual {\n".repeat(n - 1)}relu\n${"}\n".repeat(n - 1)}}\n`,
+  "unary minus": (n) => `model M {\n  input x: [8, 8, 3]\n  conv ${"- ".repeat(n - 1)}4, kernel: 1\n}\n`,
+  // `if` is one level too, and so is the brace of its body.
+  "not chains": (n) => `model M {\n  input x: [8, 8, 3]\n  if ${"not ".repeat(n - 3)}true { relu }\n}\n`,
+  "conditional chains": (n) => `model M {\n  input x: [8, 8, 3]\n  conv ${"4 if false else ".repeat(n - 1)}4, kernel: 1\n}\n`,
+  "operator chains": (n) => `model M {\n  input x: [8, 8, 3]\n  conv ${Array.from({ length: n - 1 }, () => "1").join(" * ")} + 3, kernel: 1\n}\n`,
+};
+
+function codes(text: string): string[] {
+  return compile(text).diagnostics.map((d) => d.code);
+}
+
+describe("nesting limit (E0103)", () => {
+  for (const [kind, make] of Object.entries(NESTINGS)) {
+    it(`${kind}: at the limit every phase works; past it, one E0103 and nothing else`, () => {
+      const atLimit = make(LIMITS.nesting);
+      expect(codes(atLimit)).not.toContain("E0103");
+      // Every phase on the deepest accepted program: check, renderers, summary, formatter, targets, editor.
+      expect(() => exercise(atLimit, seededRandom(1), { typescript: [], python: [] })).not.toThrow();
+      for (const n of [LIMITS.nesting + 3, 20_000]) {
+        const result = compile(make(n));
+        expect(result.diagnostics.map((d) => d.code)).toEqual(["E0103"]);
+        expect(result.diagnostics[0]!.message).toContain(String(LIMITS.nesting));
+      }
+    });
+  }
+
+  it("the language server's incremental checker refuses the same way", () => {
+    const checker = new IncrementalChecker();
+    const deep = NESTINGS["bodies"]!(50_000);
+    expect(checker.check(deep).diagnostics.map((d) => d.code)).toEqual(["E0103"]);
+    const fine = NESTINGS["bodies"]!(LIMITS.nesting);
+    expect(checker.check(fine).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  });
+
+  it("the CLI reports it with exit code 1, never an internal error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cnnc-hostile-"));
+    const file = join(dir, "deep.cnn");
+    writeFileSync(file, NESTINGS["lists"]!(100_000));
+    const run = spawnSync(process.execPath, [CLI, "check", file], { encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain("error[E0103]");
+    expect(run.stdout + run.stderr).not.toContain("internal error");
+  });
+});
+
+describe("limits refused before the work they bound", () => {
+  it("a file over the size limit gives E0104 alone", () => {
+    const big = "model M {\n  input x: [8, 8, 3]\n" + "  relu\n".repeat(Math.ceil(LIMITS.fileSize / 7)) + "}\n";
+    expect(codes(big)).toEqual(["E0104"]);
+  });
+
+  it("nested loops whose counts multiply past the budget are refused before the first iteration", () => {
+    const text = "model M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat 600 { relu }\n  }\n}\n";
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toContain("1,200,000");
+    // Nothing was unrolled: the model holds its input only.
+    expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input"]);
+  });
+
+  it("block calls nested past the elaboration depth give E0403, not a stack overflow", () => {
+    const blocks = Array.from({ length: 40 }, (_, i) => `block Level${i}() {\n  ${"gate { ".repeat(7)}${i < 39 ? `Level${i + 1}()` : "sigmoid"}${" }".repeat(7)}\n}`).join("\n");
+    const result = compile(`${blocks}\nmodel M {\n  input x: [8, 8, 3]\n  Level0()\n}\n`);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0403"]);
+  });
+
+  it("lists that double on every line, or nest one deeper, stop at the list limits", () => {
+    const doubling = ["let a0 = [0]", ...Array.from({ length: 40 }, (_, i) => `let a${i + 1} = [a${i}, a${i}, 1]`)].join("\n");
+    expect(codes(`${doubling}\nmodel M {\n  input x: [8, 8, 3]\n  relu\n}\n`)).toEqual(["E0401"]);
+    const deepening = ["let b0 = 1", ...Array.from({ length: 5000 }, (_, i) => `let b${i + 1} = [b${i}]`)].join("\n");
+    expect(codes(`${deepening}\nmodel M {\n  input x: [8, 8, 3]\n  relu\n}\n`)).toEqual(["E0401"]);
+  });
+
+  it("size arithmetic whose period passes the limit gives E0404 or E0702, layer by layer or in a constant", () => {
+    const strides = "model M {\n  input x: [H, W, 3]\n  repeat 200 { avgpool 3, stride: 2, padding: 1 -> maxpool 2, stride: 1, padding: 1 }\n}\n";
+    expect(codes(strides)).toEqual(["E0404"]);
+    const coprime = "model M {\n  input x: [H, W, 3]\n  let h = floor(H / 67) + floor(H / 71)\n  relu\n}\n";
+    expect(codes(coprime)).toEqual(["E0404"]);
+    const chained = ["model M {", "  input x: [H, W, 3]", "  let c0 = H", ...Array.from({ length: 3000 }, (_, i) => `  let c${i + 1} = floor((c${i} + floor(H / 2)) / 2)`), "  relu", "}"].join("\n");
+    expect(codes(chained).every((c) => c === "E0404")).toBe(true);
+  });
+});
+
+describe("terminal-safe diagnostics", () => {
+  const text = "model M {\n  input x: [8, 8, 3]\n  conv 4, kernel: 1 \u001b]0;owned\u0007\u202e\u009b \u0008\r\n}\n";
+
+  it("escapes C0 and C1 controls and bidi overrides in the excerpt and the message, and keeps the caret under its character", () => {
+    const result = compile(text);
+    const rendered = renderDiagnostics(result.diagnostics, "m.cnn", text, { color: false });
+    expect(rendered).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(rendered).toContain("\u241b]0;owned\u2407\\u{202e}\\u{9b}");
+    // The first problem is the ESC: its caret sits under the escaped ␛.
+    const lines = rendered.split("\n");
+    const excerpt = lines.findIndex((l) => l.includes("\u241b]0;owned"));
+    expect(lines[excerpt + 1]!.indexOf("^") - lines[excerpt + 1]!.indexOf("|")).toBe(lines[excerpt]!.indexOf("\u241b") - lines[excerpt]!.indexOf("|"));
+  });
+
+  it("JSON keeps the characters exact", () => {
+    const result = compile(text);
+    const json = toJsonDiagnostics(result.diagnostics, "m.cnn", text);
+    expect(json.some((d) => d.message.includes("\u001b"))).toBe(true);
+  });
+
+  it("escapes the way rustc does: control pictures for C0, code points for the rest", () => {
+    expect(terminalSafe("a\u0000b\u001bc\u007fd\u0085e\u2067f\tg\nh")).toBe("a\u2400b\u241bc\u2421d\\u{85}e\\u{2067}f\tg\nh");
+  });
+});
+
+describe("contracts after a violation", () => {
+  it("hand on the declared shape: a body that breaks its contract is one error, and the caller's checks see the declared output", () => {
+    const text = `block Shrink(c): [h, w, k] -> [h, w, c] {
+  conv c, kernel: 3
+}
+model M {
+  input x: [12, 12, 2]
+  Shrink(6) as s
+  add s
+  expect [12, 12, 6]
+  flatten
+  dense 2, in_features: 864
+}
+`;
+    expect(codes(text)).toEqual(["E0704"]);
+  });
+});
