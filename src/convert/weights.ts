@@ -20,7 +20,9 @@ export interface Tensor {
 }
 
 /** How a tfjs tensor becomes its torch tensor: a permutation of its axes, then a reshape. */
-interface WeightPair {
+export interface WeightPair {
+  /** The IR node the weight belongs to. */
+  node: number;
   tfjs: string;
   torch: string;
   /** torch axis i is tfjs axis permutation[i]. */
@@ -44,13 +46,15 @@ export function weightMap(ir: IrGraph, spec: TfModelSpec): WeightMap {
   const tfLayers = new Set(spec.layers.map((l) => l.name));
   const pairs: WeightPair[] = [];
   const counters: string[] = [];
+  let node = ir.nodes[0]!;
+  const add = (pair: Omit<WeightPair, "node">): void => void pairs.push({ node: node.id, ...pair });
   const conv = (tf: string, torch: string, kh: number, kw: number, inC: number, outC: number): void =>
-    void pairs.push({ tfjs: tf, torch, permutation: [3, 2, 0, 1], tfjsShape: [kh, kw, inC, outC], torchShape: [outC, inC, kh, kw] });
+    add({ tfjs: tf, torch, permutation: [3, 2, 0, 1], tfjsShape: [kh, kw, inC, outC], torchShape: [outC, inC, kh, kw] });
   const depthwise = (tf: string, torch: string, kh: number, kw: number, channels: number, multiplier: number): void =>
-    void pairs.push({ tfjs: tf, torch, permutation: [2, 3, 0, 1], tfjsShape: [kh, kw, channels, multiplier], torchShape: [channels * multiplier, 1, kh, kw] });
-  const vector = (tf: string, torch: string, length: number): void => void pairs.push({ tfjs: tf, torch, permutation: [0], tfjsShape: [length], torchShape: [length] });
+    add({ tfjs: tf, torch, permutation: [2, 3, 0, 1], tfjsShape: [kh, kw, channels, multiplier], torchShape: [channels * multiplier, 1, kh, kw] });
+  const vector = (tf: string, torch: string, length: number): void => add({ tfjs: tf, torch, permutation: [0], tfjsShape: [length], torchShape: [length] });
 
-  for (const node of ir.nodes) {
+  for (node of ir.nodes) {
     const a = node.attrs;
     const t = ids.get(node.id)!;
     const input = node.inputs.length ? byId.get(node.inputs[0]!)!.shape : [];
@@ -82,12 +86,12 @@ export function weightMap(ir: IrGraph, spec: TfModelSpec): WeightMap {
         // The lowering names the uncropped layer `<name>_full` when it crops after it.
         const tfLayer = tfLayers.has(`${layer}_full`) ? `${layer}_full` : layer;
         const [kh, kw] = a.kernel;
-        pairs.push({ tfjs: `${tfLayer}/kernel`, torch: `${t}.weight`, permutation: [3, 2, 0, 1], tfjsShape: [kh, kw, a.filters, channels], torchShape: [channels, a.filters, kh, kw] });
+        add({ tfjs: `${tfLayer}/kernel`, torch: `${t}.weight`, permutation: [3, 2, 0, 1], tfjsShape: [kh, kw, a.filters, channels], torchShape: [channels, a.filters, kh, kw] });
         if (a.bias) vector(`${tfLayer}/bias`, `${t}.bias`, out);
         break;
       }
       case "dense":
-        pairs.push({ tfjs: `${layer}/kernel`, torch: `${t}.weight`, permutation: [1, 0], tfjsShape: [channels, a.units], torchShape: [a.units, channels] });
+        add({ tfjs: `${layer}/kernel`, torch: `${t}.weight`, permutation: [1, 0], tfjsShape: [channels, a.units], torchShape: [a.units, channels] });
         if (a.bias) vector(`${layer}/bias`, `${t}.bias`, a.units);
         break;
       case "batchnorm":
@@ -109,7 +113,7 @@ export function weightMap(ir: IrGraph, spec: TfModelSpec): WeightMap {
 }
 
 /** Permutes the axes of a dense row-major tensor: result axis i is source axis permutation[i]. */
-function permute(data: Float32Array, shape: readonly number[], permutation: readonly number[]): Float32Array {
+export function permute(data: Float32Array, shape: readonly number[], permutation: readonly number[]): Float32Array {
   if (shape.length > 4) throw new Error("weights have at most four axes");
   // Pads to four axes of size 1 at the front, so one set of nested loops serves every rank.
   const pad = 4 - shape.length;
@@ -167,11 +171,15 @@ export function tfjsToTorch(map: WeightMap, weights: ReadonlyMap<string, Tensor>
   return result;
 }
 
-/** A torch state_dict to tfjs weights (by name). */
-export function torchToTfjs(map: WeightMap, state: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+/**
+ * A torch state_dict to tfjs weights (by name). With `partial`, entries the state_dict lacks
+ * are left out of the result (the layers a structural match skipped) instead of an error.
+ */
+export function torchToTfjs(map: WeightMap, state: ReadonlyMap<string, Tensor>, partial = false): Map<string, Tensor> {
   const result = new Map<string, Tensor>();
   for (const pair of map.pairs) {
     const source = state.get(pair.torch);
+    if (source === undefined && partial) continue;
     if (source === undefined) throw new ConversionError(`the state_dict has no entry ${pair.torch}`);
     if (!sameShape(source.shape, pair.torchShape)) throw new ConversionError(`the state_dict entry ${pair.torch} has shape [${source.shape}], but the model needs [${pair.torchShape}]`);
     if (source.dtype !== "float32") throw new ConversionError(`the state_dict entry ${pair.torch} is ${source.dtype}, not float32`);
