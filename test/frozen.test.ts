@@ -20,31 +20,8 @@ import { encodeNpy } from "../src/data/npy.js";
 import { ROOT } from "./helpers.js";
 import { lowerText } from "./tfjs-helpers.js";
 import { withCursor } from "./ide/markers.js";
-import { patterns } from "./train/fixtures.js";
+import { FROZEN_MODEL, patterns } from "./train/fixtures.js";
 
-const FROZEN_MODEL = `block Stem(width) {
-  conv width, kernel: 3, padding: 1, bias: false -> batchnorm -> relu
-}
-
-model Tiny {
-  input image: [8, 8, 1]
-  frozen {
-    Stem(4) as features
-    conv 4, kernel: 1
-  }
-  maxpool 2
-  flatten
-  dense 3
-}
-
-train Tiny {
-  optimizer: sgd(lr: 0.5)
-  loss: cross_entropy
-  batch: 16
-  epochs: 1
-  seed: 5
-}
-`;
 
 describe("frozen bodies", () => {
   it("mark the layers with weights inside them, also in called blocks, and count them apart", () => {
