@@ -9,8 +9,10 @@
 import { diagnostic, type Code, type DiagnosticExtras } from "../diagnostics/codes.js";
 import { DiagnosticSink, type RelatedInfo, type Span } from "../diagnostics/diagnostic.js";
 import { FILE_SPACING } from "../diagnostics/source-map.js";
+import { conv as convOp } from "../ops/conv.js";
+import { batchnorm as batchnormOp } from "../ops/norm.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
-import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
+import { defaultArgs, defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
 import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
@@ -609,12 +611,12 @@ export class Elaborator {
       env.current = this.unknown(env, span);
       return undefined;
     }
-    const [channelsIn, channelsOut] = numericShape([from[2]!, target[2]!]) as [number, number];
     const padding = { mode: "explicit", top: 0, bottom: 0, left: 0, right: 0 } as const;
-    const convArgs: Args = { filters: channelsOut, kernel: [1, 1], stride: [stride, stride], padding, dilation: [1, 1], groups: 1, bias: false };
-    const [outH, outW] = numericShape(target);
-    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, { trainable: channelsIn * channelsOut, nonTrainable: 0 }, outH! * outW! * channelsOut * channelsIn, span, env);
-    return this.addNode("batchnorm", "shortcut", { epsilon: 1e-5, momentum: 0.1 }, [conv], target, { trainable: 2 * channelsOut, nonTrainable: 2 * channelsOut }, 0, span, env);
+    const convArgs: Args = { ...defaultArgs(convOp), filters: numericShape(target)[2]!, kernel: [1, 1], stride: [stride, stride], padding, bias: false };
+    const [inputSizes, targetSizes] = [numericShape(from), numericShape(target)];
+    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, convOp.params!(inputSizes, targetSizes, convArgs), convOp.macs!(inputSizes, targetSizes, convArgs), span, env);
+    const batchnormArgs = defaultArgs(batchnormOp);
+    return this.addNode("batchnorm", "shortcut", batchnormArgs, [conv], target, batchnormOp.params!(targetSizes, targetSizes, batchnormArgs), 0, span, env);
   }
 
   private gate(statement: Extract<Statement, { kind: "gate" }>, env: Env): void {
