@@ -250,17 +250,19 @@ export function parsePins(text: string): Pins {
   return pins;
 }
 
-/** The mapping as text: one line per layer, then the modules nothing took. */
+/** The mapping as text: one line per layer module in graph order, then the modules nothing took. */
 export function explainMatch(report: MatchReport): string {
-  const lines: string[] = [];
-  const rows: [string, string, string][] = [];
-  for (const m of report.matches) rows.push([`${m.layer.prefix} (line ${m.layer.node.source.line})`, `← ${m.module.prefix || "(top level)"}`, `${formatShapes(m.layer.tensors)}${m.how === "order" || m.how === "name" ? "" : `  [${m.how}]`}`]);
-  for (const s of report.skipped) rows.push([`${s.layer.prefix} (line ${s.layer.node.source.line})`, "  fresh", s.pinned ? "(the map file starts it fresh)" : s.candidate ? `needs ${formatShapes(s.layer.tensors)}; ${s.candidate.prefix} has ${formatShapes(s.candidate.tensors)}` : `needs ${formatShapes(s.layer.tensors)}; nothing fits`]);
-  const widths = [0, 1].map((k) => Math.max(0, ...rows.map((r) => r[k]!.length)));
-  const order = new Map([...report.matches.map((m) => m.layer), ...report.skipped.map((s) => s.layer)].map((l, i) => [l, i]));
-  const sorted = rows.map((row, i) => ({ row, layer: i < report.matches.length ? report.matches[i]!.layer : report.skipped[i - report.matches.length]!.layer }));
-  sorted.sort((a, b) => a.layer.node.id - b.layer.node.id || order.get(a.layer)! - order.get(b.layer)!);
-  for (const { row } of sorted) lines.push(`${row[0].padEnd(widths[0]!)}  ${row[1].padEnd(widths[1]!)}  ${row[2]}`);
+  const rows: { layer: LayerModule; cells: [string, string, string] }[] = [
+    ...report.matches.map((m) => ({ layer: m.layer, cells: [`${m.layer.prefix} (line ${m.layer.node.source.line})`, `← ${m.module.prefix || "(top level)"}`, `${formatShapes(m.layer.tensors)}${m.how === "order" || m.how === "name" ? "" : `  [${m.how}]`}`] as [string, string, string] })),
+    ...report.skipped.map((s) => ({
+      layer: s.layer,
+      cells: [`${s.layer.prefix} (line ${s.layer.node.source.line})`, "  fresh", s.pinned ? "(the map file starts it fresh)" : `needs ${formatShapes(s.layer.tensors)}; ${s.candidate ? `${s.candidate.prefix} has ${formatShapes(s.candidate.tensors)}` : "nothing fits"}`] as [string, string, string],
+    })),
+  ];
+  // Node ids follow graph order; a layer's modules (a separable conv's two) keep their prefix order.
+  rows.sort((a, b) => a.layer.node.id - b.layer.node.id || a.layer.prefix.localeCompare(b.layer.prefix));
+  const widths = [0, 1].map((k) => Math.max(0, ...rows.map((r) => r.cells[k]!.length)));
+  const lines = rows.map(({ cells }) => `${cells[0].padEnd(widths[0]!)}  ${cells[1].padEnd(widths[1]!)}  ${cells[2]}`);
   for (const module of report.unused) lines.push(`unused: ${module.prefix || "(top level)"} ${formatShapes(module.tensors)}`);
   return lines.join("\n") + "\n";
 }
