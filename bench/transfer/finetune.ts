@@ -8,7 +8,7 @@
 // fine-tuning section of bench/RESULTS.md with test accuracies on classes 5–9.
 //
 // Uses Debian's full Fashion-MNIST (`apt-get install dataset-fashion-mnist`) when present,
-// else the built-in subset. A few minutes: `npm run bench:finetune`.
+// else the built-in subset. About ten minutes on a busy two-core machine: `npm run bench:finetune`.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,10 +20,12 @@ import { encodeNpy } from "../../src/data/npy.js";
 import type { Dataset } from "../../src/data/dataset.js";
 import { replaceSection, ROOT } from "../common.js";
 
-const PRETRAIN_IMAGES = 10_000;
+const PRETRAIN_IMAGES = 5_000;
+const PRETRAIN_EPOCHS = 2;
 const PER_CLASS = 20;
-const SEEDS = [1, 2, 3];
-const FINETUNE_EPOCHS = 20;
+const TEST_IMAGES = 1_000;
+const SEEDS = [1, 2];
+const FINETUNE_EPOCHS = 10;
 const FINETUNE_BATCH = 20;
 
 const full = existsSync(join(fashionMnistDir(), "train-labels-idx1-ubyte.gz"));
@@ -68,12 +70,12 @@ const testAccuracy = (out: string): number => (JSON.parse(readFileSync(join(out,
 try {
   const old = [0, 1, 2, 3, 4];
   const fresh = [5, 6, 7, 8, 9];
-  const pretrainData = { train: subset(train, old, { limit: PRETRAIN_IMAGES }), test: subset(test, old, {}) };
-  const fewShot = { train: subset(train, fresh, { perClass: PER_CLASS }), test: subset(test, fresh, {}) };
+  const pretrainData = { train: subset(train, old, { limit: PRETRAIN_IMAGES }), test: subset(test, old, { limit: TEST_IMAGES }) };
+  const fewShot = { train: subset(train, fresh, { perClass: PER_CLASS }), test: subset(test, fresh, { limit: TEST_IMAGES }) };
   writeSplit(join(work, "old"), pretrainData);
   writeSplit(join(work, "new"), fewShot);
 
-  cnnc(["train", model, "--model", "Classifier", "--data", join(work, "old"), "--out", join(work, "pretrained"), "--seed", "7"]);
+  cnnc(["train", model, "--model", "Classifier", "--data", join(work, "old"), "--out", join(work, "pretrained"), "--epochs", String(PRETRAIN_EPOCHS), "--seed", "7"]);
   const pretrained = testAccuracy(join(work, "pretrained"));
   cnnc(["convert", model, "--model", "Classifier", "--from", join(work, "pretrained"), "--to", join(work, "pretrained.pt")]);
   // Same shapes, other classes: the old head would load, so the map file starts it fresh.
@@ -99,7 +101,7 @@ try {
   const body = [
     "## fine-tuning",
     "",
-    `\`npm run bench:finetune\` (bench/transfer/finetune.ts, busy machine): bench/transfer/classifier.cnn (three conv-batchnorm stages, 6,221 parameters) pretrained with \`cnnc train\` on ${pretrainData.train.count.toLocaleString("en")} images of ${full ? "Fashion-MNIST" : "the built-in Fashion-MNIST subset"}'s classes 0–4 (3 epochs; ${(pretrained * 100).toFixed(1)}% on their ${pretrainData.test.count.toLocaleString("en")} test images), converted with \`cnnc convert\` to a PyTorch state_dict, then trained on classes 5–9 from ${PER_CLASS} images each (${fewShot.train.count} images, ${FINETUNE_EPOCHS} epochs of batch ${FINETUNE_BATCH}: ${steps} steps, Adam lr 0.01, the same for every row) with \`cnnc train --init pretrained.pt --map new-head.json\` (the map file starts the old 5-class head fresh) or without \`--init\`. Accuracy on the ${fewShot.test.count.toLocaleString("en")} test images of classes 5–9, for seeds ${SEEDS.join(", ")}.`,
+    `\`npm run bench:finetune\` (bench/transfer/finetune.ts, busy machine): bench/transfer/classifier.cnn (three conv-batchnorm stages, 6,221 parameters) pretrained with \`cnnc train\` on ${pretrainData.train.count.toLocaleString("en")} images of ${full ? "Fashion-MNIST" : "the built-in Fashion-MNIST subset"}'s classes 0–4 (${PRETRAIN_EPOCHS} epochs; ${(pretrained * 100).toFixed(1)}% on their ${pretrainData.test.count.toLocaleString("en")} test images), converted with \`cnnc convert\` to a PyTorch state_dict, then trained on classes 5–9 from ${PER_CLASS} images each (${fewShot.train.count} images, ${FINETUNE_EPOCHS} epochs of batch ${FINETUNE_BATCH}: ${steps} steps, Adam lr 0.01, the same for every row) with \`cnnc train --init pretrained.pt --map new-head.json\` (the map file starts the old 5-class head fresh) or without \`--init\`. Accuracy on the ${fewShot.test.count.toLocaleString("en")} test images of classes 5–9, for seeds ${SEEDS.join(", ")}.`,
     "",
     "| start | mean test accuracy | per seed |",
     "|---|---:|---|",

@@ -23,11 +23,27 @@ import { random, runPython, runTorchvision } from "../pytorch-parity/parity.js";
 
 /** The reference examples torchvision 0.14 has, by torchvision.models name. */
 const EXAMPLES = ["alexnet", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50", "resnet152", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1", "densenet121"];
+/** The cheap ones first, so that an interrupted run has recorded as many as it could. */
+const BY_COST = ["squeezenet1_1", "mobilenet_v2", "resnet18", "efficientnet_b0", "alexnet", "resnet34", "densenet121", "resnet50", "resnet152", "vgg16", "vgg16_bn"];
 const only = process.argv.slice(2);
 
 const { tf } = await loadTfjs("wasm");
 const rows: string[] = [];
-for (const name of EXAMPLES.filter((n) => only.length === 0 || only.includes(n))) {
+const record = (): void => {
+  const missing = EXAMPLES.filter((n) => !rows.some((r) => r.startsWith(`| ${n} |`)));
+  const body = [
+    "## torchvision-weights",
+    "",
+    "`cnnc convert examples/NAME.cnn --from torchvision.pth --strict` on the state_dict of `torchvision.models.NAME(weights=None)` (torchvision 0.14, seed 3, batchnorm affine parameters and running statistics randomised) saved with `torch.save(model.state_dict())`: matched by structure (torchvision's key names), every layer loaded and every tensor used. The error is the largest absolute difference from torchvision's own eval-mode forward on one uniform random input in [−1, 1), 224×224, batch 1: the tfjs model (wasm backend, NHWC) and the generated model.py (NCHW) with the converted weights. `npm run bench:torchvision` (busy machine; the errors do not depend on the load).",
+    "",
+    "| torchvision model | modules matched | tfjs max abs error | model.py max abs error | max abs output |",
+    "|---|---:|---:|---:|---:|",
+    ...rows,
+    ...(missing.length > 0 ? ["", `Not run in this recording (the run was stopped): ${missing.join(", ")}.`] : []),
+  ].join("\n");
+  replaceSection(join(ROOT, "bench", "RESULTS.md"), "torchvision-weights", body);
+};
+for (const name of BY_COST.filter((n) => only.length === 0 || only.includes(n))) {
   const file = join(ROOT, "examples", `${name}.cnn`);
   const text = readFileSync(file, "utf8");
   const result = compile(text, { path: file });
@@ -57,17 +73,9 @@ for (const name of EXAMPLES.filter((n) => only.length === 0 || only.includes(n))
     const maxOutput = Math.max(...Array.from(expected, Math.abs));
     rows.push(`| ${name} | ${modules} | ${tfjsError.toExponential(2)} | ${torch!.max_abs_error!.toExponential(2)} | ${maxOutput.toFixed(2)} |`);
     process.stdout.write(rows.at(-1)! + "\n");
+    if (only.length === 0) record();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-const body = [
-  "## torchvision-weights",
-  "",
-  "`cnnc convert examples/NAME.cnn --from torchvision.pth --strict` on the state_dict of `torchvision.models.NAME(weights=None)` (torchvision 0.14, seed 3, batchnorm affine parameters and running statistics randomised) saved with `torch.save(model.state_dict())`: matched by structure (torchvision's key names), every layer loaded and every tensor used. The error is the largest absolute difference from torchvision's own eval-mode forward on one uniform random input in [−1, 1), 224×224, batch 1: the tfjs model (wasm backend, NHWC) and the generated model.py (NCHW) with the converted weights. `npm run bench:torchvision` (busy machine; accuracy figures do not depend on the load).",
-  "",
-  "| torchvision model | modules matched | tfjs max abs error | model.py max abs error | max abs output |",
-  "|---|---:|---:|---:|---:|",
-  ...rows,
-].join("\n");
-if (only.length === 0) replaceSection(join(ROOT, "bench", "RESULTS.md"), "torchvision-weights", body);
+if (only.length === 0) record();
