@@ -1,7 +1,8 @@
 // `frozen { … }`: the layers inside (and in the blocks they call) keep their weights. The
 // summary, the IR, hovers, the tfjs model (trainable: false, batchnorm on its running
 // statistics), model.py (requires_grad False, eval-mode batchnorm) and `cnnc train`
-// (the weights come out as they went in) all honour it.
+// (the weights come out as they went in) all honour it; test/emit-ts.test.ts runs the
+// TypeScript target's module.
 
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -13,7 +14,6 @@ import { summarize, renderSummary } from "../src/summary/summary.js";
 import { hover } from "../src/ide/hover.js";
 import { buildTfjsModel } from "../src/emit/tfjs-build.js";
 import { emitPytorch } from "../src/emit/pytorch.js";
-import { typeScriptSource } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { readTfjsWeights } from "../src/convert/convert.js";
 import { encodeNpy } from "../src/data/npy.js";
@@ -73,13 +73,6 @@ describe("frozen bodies", () => {
     const inference = model.apply(x, { training: false }) as ReturnType<typeof tf.zeros>;
     expect(Array.from(training.dataSync())).toEqual(Array.from(inference.dataSync()));
     model.dispose();
-  });
-
-  it("emit TypeScript that keeps frozen batchnorm in inference", () => {
-    const { spec, ir } = lowerText(FROZEN_MODEL);
-    const source = typeScriptSource({ spec, ir, sourceFile: "tiny.cnn" });
-    expect(source).toContain("trainable: false");
-    expect(source).toContain("frozenBatchNormsInInference(model);");
   });
 
   it("emit model.py whose frozen layers get no gradient and keep batchnorm statistics in train()", () => {
