@@ -61,6 +61,11 @@ describe("matching a state_dict by structure", () => {
     const report = matchStateDict(ir, map, own);
     expect(report.matches.every((m) => m.how === "name")).toBe(true);
     expect(Array.from(report.state.get("dense_1.weight")!.data as Float32Array)).toEqual(Array.from(own.get("dense_1.weight")!.data as Float32Array));
+    // A map file still starts a layer fresh, here the head of another task of the same size.
+    const fresh = matchStateDict(ir, map, own, parsePins('{ "dense_1": null }'));
+    expect(fresh.skipped.map((s) => s.layer.prefix)).toEqual(["dense_1"]);
+    expect(fresh.state.has("dense_1.weight")).toBe(false);
+    expect(fresh.unused.map((m) => m.prefix)).toEqual(["dense_1"]);
   });
 
   it("a module registered out of order still matches, and says so", () => {

@@ -1,14 +1,14 @@
 // The fine-tuning demonstration: pretrain bench/transfer/classifier.cnn on Fashion-MNIST's
 // classes 0–4 (T-shirt, trouser, pullover, dress, coat), then learn classes 5–9 (sandal,
-// shirt, sneaker, bag, ankle boot) from 20 images each, three ways with the same steps:
-// from those weights with the backbone frozen (`frozen { … }`, only the new head trains),
-// from those weights with every layer training, and from scratch. Everything goes through
+// shirt, sneaker, bag, ankle boot) from 20 images each, four ways with the same steps: from
+// those weights with the whole backbone frozen (`frozen { … }`: only the new head trains),
+// with its first two stages frozen, with every layer training, and from scratch. Everything goes through
 // the CLI as a user would run it: `cnnc train`, `cnnc convert` to a PyTorch state_dict,
 // `cnnc train --init … --map` (the map file starts the old head fresh). Rewrites the
 // fine-tuning section of bench/RESULTS.md with test accuracies on classes 5–9.
 //
 // Uses Debian's full Fashion-MNIST (`apt-get install dataset-fashion-mnist`) when present,
-// else the built-in subset. About ten minutes on a busy two-core machine: `npm run bench:finetune`.
+// else the built-in subset. About fifteen minutes on a busy two-core machine: `npm run bench:finetune`.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -82,7 +82,8 @@ try {
   writeFileSync(join(work, "new-head.json"), JSON.stringify({ dense_1: null }));
 
   const variants = [
-    { name: "pretrained, backbone frozen (`frozen { features() }`)", args: ["--model", "FrozenClassifier", "--init", join(work, "pretrained.pt"), "--map", join(work, "new-head.json")] },
+    { name: "pretrained, whole backbone frozen (`FrozenBackbone`: only the head trains)", args: ["--model", "FrozenBackbone", "--init", join(work, "pretrained.pt"), "--map", join(work, "new-head.json")] },
+    { name: "pretrained, first two stages frozen (`FrozenStem`)", args: ["--model", "FrozenStem", "--init", join(work, "pretrained.pt"), "--map", join(work, "new-head.json")] },
     { name: "pretrained, every layer trains", args: ["--model", "Classifier", "--init", join(work, "pretrained.pt"), "--map", join(work, "new-head.json")] },
     { name: "from scratch", args: ["--model", "Classifier"] },
   ];
@@ -101,7 +102,7 @@ try {
   const body = [
     "## fine-tuning",
     "",
-    `\`npm run bench:finetune\` (bench/transfer/finetune.ts, busy machine): bench/transfer/classifier.cnn (three conv-batchnorm stages, 6,221 parameters) pretrained with \`cnnc train\` on ${pretrainData.train.count.toLocaleString("en")} images of ${full ? "Fashion-MNIST" : "the built-in Fashion-MNIST subset"}'s classes 0–4 (${PRETRAIN_EPOCHS} epochs; ${(pretrained * 100).toFixed(1)}% on their ${pretrainData.test.count.toLocaleString("en")} test images), converted with \`cnnc convert\` to a PyTorch state_dict, then trained on classes 5–9 from ${PER_CLASS} images each (${fewShot.train.count} images, ${FINETUNE_EPOCHS} epochs of batch ${FINETUNE_BATCH}: ${steps} steps, Adam lr 0.01, the same for every row) with \`cnnc train --init pretrained.pt --map new-head.json\` (the map file starts the old 5-class head fresh) or without \`--init\`. Accuracy on the ${fewShot.test.count.toLocaleString("en")} test images of classes 5–9, for seeds ${SEEDS.join(", ")}.`,
+    `\`npm run bench:finetune\` (bench/transfer/finetune.ts, busy machine): bench/transfer/classifier.cnn (three conv-batchnorm stages, 6,221 parameters; its models \`Classifier\`, \`FrozenStem\` and \`FrozenBackbone\` differ only in what is in \`frozen { … }\`) pretrained with \`cnnc train\` on ${pretrainData.train.count.toLocaleString("en")} images of ${full ? "Fashion-MNIST" : "the built-in Fashion-MNIST subset"}'s classes 0–4 (${PRETRAIN_EPOCHS} epochs; ${(pretrained * 100).toFixed(1)}% on their ${pretrainData.test.count.toLocaleString("en")} test images), converted with \`cnnc convert\` to a PyTorch state_dict, then trained on classes 5–9 from ${PER_CLASS} images each (${fewShot.train.count} images, ${FINETUNE_EPOCHS} epochs of batch ${FINETUNE_BATCH}: ${steps} steps, Adam lr 0.01, the same for every row) with \`cnnc train --init pretrained.pt --map new-head.json\` (the map file starts the old 5-class head fresh) or without \`--init\`. Accuracy on the ${fewShot.test.count.toLocaleString("en")} test images of classes 5–9, for seeds ${SEEDS.join(", ")}.`,
     "",
     "| start | mean test accuracy | per seed |",
     "|---|---:|---|",

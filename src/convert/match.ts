@@ -173,15 +173,15 @@ export function matchStateDict(ir: IrGraph, map: WeightMap, state: ReadonlyMap<s
     // A separable conv is two modules of one layer: a pin names the layer, so it pins the first.
     const pin = pins.get(layer.node.name);
     const pinnedHere = pin !== undefined && !layers.some((other) => other !== layer && other.node === layer.node && layers.indexOf(other) < layers.indexOf(layer));
-    if (byName) {
-      matches.push({ layer, module: byPrefix.get(layer.prefix)!, how: "name" });
-    } else if (pinnedHere && pin === null) {
+    if (pinnedHere && pin === null) {
       skipped.push({ layer, pinned: true });
     } else if (pinnedHere) {
       const module = byPrefix.get(pin!)!;
-      if (!fits(layer, module)) throw new MatchError(`the map file maps \`${layer.node.name}\` (line ${layer.node.source.line}: ${formatShapes(layer.tensors)}) to \`${pin}\`, which has ${formatShapes(module.tensors)}`, layer.node);
+      if (!fits(layer, module) || taken.has(module)) throw new MatchError(`the map file maps \`${layer.node.name}\` (line ${layer.node.source.line}: ${formatShapes(layer.tensors)}) to \`${pin}\`, which has ${formatShapes(module.tensors)}`, layer.node);
       matches.push({ layer, module, how: "map" });
       taken.add(module);
+    } else if (byName) {
+      matches.push({ layer, module: byPrefix.get(layer.prefix)!, how: "name" });
     } else open.push(layer);
   }
   if (!byName) {
