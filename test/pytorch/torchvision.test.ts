@@ -65,18 +65,46 @@ function tfjsOutput(text: string, model: string, input: Float32Array, shape: num
   return values;
 }
 
-/**
- * Saves torchvision's seeded state_dict and output, loads the state_dict with `cnnc convert`
- * into tfjs and into model.py, and returns both errors against torchvision's output.
- */
-async function parity(name: string, text: string, size: number, module?: string): Promise<{ tfjs: number; torch: number; explain: string }> {
+/** An example at a smaller input: the weights do not depend on it, and the test runs faster. */
+const atSize = (name: string, size: number): string => read(join(EXAMPLES, `${name}.cnn`)).replace("input image: [224, 224, 3]", `input image: [${size}, ${size}, 3]`);
+
+interface Case {
+  name: string;
+  text: string;
+  size: number;
+  /** A Python expression for a user's own module instead of torchvision.models.<name>. */
+  module?: string;
+}
+
+const CASES: Case[] = [
+  ...["resnet18", "mobilenet_v2", "squeezenet1_1"].map((name) => ({ name, text: atSize(name, 64), size: 64 })),
+  {
+    name: "small",
+    text: "model Small {\n  input image: [8, 8, 3]\n  conv 4, kernel: 3 -> batchnorm -> relu\n  flatten\n  dropout 0.5 -> dense 5\n}\n",
+    size: 8,
+    module: "nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.Linear(144, 5))",
+  },
+];
+
+/** Every case's state_dict and output from one Python process (starting torch is slow). */
+beforeAll(() => {
+  runTorchvision(
+    CASES.map((c) => {
+      const work = join(dir, c.name);
+      mkdirSync(work);
+      writeFileSync(join(work, `${c.name}.cnn`), c.text);
+      writeInput(join(work, "input.bin"), [1, c.size, c.size, 3], 5);
+      return { name: c.name, seed: 3, state_dict: join(work, "torchvision.pth"), input: join(work, "input.bin"), input_shape: [1, c.size, c.size, 3], output: join(work, "torchvision.bin"), ...(c.module ? { module: c.module } : {}) };
+    }),
+  );
+});
+
+/** Loads torchvision's state_dict with `cnnc convert` into tfjs and into model.py; both errors against torchvision's output. */
+async function parity({ name, text, size }: Case): Promise<{ tfjs: number; torch: number; explain: string }> {
   const work = join(dir, name);
-  mkdirSync(work);
   const file = join(work, `${name}.cnn`);
-  writeFileSync(file, text);
   const shape = [1, size, size, 3];
-  const input = writeInput(join(work, "input.bin"), shape, 5);
-  runTorchvision([{ name, seed: 3, state_dict: join(work, "torchvision.pth"), input: join(work, "input.bin"), input_shape: shape, output: join(work, "torchvision.bin"), ...(module ? { module } : {}) }]);
+  const input = floats(join(work, "input.bin"));
   const expected = floats(join(work, "torchvision.bin"));
   const toTfjs = await cnnc(["convert", file, "--from", join(work, "torchvision.pth"), "--to", join(work, "tfjs"), "--strict", "--explain"]);
   expect(toTfjs.code, toTfjs.stderr).toBe(0);
@@ -88,24 +116,19 @@ async function parity(name: string, text: string, size: number, module?: string)
   return { tfjs: tfjsError, torch: result!.max_abs_error!, explain: toTfjs.stdout };
 }
 
-/** An example at a smaller input: the weights do not depend on it, and the test runs faster. */
-const atSize = (name: string, size: number): string => read(join(EXAMPLES, `${name}.cnn`)).replace("input image: [224, 224, 3]", `input image: [${size}, ${size}, 3]`);
-
 describe("torchvision's own state_dicts load by structure", () => {
-  for (const name of ["resnet18", "mobilenet_v2", "squeezenet1_1"]) {
-    it(`${name}: equals torchvision's forward in tfjs and in model.py`, async () => {
-      const { tfjs, torch, explain } = await parity(name, atSize(name, 64), 64);
+  for (const c of CASES.filter((c) => c.module === undefined)) {
+    it(`${c.name}: equals torchvision's forward in tfjs and in model.py`, async () => {
+      const { tfjs, torch, explain } = await parity(c);
       expect(tfjs).toBeLessThan(1e-4);
       expect(torch).toBeLessThan(1e-4);
       expect(explain).not.toMatch(/fresh|unused|out of order/);
-      if (name === "resnet18") expect(explain).toMatch(/^conv_8 \(line 14\) +← layer2\.0\.downsample\.0 +weight \[128, 64, 1, 1\]$/m);
+      if (c.name === "resnet18") expect(explain).toMatch(/^conv_8 \(line 14\) +← layer2\.0\.downsample\.0 +weight \[128, 64, 1, 1\]$/m);
     });
   }
 
   it("a user's own module that flattens NCHW: the dense layer's columns are reordered", async () => {
-    const text = "model Small {\n  input image: [8, 8, 3]\n  conv 4, kernel: 3 -> batchnorm -> relu\n  flatten\n  dropout 0.5 -> dense 5\n}\n";
-    const module = "nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.Linear(144, 5))";
-    const { tfjs, torch, explain } = await parity("small", text, 8, module);
+    const { tfjs, torch, explain } = await parity(CASES.find((c) => c.name === "small")!);
     expect(explain).toMatch(/^dense_1 \(line 5\) +← 5 +weight \[5, 144\], bias \[5\]$/m);
     expect(tfjs).toBeLessThan(1e-5);
     expect(torch).toBeLessThan(1e-5);
