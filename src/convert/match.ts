@@ -214,7 +214,9 @@ export function matchStateDict(ir: IrGraph, map: WeightMap, state: ReadonlyMap<s
   matches.sort((a, b) => layers.indexOf(a.layer) - layers.indexOf(b.layer));
   skipped.sort((a, b) => layers.indexOf(a.layer) - layers.indexOf(b.layer));
   const used = new Set(matches.map((m) => m.module));
-  const unused = modules.filter((m) => !used.has(m));
+  // Under model.py's names, the module of a layer the map file starts fresh is dropped on purpose.
+  const dropped = new Set(byName ? skipped.filter((s) => s.pinned).map((s) => s.layer.prefix) : []);
+  const unused = modules.filter((m) => !used.has(m) && !dropped.has(m.prefix));
 
   const result = new Map<string, Tensor>();
   for (const { layer, module, how } of matches) {
