@@ -14,7 +14,7 @@ import type { ModelGraph } from "../check/graph.js";
 import { describeSizes } from "../check/sizes.js";
 import type { SizeSet } from "../check/symbolic.js";
 
-export const TARGETS = ["ir", "tfjs", "ts", "pytorch"] as const;
+export const TARGETS = ["ir", "tfjs", "ts", "pytorch", "onnx"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface BuildOptions {
@@ -25,6 +25,10 @@ export interface BuildOptions {
   backend: BackendRequest;
   /** Values for symbolic input sizes (`--shape`). */
   sizes?: ReadonlyMap<string, number>;
+  /** For the ONNX target: a saved tfjs model or a PyTorch state_dict whose weights the model gets. */
+  weights?: string;
+  /** For the ONNX target: the layout of the graph's input. */
+  inputLayout?: "nchw" | "nhwc";
 }
 
 export class CliUsageError extends Error {}
@@ -106,6 +110,13 @@ export async function build(file: string, source: string, options: BuildOptions,
     const written = writeFilesAtomically(options.out, { [`${stem}.ir.json`]: JSON.stringify(ir, null, 2) + "\n" });
     process.stdout.write(`wrote ${written.join(", ")}\n`);
     return 0;
+  }
+  if ((options.weights !== undefined || options.inputLayout !== undefined) && options.target !== "onnx") {
+    throw new CliUsageError(`${options.weights !== undefined ? "--weights" : "--input-layout"} applies to --target onnx only`);
+  }
+  if (options.target === "onnx") {
+    const { buildOnnx } = await import("./onnx.js");
+    return buildOnnx(file, source, { out: options.out, model: options.model, seed: options.seed, sizes: options.sizes, weights: options.weights, inputLayout: options.inputLayout ?? "nchw", backend: options.backend }, color);
   }
   if (options.target === "pytorch") {
     const { buildPytorch } = await import("./pytorch.js");
