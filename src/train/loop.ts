@@ -19,6 +19,7 @@ import { makeOptimizer } from "./optimizer.js";
 import { plotHistory } from "./plot.js";
 import type { ProgressSink } from "./progress.js";
 import { makeSchedule, shouldStop as stopEarly, type StoppingState } from "./schedule.js";
+import { useUnbiasedMovingVariance } from "./moving-variance.js";
 
 export interface TrainInputs {
   tf: Tf;
@@ -84,6 +85,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     schedule.restore(state.plateau);
     progress.message(`resuming from ${checkpoint.dir}: ${state.epoch} epoch${state.epoch === 1 ? "" : "s"} done${state.step ? `, ${state.step} steps into the next` : ""}`);
   } else model = buildTfjsModel(tf, inputs.spec);
+  useUnbiasedMovingVariance(tf, model);
   const variables = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
 
   const save = async (): Promise<void> => {
