@@ -7,7 +7,7 @@
 // symbolic model accepts: asymmetric padding goes into the operators' own pads, and
 // ceil-mode average pooling divides by a count computed in the graph.
 
-import { poolOverhang, type IrAttrs, type IrGraph, type IrNode, type IrOp, type Pads } from "../../ir/ir.js";
+import { poolOverhang, type IrAttrs, type IrAttrsOf, type IrGraph, type IrNode, type IrOp, type Pads } from "../../ir/ir.js";
 import type { Tensor } from "../../convert/weights.js";
 import { torchIdentifiers } from "../pytorch/model.js";
 import { DataType, float, type AttributeValue, type OnnxDim, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from "./proto.js";
@@ -47,9 +47,7 @@ interface NodeContext<A extends IrAttrs> {
   constant(step: string, dataType: DataType, values: number[], dims?: number[]): string;
 }
 
-/** The attributes of op K (some union members carry several ops, such as `leaky_relu | elu`). */
-type AttrsOf<K extends IrOp> = IrAttrs extends infer A ? (A extends { op: infer O } ? (K extends O ? A : never) : never) : never;
-type Lowering<K extends IrOp> = (c: NodeContext<AttrsOf<K>>) => string;
+type Lowering<K extends IrOp> = (c: NodeContext<IrAttrsOf<K>>) => string;
 
 /** ONNX pads: all starts, then all ends, over [N, C, H, W]'s spatial axes. */
 const onnxPads = (p: Pads): number[] => [p[0], p[2], p[1], p[3]];
@@ -59,13 +57,13 @@ const isZero = (p: readonly number[]): boolean => p.every((x) => x === 0);
 const TO_NHWC = [0, 2, 3, 1];
 const TO_NCHW = [0, 3, 1, 2];
 
-function convolution(c: NodeContext<AttrsOf<"conv" | "depthwise_conv" | "separable_conv">>, group: number, weight: string, bias: boolean, step?: string): string {
+function convolution(c: NodeContext<IrAttrsOf<"conv" | "depthwise_conv" | "separable_conv">>, group: number, weight: string, bias: boolean, step?: string): string {
   const a = c.attrs;
   const attributes = { kernel_shape: a.kernel, strides: a.stride, pads: onnxPads(a.padding), dilations: a.dilation, group };
   return c.emit("Conv", [c.x, c.weight(weight), ...(bias ? [c.weight("bias")] : [])], attributes, step);
 }
 
-function pool(c: NodeContext<AttrsOf<"maxpool">>): string {
+function pool(c: NodeContext<IrAttrsOf<"maxpool" | "avgpool">>): string {
   const a = c.attrs;
   const [bottom, right] = poolOverhang(a, c.inShape, c.node.shape);
   const window = { kernel_shape: a.kernel, strides: a.stride };
@@ -106,7 +104,7 @@ function pool(c: NodeContext<AttrsOf<"maxpool">>): string {
   return c.emit("Div", [sums, counts]);
 }
 
-function globalPool(c: NodeContext<AttrsOf<"global_avgpool">>, opType: string): string {
+function globalPool(c: NodeContext<IrAttrsOf<"global_avgpool" | "global_maxpool">>, opType: string): string {
   if (c.attrs.keepdims) return c.emit(opType, [c.x]);
   return c.emit("Flatten", [c.emit(opType, [c.x], {}, "pool")], { axis: 1 });
 }
