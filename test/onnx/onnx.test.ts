@@ -190,6 +190,27 @@ describe("cnnc build --target onnx", () => {
   });
 });
 
+describe("lowerings tfjs cannot express", () => {
+  it("average pooling with windows past the edge (ceil mode) and with `same` padding equals PyTorch's model.py", async () => {
+    const text = ["model Ceil {", "  input image: [9, 8, 2]", "  avgpool 3, stride: 2, padding: 1, ceil_mode: true", "  avgpool 2, stride: 2, padding: same, ceil_mode: true", "}", ""].join("\n");
+    const compiled = compile(text);
+    const ir = buildIr(compiled.models[0]!, text);
+    const { lowerToOnnx } = await import("../../src/emit/onnx/lowering.js");
+    const { encodeModel } = await import("../../src/emit/onnx/proto.js");
+    const { emitModelPy } = await import("../../src/emit/pytorch/model.js");
+    const path = join(dir, "ceil.onnx");
+    writeFileSync(path, encodeModel(lowerToOnnx(ir, { weights: new Map() })));
+    writeFileSync(join(dir, "model.py"), emitModelPy({ ir, sourceFile: "ceil.cnn" }));
+    const input = inputOf(2 * 9 * 8, 5);
+    const got = await runOnnx(path, input, [1, 2, 9, 8]);
+    const script = ["import json, sys, torch", "sys.path.insert(0, sys.argv[1])", "from model import build_model", "x = torch.tensor(json.load(sys.stdin)).reshape(1, 2, 9, 8)", "print(json.dumps(build_model().eval()(x).flatten().tolist()))"].join("\n");
+    const expected = Float32Array.from(JSON.parse(execFileSync("/usr/bin/python3", ["-c", script, dir], { input: JSON.stringify(Array.from(input)), encoding: "utf8" })) as number[]);
+    expect(got.dims).toEqual([1, 2, ...ir.output.shape.slice(0, 2)]);
+    expect(maxAbsDifference(got.data, expected)).toBeLessThan(1e-6);
+    expect(checkOnnxFiles([path])).toEqual(["ok"]);
+  });
+});
+
 describe("text models lower for ONNX like the examples", () => {
   it("a flat-input model keeps [N, features]", async () => {
     const lowered = lowerText("model Flat {\n  input x: [6]\n  dense 4 -> relu\n  dense 3 -> softmax\n}\n", 1);
