@@ -191,9 +191,11 @@ def make_scheduler(optimizer, epochs):
         return None
     name, c = CONFIG["scheduler"]["name"], CONFIG["scheduler"]["config"]
     if name == "reduce_on_plateau":
-        # The threshold is an absolute change, as the setting's documentation says.
+        # The threshold is an absolute change, as the setting's documentation says. The
+        # language (and the tfjs engine) reduces after "patience" epochs without improvement
+        # (at least one), as Keras does; PyTorch reduces after patience + 1.
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode=c["mode"], factor=c["factor"], patience=c["patience"], threshold=c["threshold"], threshold_mode="abs", cooldown=c["cooldown"], min_lr=c["min_lr"]
+            optimizer, mode=c["mode"], factor=c["factor"], patience=max(c["patience"], 1) - 1, threshold=c["threshold"], threshold_mode="abs", cooldown=c["cooldown"], min_lr=c["min_lr"]
         )
     if name == "step":
         return torch.optim.lr_scheduler.StepLR(optimizer, step_size=c["step_size"], gamma=c["gamma"])
