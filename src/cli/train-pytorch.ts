@@ -174,11 +174,20 @@ export async function trainWithPytorch(run: PytorchTraining): Promise<number> {
     // Gloo finds its network interface through the host name, which may not resolve on a
     // machine without DNS; on one machine the loopback interface always works.
     if (distributed && run.nnodes === undefined && env["GLOO_SOCKET_IFNAME"] === undefined) env["GLOO_SOCKET_IFNAME"] = "lo";
-    const code = await runTrainPy(python, distributed ? [...torchrunArgs(run), ...args] : args, env, run);
+    // Ctrl-C reaches train.py too (same process group); this process waits for it to end.
+    let interrupted = false;
+    const onSigint = (): void => void (interrupted = true);
+    process.on("SIGINT", onSigint);
+    let code: number | null;
+    try {
+      code = await runTrainPy(python, distributed ? [...torchrunArgs(run), ...args] : args, env, run);
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
     if (code !== 0) {
       const kept = existsSync(join(out, "checkpoint.pt")) ? `; the checkpoint of the last finished epoch is in ${out}/checkpoint.pt: continue with --resume` : "";
-      process.stderr.write(`error: train.py ${code === null ? "was stopped" : `exited with code ${code}`}${kept}\n`);
-      return code === 130 || code === null ? 130 : 1;
+      process.stderr.write(`${interrupted ? "interrupted" : `error: train.py ${code === null ? "was killed" : `exited with code ${code}`}`}${kept}\n`);
+      return interrupted ? 130 : 1;
     }
   } finally {
     rmSync(data, { recursive: true, force: true });

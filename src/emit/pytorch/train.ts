@@ -396,5 +396,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        # Ctrl-C: checkpoint.pt holds the last finished epoch, for --resume.
+        raise SystemExit(130)
 `;
