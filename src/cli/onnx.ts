@@ -74,10 +74,10 @@ function twoInstances(model: ModelGraph): [Map<string, number>, Map<string, numb
   const second = new Map<string, number>();
   for (const [name, set] of model.sizes!.sets) {
     const a = exampleSize(set);
-    let b = a + 1;
-    while (!set.has(b)) b++;
+    // The next accepted size (within one period), else any other; a size accepted alone is compared with itself.
+    const later = Array.from({ length: set.period }, (_, i) => a + 1 + i).find((x) => set.has(x));
     first.set(name, a);
-    second.set(name, b);
+    second.set(name, later ?? set.sample(2).find((x) => x !== a) ?? a);
   }
   return [first, second];
 }
