@@ -17,12 +17,11 @@ import { writeFilesAtomically } from "../emit/write-files.js";
 import { encodeNpy } from "../data/npy.js";
 import type { Dataset } from "../data/dataset.js";
 import type { PreparedData, TrainingMetadata } from "../train/prepare.js";
-import type { TrainSettings } from "../train/config.js";
+import { metricKey, type TrainSettings } from "../train/config.js";
 import type { EpochLogs } from "../train/checkpoint.js";
 import { ResumeError } from "../train/loop.js";
 import { plotHistory } from "../train/plot.js";
 import { historyTable, type ProgressSink } from "../train/progress.js";
-import { metricKey } from "../train/config.js";
 import { CliUsageError } from "./build.js";
 
 export interface DistributedOptions {
