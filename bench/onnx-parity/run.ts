@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../../src/compile.js";
+import { nodeHost } from "../../src/host/node.js";
 import { buildIr } from "../../src/ir/build.js";
 import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
@@ -28,9 +29,9 @@ try {
   for (const file of files) {
     const path = join(ROOT, "examples", file);
     const text = readFileSync(path, "utf8");
-    const symbolic = compile(text, { path }).models.at(-1)!;
+    const symbolic = compile(text, { path, host: nodeHost }).models.at(-1)!;
     const sizes = new Map([...(symbolic.sizes?.sets ?? [])].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
-    const model = compile(text, { path, sizes }).models.at(-1)!;
+    const model = compile(text, { path, sizes, host: nodeHost }).models.at(-1)!;
     const ir = buildIr(model, text);
     const name = file.replace(/\.cnn$/, "").replace("/", "_");
     const sizeText = [...sizes].map(([n, v]) => `${n}=${v}`).join(", ");

@@ -5,6 +5,7 @@
 
 import { basename } from "node:path";
 import { compile, type Compilation } from "../compile.js";
+import { nodeHost } from "../host/node.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
@@ -83,7 +84,7 @@ function twoInstances(model: ModelGraph): [Map<string, number>, Map<string, numb
 }
 
 function instantiate(source: string, file: string, model: ModelGraph, sizes: ReadonlyMap<string, number>): { ir: IrGraph; compilation: Compilation } {
-  const compilation = compile(source, { sizes, path: file });
+  const compilation = compile(source, { sizes, path: file, host: nodeHost });
   const errors = compilation.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new BuildFailure(errors);
   const instance = compilation.models.find((m) => m.name === model.name)!;
@@ -139,7 +140,7 @@ async function lower(file: string, source: string, options: OnnxBuildOptions, re
 }
 
 export async function buildOnnx(file: string, source: string, options: OnnxBuildOptions, color: boolean): Promise<number> {
-  const result = compile(source, { sizes: options.sizes, path: file });
+  const result = compile(source, { sizes: options.sizes, path: file, host: nodeHost });
   const report = (diagnostics: Diagnostic[]): number => {
     process.stderr.write(renderDiagnostics(diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}\n`);
     return 1;
