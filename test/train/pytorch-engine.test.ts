@@ -68,6 +68,14 @@ describe("cnnc train --engine pytorch", () => {
     expect(evaluation.status, evaluation.stderr).toBe(0);
     const report = JSON.parse(evaluation.stdout) as { images: number; accuracy: number };
     expect(report.images).toBe(30);
+
+    // The tfjs engine on the same file, data and seed: the same validation images, and an accuracy within noise.
+    const tfjsOut = join(project.dir, "tfjs");
+    const tfjs = cnnc(["train", project.model, "--data", project.data, "--out", tfjsOut, "--backend", "cpu", "--seed", "3"]);
+    expect(tfjs.status, tfjs.stderr).toBe(0);
+    expect(tfjs.stderr).toContain("96 training, 24 validation, 30 test images");
+    const accuracy = (h: History): number => (h.epochs.at(-1) as unknown as Record<string, number>)["val_accuracy"]!;
+    expect(Math.abs(accuracy(readHistory(tfjsOut)) - accuracy(history))).toBeLessThanOrEqual(0.25);
   });
 
   it("--resume continues from checkpoint.pt; history.json has every epoch", () => {
