@@ -67,7 +67,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("ONNX models compute the tfjs model's function", () => {
   // Every lowering rule (test/pytorch/cases/), the classic sequence, and a squeeze-and-excitation mobile net.
-  const names = ["ops_spatial", "ops_flat", "lenet5", "squeezenet1_1", "efficientnet_b0"];
+  const names = ["ops_spatial", "ops_flat", "ops_modern", "lenet5", "squeezenet1_1", "efficientnet_b0"];
   const results = new Map<string, OnnxParity>();
   let verdicts: string[] = [];
   beforeAll(async () => {

@@ -157,6 +157,27 @@ const ONNX_LOWERINGS: { [K in IrOp]: Lowering<K> } = {
     const half = c.emit("Mul", [c.x, c.constant("half", DataType.FLOAT, [0.5], [])], {}, "half");
     return c.emit("Mul", [half, plusOne]);
   },
+  // PyTorch's hard activations: relu6(x + 3) / 6, times x for hardswish (ONNX's HardSigmoid defaults to Keras's slope 0.2).
+  hardswish: (c) => c.emit("HardSwish", [c.x]),
+  hardsigmoid: (c) => c.emit("HardSigmoid", [c.x], { alpha: float(1 / 6), beta: float(0.5) }),
+  layer_scale: (c) => {
+    const scale = c.spatial ? c.emit("Reshape", [c.weight("weight"), c.constant("per_channel", DataType.INT64, [-1, 1, 1])], {}, "per_channel") : c.weight("weight");
+    return c.emit("Mul", [c.x, scale]);
+  },
+  // Identity at inference, as in PyTorch's eval mode.
+  stochastic_depth: (c) => c.emit("Identity", [c.x]),
+  channel_split: (c) => {
+    const { start, size } = c.attrs;
+    return c.emit("Slice", [c.x, c.constant("starts", DataType.INT64, [start]), c.constant("ends", DataType.INT64, [start + size]), c.constant("axes", DataType.INT64, [1])]);
+  },
+  // Channels as [groups, channels / groups], transposed, whatever the height and width.
+  channel_shuffle: (c) => {
+    const groups = c.attrs.groups;
+    const shape = c.emit("Shape", [c.x], {}, "shape");
+    const grouped = c.emit("Reshape", [c.x, c.constant("grouped_shape", DataType.INT64, [0, groups, c.inShape[2]! / groups, -1])], {}, "grouped");
+    const swapped = c.emit("Transpose", [grouped], { perm: [0, 2, 1, 3] }, "transpose");
+    return c.emit("Reshape", [swapped, shape]);
+  },
   // Over the channels: tfjs's last axis, NCHW's axis 1.
   softmax: (c) => c.emit("Softmax", [c.x], { axis: 1 }),
   leaky_relu: (c) => c.emit("LeakyRelu", [c.x], { alpha: float(c.attrs.alpha) }),
