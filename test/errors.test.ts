@@ -77,8 +77,10 @@ describe("broken examples", () => {
   });
 
   it("cover every diagnostic code", () => {
-    // E0601 comes from lowering to a target, not from `check`; the CLI build tests cover it.
-    const missing = Object.keys(CODES).filter((code) => code !== "E0601" && !seenCodes.has(code));
+    // E0601 and E0620 come from lowering to a target, not from `check`; the CLI build tests
+    // cover them (test/cli.test.ts, test/onnx/onnx.test.ts).
+    const fromTargets = ["E0601", "E0620"];
+    const missing = Object.keys(CODES).filter((code) => !fromTargets.includes(code) && !seenCodes.has(code));
     expect(missing).toEqual([]);
   });
 });

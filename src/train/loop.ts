@@ -21,6 +21,7 @@ import { makeOptimizer } from "./optimizer.js";
 import { plotHistory } from "./plot.js";
 import type { ProgressSink } from "./progress.js";
 import { makeSchedule, shouldStop as stopEarly, type StoppingState } from "./schedule.js";
+import { useUnbiasedMovingVariance } from "./moving-variance.js";
 
 export interface TrainInputs {
   tf: Tf;
@@ -92,6 +93,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     model = buildTfjsModel(tf, inputs.spec);
     if (inputs.initialWeights) writeWeights(tf, model, inputs.initialWeights);
   }
+  useUnbiasedMovingVariance(tf, model);
   const variables = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
 
   const save = async (): Promise<void> => {
