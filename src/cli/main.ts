@@ -145,7 +145,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--seed <n>", "seed every weight initializer, for byte-identical output", parseSeed)
     .addOption(new Option("--backend <backend>", "tfjs backend for --target tfjs").choices(BACKENDS).default("auto"))
     .addOption(shapeOption())
-    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number> }) => {
+    .option("--prefixed-names", "for --target ts: export buildLeNet5, LeNet5InputShape, … (the model's name first), so that one index can `export *` several models")
+    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; prefixedNames?: boolean }) => {
       setExit(await build(file, readSource(file), { ...options, sizes: options.shape }, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
   registerTrainCommands(program, setExit);

@@ -104,6 +104,22 @@ describe("a Vite project with cnnc installed from its tarball", () => {
     expect(build.output).toContain("  = help:");
     expect(existsSync(join(APP, "dist-broken"))).toBe(false);
 
+    // The dev server: the error Vite's overlay shows carries the plugin, the place and the rendered diagnostic as its frame.
+    const vite = (await import(pathToFileURL(join(APP, "node_modules", "vite", "dist", "node", "index.js")).href)) as typeof import("vite");
+    const server = await vite.createServer({ root: APP, configFile: join(APP, "vite.config.mjs"), server: { middlewareMode: true, ws: false }, appType: "custom", logLevel: "silent" });
+    try {
+      const overlay = await server.transformRequest("/broken/broken.cnn").then(
+        () => undefined,
+        (error: { plugin?: string; loc?: unknown; frame?: string; message: string }) => error,
+      );
+      expect(overlay?.plugin).toBe("cnnc");
+      expect(overlay?.loc).toEqual({ file: join(APP, "broken", "broken.cnn"), line: 3, column: 3 });
+      expect(overlay?.frame).toContain("error[E0308]");
+      expect((await server.transformRequest("/src/lenet5.cnn"))?.code).toContain("export function buildModel()");
+    } finally {
+      await server.close();
+    }
+
     const esbuild = (await import("esbuild")) as typeof import("esbuild");
     const plugin = (await import(pathToFileURL(join(APP, "node_modules", "cnnc", "dist", "src", "plugins", "esbuild.js")).href)) as typeof import("../../src/plugins/esbuild.js");
     const bundle = (entry: string) => esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: "esm", external: ["@tensorflow/tfjs"], plugins: [plugin.default({ seed: 1 })], logLevel: "silent" });
