@@ -117,6 +117,22 @@ describe("the library entries", () => {
     expect(browser.summarize(text, { path: "/app/net.cnn", host: memoryHost(files) }).params.total).toBe(node.summarize(text, { path: "/app/net.cnn", host: memoryHost(files) }).params.total);
   });
 
+  it("cnnc/kernels registers the training kernels for the active cpu backend, and leaves other backends alone", async () => {
+    const exports = JSON.parse(read(join(ROOT, "package.json"))).exports as Record<string, { default: string }>;
+    expect(exports["./kernels"]!.default).toBe("./dist/src/kernels/install.js");
+    const tf = await import("@tensorflow/tfjs");
+    const { registerTrainingKernels, hasTrainingKernels } = await import("../src/kernels/install.js");
+    await tf.setBackend("cpu");
+    registerTrainingKernels(tf, "webgl");
+    registerTrainingKernels(tf);
+    expect(hasTrainingKernels(tf, "cpu")).toBe(true);
+    // A conv's filter gradient now runs through cnnc's kernel and equals the sum over the input's windows.
+    const x = tf.ones([1, 4, 4, 1]);
+    const grad = tf.grad((w: import("@tensorflow/tfjs").Tensor4D) => tf.conv2d(x as import("@tensorflow/tfjs").Tensor4D, w, 1, "valid").sum())(tf.ones([3, 3, 1, 1]));
+    expect(Array.from(grad.dataSync())).toEqual(new Array(9).fill(4));
+    tf.dispose([x, grad]);
+  });
+
   it("the README's example prints what its comments say", () => {
     const readme = read(join(ROOT, "README.md"));
     const block = /```js\n(import \{ compile[^`]*?)```/.exec(readme)?.[1];

@@ -92,6 +92,7 @@ describe("the plugins' hooks", () => {
     const context = { addWatchFile: (file: string) => void watched.push(file) };
     const plugin = vitePlugin();
     expect(await plugin.transform.call(context, "", join(ROOT, "src", "index.ts"))).toBeNull();
+    expect(await plugin.transform.call(context, "", `${join(GENERATED, "net.cnn")}?raw`)).toBeNull();
     const result = await plugin.transform.call(context, "", `${join(GENERATED, "net.cnn")}?import`);
     expect(result?.code).toContain("export function buildModel()");
     expect(watched).toEqual([join(GENERATED, "blocks.cnn")]);

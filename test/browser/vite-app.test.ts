@@ -115,7 +115,7 @@ describe("a Vite project with cnnc installed from its tarball", () => {
       expect(overlay?.plugin).toBe("cnnc");
       expect(overlay?.loc).toEqual({ file: join(APP, "broken", "broken.cnn"), line: 3, column: 3 });
       expect(overlay?.frame).toContain("error[E0308]");
-      expect((await server.transformRequest("/src/lenet5.cnn"))?.code).toContain("export function buildModel()");
+      expect((await server.transformRequest("/src/lenet5.cnn?import"))?.code).toContain("export function buildModel()");
     } finally {
       await server.close();
     }
@@ -139,7 +139,7 @@ describe("a Vite project with cnnc installed from its tarball", () => {
     expect(existsSync(join(APP, "dist", "index.html"))).toBe(true);
     const server = await serveFolder(join(APP, "dist"));
     type Run = { requested: string; backend: string; predictions?: number[][]; losses?: number[]; msPerStep?: number; error?: string };
-    let result: { runs?: Run[]; error?: string; userAgent?: string };
+    let result: { runs?: Run[]; library?: { ok: boolean; total: number; missing: string[] }; error?: string; userAgent?: string };
     try {
       result = await withChromium(async (browser) => {
         const page = await browser.newPage({ viewport: { width: 900, height: 400 } });
@@ -158,6 +158,10 @@ describe("a Vite project with cnnc installed from its tarball", () => {
     const runs = result.runs!;
     for (const run of runs) console.log(`browser backend ${run.requested}: ${run.error ?? `tf.getBackend() = ${run.backend}, loss ${run.losses![0]!.toFixed(4)} → ${run.losses!.at(-1)!.toFixed(4)}, ${run.msPerStep!.toFixed(0)} ms a step`}`);
     console.log(`screenshot: ${join(APP, "lenet5-browser.png")} (${result.userAgent})`);
+
+    // `import { check, summarize } from "cnnc"` in the page: the browser entry, with the standard library built in.
+    const probeText = 'import { basic } from "std/resnet"\nmodel Probe {\n  input image: [8, 8, 3]\n  basic(4)\n}\n';
+    expect(result.library).toEqual({ ok: true, total: (await import("../../src/index.js")).summarize(probeText).params.total, missing: ["E0801"] });
 
     const webgl = runs.find((r) => r.requested === "webgl")!;
     expect(webgl.backend).toBe("webgl");

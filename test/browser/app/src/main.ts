@@ -5,6 +5,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-webgpu";
+import { check, summarize } from "cnnc";
 import { buildModel, inputShape, outputShape } from "./lenet5.cnn";
 
 const STEPS = 10;
@@ -58,7 +59,17 @@ async function run(requested: string, x: Float32Array, y: Float32Array): Promise
   return { requested, backend: tf.getBackend(), predictions, losses, msPerStep };
 }
 
+/** The library's browser entry: the checker with its built-in standard library, and nothing read from disk. */
+function library(): { ok: boolean; total: number; missing: string[] } {
+  const text = 'import { basic } from "std/resnet"\nmodel Probe {\n  input image: [8, 8, 3]\n  basic(4)\n}\n';
+  const ok = check(text, { path: "/probe.cnn" }).ok;
+  const missing = check('import { twice } from "./blocks"\n', { path: "/probe.cnn" }).diagnostics.map((d) => d.code);
+  say(`cnnc in the page: the probe checks ${ok ? "clean" : "with errors"}`);
+  return { ok, total: summarize(text, { path: "/probe.cnn" }).params.total, missing };
+}
+
 async function main(): Promise<void> {
+  const checked = library();
   const [x, y] = await Promise.all([floats("x.bin"), floats("y.bin")]);
   const runs: BackendRun[] = [];
   for (const backend of ["webgl", "webgpu"]) {
@@ -69,7 +80,7 @@ async function main(): Promise<void> {
     }
     if (runs.at(-1)!.error !== undefined) say(`${backend}: ${runs.at(-1)!.error}`);
   }
-  (window as unknown as { cnncResult: unknown }).cnncResult = { runs, userAgent: navigator.userAgent };
+  (window as unknown as { cnncResult: unknown }).cnncResult = { runs, library: checked, userAgent: navigator.userAgent };
 }
 
 main().catch((error) => {
