@@ -2,7 +2,7 @@
 // (test/browser/app/) that imports examples/lenet5.cnn through cnnc/vite. The project
 // type-checks with cnnc/client's types and builds; a broken .cnn fails the build (Vite
 // and esbuild) with file:line and the rendered diagnostic. The built page then runs in
-// headless Chromium: on webgl (and webgpu where offered) LeNet-5's loss falls, and its
+// headless Chromium: on webgl (and webgpu where there is an adapter) LeNet-5's loss falls, and its
 // predictions with the seeded initial weights equal Node's wasm run within 1e-4.
 //
 // One npm install, one Vite build and one browser run: about two minutes on a busy 2-core
@@ -135,7 +135,7 @@ describe("a Vite project with cnnc installed from its tarball", () => {
     expect(failure?.notes[0]!.text).toContain("--> ");
   }, 120_000);
 
-  it("trains LeNet-5 on webgl in Chromium, and predicts as Node's wasm run does", async () => {
+  it("trains LeNet-5 on webgl and webgpu in Chromium, and predicts as Node's wasm run does", async () => {
     expect(existsSync(join(APP, "dist", "index.html"))).toBe(true);
     const server = await serveFolder(join(APP, "dist"));
     type Run = { requested: string; backend: string; predictions?: number[][]; losses?: number[]; msPerStep?: number; error?: string };
@@ -165,6 +165,9 @@ describe("a Vite project with cnnc installed from its tarball", () => {
 
     const webgl = runs.find((r) => r.requested === "webgl")!;
     expect(webgl.backend).toBe("webgl");
+    // webgpu runs wherever the browser offers an adapter (headless Chromium 156 offers SwiftShader's).
+    const webgpu = runs.find((r) => r.requested === "webgpu")!;
+    if (webgpu.error !== "the browser offers no WebGPU adapter") expect(webgpu.error).toBeUndefined();
     const { tf } = await loadTfjs("wasm");
     const { buildModel } = (await import(pathToFileURL(join(APP, "node_modules", "cnnc", "dist", "src", "index.js")).href)) as typeof import("../../src/index.js");
     const model = await buildModel(read(join(EXAMPLES, "lenet5.cnn")), { tf, seed: 1 });
