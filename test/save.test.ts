@@ -52,11 +52,14 @@ describe("saving and loading", () => {
     expect(readFileSync(join(base, "a", "weights.bin")).equals(readFileSync(join(base, "c", "weights.bin")))).toBe(false);
   });
 
-  it("missing folders of -o are created", () => {
+  it("missing folders of -o are created; --prefixed-names names the exports after the model", () => {
     const base = mkdtempSync(join(tmpdir(), "cnnc-missing-"));
-    const result = cnnc(["build", "examples/lenet5.cnn", "--target", "ts", "-o", join(base, "a", "b", "c")]);
+    const result = cnnc(["build", "examples/lenet5.cnn", "--target", "ts", "--prefixed-names", "-o", join(base, "a", "b", "c")]);
     expect(result.status, result.stderr).toBe(0);
-    expect(existsSync(join(base, "a", "b", "c", "lenet5.ts"))).toBe(true);
+    const code = readFileSync(join(base, "a", "b", "c", "lenet5.ts"), "utf8");
+    expect(code).toContain("export function buildLeNet5(): tf.LayersModel {");
+    expect(code).toContain("export const LeNet5TrainingSettings: LeNet5TrainingSettings = {");
+    expect(code).not.toMatch(/export (const|function) (buildModel|inputShape)\b/);
   });
 
   it("an output folder under a file is a clear error and creates nothing", () => {
