@@ -189,7 +189,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(shapeOption())
     .option("--weights <path>", "--target onnx: the weights of a saved tfjs model (directory or model.json) or a PyTorch state_dict file (default: initial weights, seeded by --seed)")
     .addOption(new Option("--input-layout <layout>", "--target onnx: the input's layout; nhwc adds a transpose, so the graph takes channels-last images (default: nchw)").choices(INPUT_LAYOUTS))
-    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; weights?: string; inputLayout?: "nchw" | "nhwc" }) => {
+    .option("--prefixed-names", "for --target ts: export buildLeNet5, LeNet5InputShape, … (the model's name first), so that one index can `export *` several models")
+    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; weights?: string; inputLayout?: "nchw" | "nhwc"; prefixedNames?: boolean }) => {
       setExit(await build(file, readSource(file), { ...options, sizes: options.shape }, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
   registerTrainCommands(program, setExit);
