@@ -133,6 +133,8 @@ export function convertArgument(value: Value, type: ArgType, argName: string, sp
     case "int": {
       if (typeof value !== "number") return mistyped();
       if (!Number.isInteger(value)) return mistyped();
+      // Past 2^53 a whole number no longer counts by ones, and size arithmetic with it never ends.
+      if (!Number.isSafeInteger(value)) return outOfRange(`\`${argName}\` is too large, found ${value}`, "use a value below 2^53");
       if (type.min !== undefined && value < type.min) return outOfRange(`\`${argName}\` must be at least ${type.min}, found ${value}`, `use a value ≥ ${type.min}`);
       if (type.max !== undefined && value > type.max) return outOfRange(`\`${argName}\` must be at most ${type.max}, found ${value}`, `use a value ≤ ${type.max}`);
       return value;
@@ -155,7 +157,7 @@ export function convertArgument(value: Value, type: ArgType, argName: string, sp
     }
     case "pair": {
       const items = typeof value === "number" ? [value, value] : Array.isArray(value) && value.length === 2 ? value : undefined;
-      if (items === undefined || !items.every((v) => typeof v === "number" && Number.isInteger(v))) return mistyped();
+      if (items === undefined || !items.every((v) => typeof v === "number" && Number.isSafeInteger(v))) return mistyped();
       const [a, b] = items as [number, number];
       if (a < type.min || b < type.min) return outOfRange(`\`${argName}\` must be at least ${type.min}, found ${describeValue(value)}`, `use values ≥ ${type.min}`);
       return [a, b] as const;
@@ -167,7 +169,7 @@ export function convertArgument(value: Value, type: ArgType, argName: string, sp
         return mistyped();
       }
       const items = typeof value === "number" ? [value, value, value, value] : Array.isArray(value) ? value : undefined;
-      if (items === undefined || !items.every((v) => typeof v === "number" && Number.isInteger(v))) return mistyped();
+      if (items === undefined || !items.every((v) => typeof v === "number" && Number.isSafeInteger(v))) return mistyped();
       const n = items as number[];
       const sides = n.length === 4 ? n : n.length === 2 ? [n[0]!, n[0]!, n[1]!, n[1]!] : undefined;
       if (sides === undefined) return mistyped();

@@ -289,7 +289,7 @@ export class Evaluator {
       if (isSize(value)) return value;
       const n = this.number(value, span);
       if (n === undefined) return undefined;
-      if (!Number.isInteger(n)) return this.fail(span, `symbolic sizes combine only with whole numbers, found ${n}`);
+      if (!Number.isSafeInteger(n)) return this.fail(span, `symbolic sizes combine only with whole numbers below 2^53, found ${n}`);
       return n;
     };
     const l = operand(left, expr.left.span);
