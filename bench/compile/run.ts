@@ -13,7 +13,7 @@ import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
 import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { summarize } from "../../src/summary/summary.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import { median, replaceSection, ROOT } from "../common.js";
+import { generatedModel, median, replaceSection, ROOT } from "../common.js";
 
 const examplesDir = join(ROOT, "examples");
 
@@ -32,14 +32,6 @@ function time(fn: () => unknown, runs: number, warmup: number): number {
     samples.push(performance.now() - start);
   }
   return median(samples);
-}
-
-export function generatedModel(layers: number): string {
-  const lines = ["model Generated {", "  input image: [32, 32, 16]"];
-  const kinds = ["conv 16, kernel: 3, padding: 1", "batchnorm", "relu"];
-  for (let i = 0; i < layers; i++) lines.push(`  ${kinds[i % kinds.length]}`);
-  lines.push("}", "");
-  return lines.join("\n");
 }
 
 async function main(): Promise<void> {
