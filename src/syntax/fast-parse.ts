@@ -20,7 +20,7 @@ const GIVE_UP = new GiveUp();
 
 const KEYWORD_TYPES: ReadonlySet<TokenType> = new Set(T.KEYWORDS);
 /** Tokens that can start a statement in a body: the Chevrotain grammar's first set of `statement`. */
-const STATEMENT_START: ReadonlySet<TokenType> = new Set([T.Input, T.Repeat, T.For, T.Residual, T.Gate, T.If, T.Let, T.From, T.Expect, T.Identifier, T.Global]);
+const STATEMENT_START: ReadonlySet<TokenType> = new Set([T.Input, T.Repeat, T.For, T.Residual, T.Gate, T.Frozen, T.If, T.Let, T.From, T.Expect, T.Identifier, T.Global]);
 /** Tokens that can start an expression. */
 const EXPRESSION_START: ReadonlySet<TokenType> = new Set([T.Minus, T.Not, T.NumberLiteral, T.StringLiteral, T.True, T.False, T.Identifier, T.LBracket, T.LParen]);
 const BINARY_OPERATORS: ReadonlySet<TokenType> = new Set([T.And, T.Or, T.EqEq, T.NotEq, T.LtEq, T.GtEq, T.Lt, T.Gt, T.Plus, T.Minus, T.Star, T.Slash, T.Percent]);
@@ -260,6 +260,9 @@ class FastParser {
     } else if (type === T.Gate) {
       this.index++;
       built = { kind: "gate", keyword: tokenSpan(first), body: this.body(), span };
+    } else if (type === T.Frozen) {
+      this.index++;
+      built = { kind: "frozen", keyword: tokenSpan(first), body: this.body(), span };
     } else if (type === T.If) built = this.ifStatement();
     else if (type === T.Let) built = this.letStatement(span);
     else if (type === T.From) {

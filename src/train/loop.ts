@@ -3,7 +3,7 @@
 // every epoch end, and save and stop cleanly between two steps when interrupted.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import { buildTfjsModel, type Tf } from "../emit/tfjs-build.js";
+import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tfjs-build.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { fileLoadHandler, saveModel, serializeModel } from "../emit/tfjs-save.js";
 import { writeFilesAtomically } from "../emit/write-files.js";
@@ -78,6 +78,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
       throw new ResumeError(`--resume: the checkpoint in ${checkpoint.dir} was made with other settings or data (only --epochs may change on resume); start afresh without --resume or with another --out`);
     }
     model = await tf.loadLayersModel(fileLoadHandler(tf, checkpoint.modelJson, checkpoint.weights));
+    frozenBatchNormsInInference(model);
     // The optimizer creates its slots on the first step; restoring them needs them to exist in order.
     await optimizer.loadState(checkpoint.optimizerSpecs, checkpoint.optimizerData);
     state = checkpoint.state;

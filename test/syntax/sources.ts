@@ -18,7 +18,7 @@ export const SOURCES: string[] = ["examples", "stdlib", join("test", "pytorch", 
 
 /** Fragments that make valid programs as often as broken ones, and every token kind. */
 const PIECES = [
-  "model", "block", "train", "input", "repeat", "for", "in", "residual", "shortcut", "auto", "gate", "branch", "concat", "if", "else", "let", "as", "from", "expect", "global", "import", "not", "and", "or", "true", "false",
+  "model", "block", "train", "input", "repeat", "for", "in", "residual", "shortcut", "auto", "gate", "frozen", "branch", "concat", "if", "else", "let", "as", "from", "expect", "global", "import", "not", "and", "or", "true", "false",
   "conv", "relu", "x", "Basic", "(", ")", "[", "]", "{", "}", ",", ":", "->", "=", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", ";",
   "0", "3", "64", "1e9", "0.5", ".5", "1.", '"s"', '"a\\"b"', '"open', "\n", " ", "\t", "//c\n", "///d\n", "/* c */", "/*", "#x", "!", "@", "é", "kernel: 3", "stride: 2", "-> relu", "\r\n",
 ];
