@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { compile } from "../../src/compile.js";
 import { buildIr } from "../../src/ir/build.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
-import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
+import { LoweringError, lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { summarize } from "../../src/summary/summary.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
 import { generatedModel, median, replaceSection, ROOT } from "../common.js";
@@ -61,8 +61,8 @@ async function main(): Promise<void> {
       tfCell = tfMs.toFixed(0);
       ratioCell = `${(tfMs / checkMs).toFixed(0)}×`;
     } catch (error) {
-      // tfjs-layers walks the graph recursively and overflows the stack on very deep models.
-      tfCell = `fails: ${(error as Error).name}: ${(error as Error).message}`;
+      // tfjs-layers walks the graph recursively: lowering refuses models deeper than it can take.
+      tfCell = error instanceof LoweringError ? `refused (${error.code}): ${error.message}` : `fails: ${(error as Error).name}: ${(error as Error).message}`;
       ratioCell = "—";
     }
     const row = `| ${c.name} | ${layers.toLocaleString("en-US")} | ${checkMs.toFixed(2)} | ${tfCell} | ${ratioCell} |`;

@@ -89,7 +89,7 @@ export function compileForTfjs(file: string, source: string, modelName: string |
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
     const span = { start: error.node.source.start, end: error.node.source.end };
-    return fail([diagnostic("E0601", span, error.message, { help: error.help })]);
+    return fail([diagnostic(error.code, span, error.message, { help: error.help })]);
   }
 }
 
