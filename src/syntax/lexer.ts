@@ -153,7 +153,7 @@ function isWordPart(code: number): boolean {
 /**
  * The token that starts at `offset` and its length, or undefined where none does. It
  * takes the first of ALL_TOKENS whose pattern matches there, as Chevrotain's lexer does
- * (a keyword gives way to a longer name); test/lexer.test.ts holds it to that
+ * (a keyword gives way to a longer name); test/syntax/lexer.test.ts holds it to that
  * lexer. Hand-written because building Chevrotain's lexer took 40 ms of every start-up.
  */
 function tokenAt(text: string, offset: number): [TokenType, number] | undefined {
