@@ -13,19 +13,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * src/syntax/chevrotain.ts loads Chevrotain's prebuilt single file by path, which a bundler
- * cannot follow; in the bundle, Chevrotain is imported by name instead and bundled too.
+ * cannot follow; the bundle takes chevrotain-browser.ts instead (as package.json's
+ * "browser" field tells other bundlers), which imports Chevrotain by name, to be bundled too.
  */
 const chevrotainByName = {
   name: "chevrotain-by-name",
   setup(b) {
-    b.onResolve({ filter: /chevrotain\.js$/ }, (args) =>
-      join(args.resolveDir, args.path) === join(root, "dist", "src", "syntax", "chevrotain.js") ? { path: args.path, namespace: "chevrotain-by-name" } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "chevrotain-by-name" }, () => ({
-      contents: 'export { CstParser, EMPTY_ALT, EOF, Lexer, createToken } from "chevrotain";',
-      resolveDir: root,
-      loader: "js",
-    }));
+    const syntax = join(root, "dist", "src", "syntax");
+    b.onResolve({ filter: /chevrotain\.js$/ }, (args) => (join(args.resolveDir, args.path) === join(syntax, "chevrotain.js") ? { path: join(syntax, "chevrotain-browser.js") } : undefined));
   },
 };
 
