@@ -41,6 +41,7 @@ describe("the bundled cnnc", () => {
     ["check", "examples/errors/seed_channels.cnn"],
     ["check", "--json", "examples/errors/missing_comma_between_arguments.cnn", "examples/errors/input_missing_colon.cnn"],
     ["summary", "examples/efficientnet_b0.cnn"],
+    ["graph", "examples/lenet5.cnn"],
     ["explain", "E0301"],
     ["ops"],
     ["fmt", "--check", "examples/lenet5.cnn"],
