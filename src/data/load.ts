@@ -5,12 +5,10 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DataError, type Dataset, type DataSplits } from "./dataset.js";
+import { DataError, FASHION_CLASSES, type Dataset, type DataSplits } from "./dataset.js";
 import { readIdxPair } from "./idx.js";
 import { classFolders, readImageFolders } from "./images.js";
 import { readNpy } from "./npy.js";
-
-export const FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 /** Where Debian's `dataset-fashion-mnist` puts the full set; CNNC_FASHION_MNIST overrides it. */
 export function fashionMnistDir(): string {
