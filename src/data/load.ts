@@ -3,8 +3,8 @@
 // IDX files, NPY arrays or class subfolders of images.
 
 import { existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../runtime/package-root.js";
 import { DataError, FASHION_CLASSES, type Dataset, type DataSplits } from "./dataset.js";
 import { readIdxPair } from "./idx.js";
 import { classFolders, readImageFolders } from "./images.js";
@@ -15,21 +15,12 @@ export function fashionMnistDir(): string {
   return process.env["CNNC_FASHION_MNIST"] ?? "/usr/share/datasets/fashion-mnist";
 }
 
-/** The repository (or installed package) root, found from this file in src/ or dist/src/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new DataError("cannot find the cnnc package root for the built-in data");
-    dir = parent;
-  }
-  return dir;
-}
-
 export const BUILTIN_DATA = "fashion-mnist-subset";
 
 export function builtinDataDir(): string {
-  return join(packageRoot(), "data", BUILTIN_DATA);
+  const root = packageRoot();
+  if (root === undefined) throw new DataError("cannot find the cnnc package root for the built-in data");
+  return join(root, "data", BUILTIN_DATA);
 }
 
 function readIdxDir(dir: string, description: string, classNames?: string[]): DataSplits {
