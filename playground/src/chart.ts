@@ -36,8 +36,9 @@ export function drawChart(svg: SVGSVGElement, points: readonly ChartPoint[], tot
   svg.append(element("text", { x: WIDTH - PAD.right + 4, y: PAD.top + 8, class: "tick accuracy" }, "1.0"));
   svg.append(element("text", { x: WIDTH - PAD.right + 4, y: bottom, class: "tick accuracy" }, "0"));
   svg.append(element("text", { x: (WIDTH + PAD.left - PAD.right) / 2, y: HEIGHT - 8, class: "tick", "text-anchor": "middle" }, `step (of ${totalSteps})`));
-  svg.append(element("text", { x: PAD.left + 6, y: PAD.top + 12, class: "legend loss" }, "loss"));
-  svg.append(element("text", { x: PAD.left + 44, y: PAD.top + 12, class: "legend accuracy" }, "accuracy"));
+  // The legend sits under the plot, where no line can cross it.
+  svg.append(element("text", { x: PAD.left, y: HEIGHT - 8, class: "legend loss" }, "— loss"));
+  svg.append(element("text", { x: WIDTH - PAD.right, y: HEIGHT - 8, class: "legend accuracy", "text-anchor": "end" }, "accuracy —"));
   if (points.length === 0) return;
   const path = (y: (p: ChartPoint) => number | undefined): string =>
     points

@@ -14,7 +14,7 @@ const EXAMPLES: Record<string, string> = Object.fromEntries(
 );
 const FIRST_EXAMPLE = "lenet5";
 
-/** Timings the browser test and the benchmark read: keystroke → diagnostics shown, and when the page became usable. */
+/** What the browser test and the benchmark read: keystroke → diagnostics shown, when the page became usable, the text. */
 interface PageTimings {
   /** Milliseconds from a change of the text to its diagnostics being in the editor, one per checked version. */
   keystrokeToDiagnostics: number[];
@@ -24,8 +24,9 @@ interface PageTimings {
   shownVersion: number;
   /** The version whose summary is shown. */
   reportVersion: number;
+  text(): string;
 }
-const timings: PageTimings = { keystrokeToDiagnostics: [], shownVersion: 0, reportVersion: 0 };
+const timings: PageTimings = { keystrokeToDiagnostics: [], shownVersion: 0, reportVersion: 0, text: () => editor.view.state.doc.toString() };
 (window as unknown as { cnncPlayground: PageTimings }).cnncPlayground = timings;
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -40,6 +41,8 @@ const changedAt = new Map<number, number>();
 let selectedModel: string | undefined;
 let lastReport: ModelReport | undefined;
 let trained: { model: string; results: Record<string, string | Uint8Array> } | undefined;
+/** Errors in the text whose diagnostics are shown. */
+let errorCount = 0;
 
 const sendText = (text: string): void => {
   const version = client.update(text, selectedModel);
@@ -67,11 +70,15 @@ client.onReport = (version, report, tokens, error) => {
   lastReport = report;
   showModels(report);
   summaryPanel.replaceChildren(summaryView(report.summary));
+  if (errorCount > 0) {
+    const note = Object.assign(document.createElement("p"), { className: "partial", textContent: `The text has ${errorCount} error${errorCount === 1 ? "" : "s"}: these figures cover only the layers that checked.` });
+    summaryPanel.prepend(note);
+  }
   if (report.graphSvg !== undefined) showGraph(report.graphSvg);
 };
 
 function showStatus(diagnostics: PageDiagnostic[], millis: number): void {
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const errors = (errorCount = diagnostics.filter((d) => d.severity === "error").length);
   const warnings = diagnostics.length - errors;
   const counts = errors + warnings === 0 ? "no problems" : [errors && `${errors} error${errors === 1 ? "" : "s"}`, warnings && `${warnings} warning${warnings === 1 ? "" : "s"}`].filter(Boolean).join(", ");
   const first = diagnostics[0];
