@@ -20,6 +20,7 @@ export function callsIn(body: Body): Call[] {
         case "repeat":
         case "for":
         case "gate":
+        case "frozen":
           visit(statement.body);
           break;
         case "residual":

@@ -9,8 +9,10 @@
 import { diagnostic, type Code, type DiagnosticExtras } from "../diagnostics/codes.js";
 import { DiagnosticSink, type RelatedInfo, type Span } from "../diagnostics/diagnostic.js";
 import { FILE_SPACING } from "../diagnostics/source-map.js";
+import { conv as convOp } from "../ops/conv.js";
+import { batchnorm as batchnormOp } from "../ops/norm.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
-import { defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
+import { defaultArgs, defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
 import { bindArguments, convertArgument, type Slot } from "./arguments.js";
 import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
@@ -47,6 +49,8 @@ interface Env {
   /** Context notes added to each diagnostic: "in this call of `Basic`", "in iteration 2 of this repeat". */
   context: RelatedInfo[];
   blockPath: string[];
+  /** Inside a `frozen { … }` body, or a block called from one: the layers' weights are not trained. */
+  frozen: boolean;
   /** Whether this body belongs to a model (where `input` is allowed). */
   inModel: boolean;
   /** The blocks and constants of the file whose declaration this body belongs to. */
@@ -126,7 +130,7 @@ export class Elaborator {
       }
       values.define(param.name.text, { value, span: param.name.span });
     }
-    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], inModel: true, module };
+    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], frozen: false, inModel: true, module };
     let inputName = "";
     try {
       this.body(model.body, env);
@@ -140,14 +144,15 @@ export class Elaborator {
     else if (!this.inputSeen) {
       this.report("E0212", model.name.span, `model \`${model.name.text}\` has no input`, { help: "add a line such as `input image: [224, 224, 3]` at the top of its body" });
     }
-    const params = { trainable: 0, nonTrainable: 0, total: 0 };
+    const params = { trainable: 0, frozen: 0, nonTrainable: 0, total: 0 };
     let macs = 0;
     for (const node of this.nodes) {
-      params.trainable += node.params.trainable;
+      if (node.frozen) params.frozen += node.params.trainable;
+      else params.trainable += node.params.trainable;
       params.nonTrainable += node.params.nonTrainable;
       macs += node.macs;
     }
-    params.total = params.trainable + params.nonTrainable;
+    params.total = params.trainable + params.frozen + params.nonTrainable;
     if (params.total > LIMITS.params) {
       this.report("E0401", model.name.span, `model \`${model.name.text}\` has ${params.total.toLocaleString("en-US")} parameters, over the limit of ${LIMITS.params.toLocaleString("en-US")}`, {
         help: "reduce the widths, the repeat counts, or the size of the first dense layer after flatten",
@@ -225,6 +230,8 @@ export class Elaborator {
       role,
       blockPath: env.blockPath,
     };
+    // Only layers with weights are marked: freezing is about weights, not about the ops between them.
+    if (env.frozen && params.trainable + params.nonTrainable > 0) node.frozen = true;
     // A flat input has no spatial extent, so nothing after it has a receptive field.
     const field = op === "input" && shape.length !== 3 ? undefined : fieldOf(op, args, inputs.map((t) => this.nodes[t.node]?.field), inputs.map((t) => t.shape!));
     if (field !== undefined) node.field = field;
@@ -328,6 +335,12 @@ export class Elaborator {
         return this.residual(statement, env);
       case "gate":
         return this.gate(statement, env);
+      case "frozen": {
+        const inner: Env = { ...env, frozen: true };
+        this.scoped(statement.body, inner);
+        env.current = inner.current;
+        return;
+      }
       case "join":
         return this.join(statement, env);
     }
@@ -598,12 +611,12 @@ export class Elaborator {
       env.current = this.unknown(env, span);
       return undefined;
     }
-    const [channelsIn, channelsOut] = numericShape([from[2]!, target[2]!]) as [number, number];
     const padding = { mode: "explicit", top: 0, bottom: 0, left: 0, right: 0 } as const;
-    const convArgs: Args = { filters: channelsOut, kernel: [1, 1], stride: [stride, stride], padding, dilation: [1, 1], groups: 1, bias: false };
-    const [outH, outW] = numericShape(target);
-    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, { trainable: channelsIn * channelsOut, nonTrainable: 0 }, outH! * outW! * channelsOut * channelsIn, span, env);
-    return this.addNode("batchnorm", "shortcut", { epsilon: 1e-5, momentum: 0.1 }, [conv], target, { trainable: 2 * channelsOut, nonTrainable: 2 * channelsOut }, 0, span, env);
+    const convArgs: Args = { ...defaultArgs(convOp), filters: numericShape(target)[2]!, kernel: [1, 1], stride: [stride, stride], padding, bias: false };
+    const [inputSizes, targetSizes] = [numericShape(from), numericShape(target)];
+    const conv = this.addNode("conv", "shortcut", convArgs, [input], target, convOp.params!(inputSizes, targetSizes, convArgs), convOp.macs!(inputSizes, targetSizes, convArgs), span, env);
+    const batchnormArgs = defaultArgs(batchnormOp);
+    return this.addNode("batchnorm", "shortcut", batchnormArgs, [conv], target, batchnormOp.params!(targetSizes, targetSizes, batchnormArgs), 0, span, env);
   }
 
   private gate(statement: Extract<Statement, { kind: "gate" }>, env: Env): void {
@@ -766,12 +779,12 @@ export class Elaborator {
     if (!ok) this.complete = false;
     if (!ok || inputs.some((t) => t.shape === undefined)) {
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "op", op.name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     if (op.merge) {
       this.merge(op, inputs, call.span, "layer", env, inputs.map((t, i) => (i === 0 ? t.origin : bound.variadic[i - 1]!.value.span)));
-      this.recordCall(call, "op", op.name, current.shape, env.current?.shape, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, current.shape, env.current?.shape, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     const input = current.shape!;
@@ -791,7 +804,7 @@ export class Elaborator {
     });
     if (shape === undefined || failed) {
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     const params = op.params ? op.params(numericShape(input), numericShape(shape), args) : { trainable: 0, nonTrainable: 0 };
@@ -802,11 +815,11 @@ export class Elaborator {
         help: "use `global avgpool` instead of `flatten` before it, or fix the sizes with `--shape H=…,W=…`",
       });
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "op", op.name, input, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     env.current = this.addNode(op.name, "layer", args, inputs, shape, params, macs, call.span, env);
-    this.recordCall(call, "op", op.name, input, shape, params, macs, this.nodes[env.current.node]!.field);
+    this.recordCall(env, call, "op", op.name, input, shape, params, macs, this.nodes[env.current.node]!.field);
   }
 
   private blockCall(block: BlockDecl, call: Call, env: Env): void {
@@ -837,7 +850,7 @@ export class Elaborator {
     if (!ok) {
       this.complete = false;
       env.current = this.unknown(env, call.span);
-      this.recordCall(call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+      this.recordCall(env, call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
       return;
     }
     let declaredOutput: Shape | undefined;
@@ -845,7 +858,7 @@ export class Elaborator {
       declaredOutput = this.applyContract(block, block.contract, values, current.shape, call);
       if (declaredOutput === undefined) {
         env.current = this.unknown(env, call.span);
-        this.recordCall(call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
+        this.recordCall(env, call, "block", name, current.shape, undefined, { trainable: 0, nonTrainable: 0 }, 0);
         return;
       }
       // Once the body is known to break its contract, the per-call comparison would only repeat that.
@@ -859,6 +872,7 @@ export class Elaborator {
       context: [{ span: call.span, message: `in this call of \`${call.name.text}\`` }, ...env.context],
       // The name as this call wrote it: an imported block may go by another name here.
       blockPath: [...env.blockPath, call.name.text],
+      frozen: env.frozen,
       inModel: false,
       module,
       site: env.site ?? (module === env.module ? undefined : call.span),
@@ -890,7 +904,7 @@ export class Elaborator {
       params.nonTrainable += this.nodes[i]!.params.nonTrainable;
       macs += this.nodes[i]!.macs;
     }
-    this.recordCall(call, "block", name, current.shape, env.current.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
+    this.recordCall(env, call, "block", name, current.shape, env.current.shape, params, macs, output.shape === undefined ? undefined : this.nodes[output.node]?.field);
     const facts = this.calls.get(call);
     const input = current.shape;
     if (block.contract === undefined && facts !== undefined && !Object.hasOwn(facts, "inferredContract") && input !== undefined && output.shape !== undefined) {
@@ -1053,8 +1067,8 @@ export class Elaborator {
       const sizes = this.sizes;
       const firstError = (): string | undefined => sink.items.find((d) => d.severity === "error")?.message;
       if (declared === undefined || firstError() !== undefined) return { error: firstError() ?? "its contract does not apply", sets: sizes.snapshot(), compare: () => "never" };
-      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], inModel: false, module });
-      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], inModel: false, module };
+      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], frozen: false, inModel: false, module });
+      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], frozen: false, inModel: false, module };
       this.activeBlocks.push(block);
       try {
         this.body(block.body, env);
@@ -1080,9 +1094,9 @@ export class Elaborator {
     }
   }
 
-  private recordCall(call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {
+  private recordCall(env: Env, call: Call, kind: "op" | "block", name: string, input: Shape | undefined, output: Shape | undefined, params: ParamCounts, macs: number, field?: Field): void {
     if (this.calls.has(call)) return;
-    this.calls.set(call, { kind, name, input, output, params, macs, ...(field ? { field } : {}), ...(this.sizes.symbolic ? { sizes: this.sizes.sets } : {}) });
+    this.calls.set(call, { kind, name, input, output, params, macs, ...(env.frozen ? { frozen: true as const } : {}), ...(field ? { field } : {}), ...(this.sizes.symbolic ? { sizes: this.sizes.sets } : {}) });
   }
 }
 

@@ -29,6 +29,8 @@ export interface LayerNode {
   role: NodeRole;
   /** The names of the enclosing block calls, outermost first. */
   blockPath: string[];
+  /** Set on a layer with weights inside a `frozen { … }` body: training leaves its weights (and batchnorm statistics) as they are. */
+  frozen?: true;
   /** Receptive field and output stride; absent for a model whose input is flat. */
   field?: Field;
 }
@@ -40,7 +42,8 @@ export interface ModelGraph {
   nodes: LayerNode[];
   /** The node whose shape is the model's output; undefined when the model has errors. */
   outputId?: number;
-  params: ParamCounts & { total: number };
+  /** `trainable` excludes the frozen layers' parameters, which `frozen` counts; total = trainable + frozen + nonTrainable. */
+  params: ParamCounts & { frozen: number; total: number };
   macs: number;
   /** Whether every shape in the model is known (no errors were reported inside it). */
   complete: boolean;
@@ -59,6 +62,8 @@ export interface CallFacts {
   output?: Shape;
   params: ParamCounts;
   macs: number;
+  /** The call stands in a `frozen { … }` body (its layers with weights are frozen). */
+  frozen?: true;
   /**
    * For a block without a declared contract: the contract its body implies, found by running
    * it on [h, w, channels] with symbolic h and w ("[h, w, 64] -> [ceil(h/2), ceil(w/2), 128]").

@@ -1,32 +1,20 @@
 // The correspondence between a tfjs model's weights and the generated PyTorch module's
-// state_dict, derived from the IR (which names the torch layers) and the tfjs lowering
-// (which names the tfjs layers), with the layout change of every tensor:
-//   conv kernel        tfjs [kh, kw, in, out]   ↔ torch [out, in, kh, kw]
-//   depthwise kernel   tfjs [kh, kw, in, mult]  ↔ torch [in·mult, 1, kh, kw]
-//   transposed kernel  tfjs [kh, kw, out, in]   ↔ torch [in, out, kh, kw]
-//   dense kernel       tfjs [in, out]           ↔ torch [out, in]
-//   batchnorm          gamma, beta, moving_mean, moving_variance ↔ weight, bias, running_mean, running_var
-// Dense layers after a flatten need no reordering: model.py flattens channels last, as tfjs does.
+// state_dict, derived from the IR (which names the torch layers), the tfjs lowering (which
+// names the tfjs layers) and each op's weight layout (its definition's `weights`, with the
+// layout change of every tensor; see src/ops/layout.ts). Dense layers after a flatten need
+// no reordering: model.py flattens channels last, as tfjs does.
 
 import type { IrGraph } from "../ir/ir.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { torchIdentifiers } from "../emit/pytorch/model.js";
+import { lookupOp } from "../ops/registry.js";
+import type { WeightPair, WeightRule } from "../ops/types.js";
 
 export interface Tensor {
   shape: number[];
   dtype: "float32" | "int64";
   /** Float32Array for float32; for int64, a BigInt64Array. */
   data: Float32Array | BigInt64Array;
-}
-
-/** How a tfjs tensor becomes its torch tensor: a permutation of its axes, then a reshape. */
-interface WeightPair {
-  tfjs: string;
-  torch: string;
-  /** torch axis i is tfjs axis permutation[i]. */
-  permutation: number[];
-  torchShape: number[];
-  tfjsShape: number[];
 }
 
 export interface WeightMap {
@@ -44,66 +32,14 @@ export function weightMap(ir: IrGraph, spec: TfModelSpec): WeightMap {
   const tfLayers = new Set(spec.layers.map((l) => l.name));
   const pairs: WeightPair[] = [];
   const counters: string[] = [];
-  const conv = (tf: string, torch: string, kh: number, kw: number, inC: number, outC: number): void =>
-    void pairs.push({ tfjs: tf, torch, permutation: [3, 2, 0, 1], tfjsShape: [kh, kw, inC, outC], torchShape: [outC, inC, kh, kw] });
-  const depthwise = (tf: string, torch: string, kh: number, kw: number, channels: number, multiplier: number): void =>
-    void pairs.push({ tfjs: tf, torch, permutation: [2, 3, 0, 1], tfjsShape: [kh, kw, channels, multiplier], torchShape: [channels * multiplier, 1, kh, kw] });
-  const vector = (tf: string, torch: string, length: number): void => void pairs.push({ tfjs: tf, torch, permutation: [0], tfjsShape: [length], torchShape: [length] });
-
   for (const node of ir.nodes) {
-    const a = node.attrs;
-    const t = ids.get(node.id)!;
+    if (node.attrs.op === "input") continue;
+    const weights = lookupOp(node.attrs.op)!.weights as "none" | WeightRule<typeof node.attrs>;
+    if (weights === "none") continue;
     const input = node.inputs.length ? byId.get(node.inputs[0]!)!.shape : [];
-    const channels = input[input.length - 1]!;
-    const out = node.shape[node.shape.length - 1]!;
-    const layer = node.name;
-    switch (a.op) {
-      case "conv":
-        if (a.groups === 1) conv(`${layer}/kernel`, `${t}.weight`, a.kernel[0], a.kernel[1], channels, a.filters);
-        else depthwise(`${layer}/depthwise_kernel`, `${t}.weight`, a.kernel[0], a.kernel[1], channels, a.filters / channels);
-        if (a.bias) vector(`${layer}/bias`, `${t}.bias`, out);
-        break;
-      case "depthwise_conv":
-        depthwise(`${layer}/depthwise_kernel`, `${t}.weight`, a.kernel[0], a.kernel[1], channels, a.multiplier);
-        if (a.bias) vector(`${layer}/bias`, `${t}.bias`, out);
-        break;
-      case "separable_conv":
-        // With a multiplier above 1 the tfjs lowering uses a depthwise layer and a 1x1 conv (see tfjs-lowering.ts).
-        if (a.multiplier === 1) {
-          depthwise(`${layer}/depthwise_kernel`, `${t}.depthwise.weight`, a.kernel[0], a.kernel[1], channels, a.multiplier);
-          conv(`${layer}/pointwise_kernel`, `${t}.pointwise.weight`, 1, 1, channels * a.multiplier, a.filters);
-        } else {
-          depthwise(`${layer}_depthwise/depthwise_kernel`, `${t}.depthwise.weight`, a.kernel[0], a.kernel[1], channels, a.multiplier);
-          conv(`${layer}/kernel`, `${t}.pointwise.weight`, 1, 1, channels * a.multiplier, a.filters);
-        }
-        if (a.bias) vector(`${layer}/bias`, `${t}.pointwise.bias`, out);
-        break;
-      case "transposed_conv": {
-        // The lowering names the uncropped layer `<name>_full` when it crops after it.
-        const tfLayer = tfLayers.has(`${layer}_full`) ? `${layer}_full` : layer;
-        const [kh, kw] = a.kernel;
-        pairs.push({ tfjs: `${tfLayer}/kernel`, torch: `${t}.weight`, permutation: [3, 2, 0, 1], tfjsShape: [kh, kw, a.filters, channels], torchShape: [channels, a.filters, kh, kw] });
-        if (a.bias) vector(`${tfLayer}/bias`, `${t}.bias`, out);
-        break;
-      }
-      case "dense":
-        pairs.push({ tfjs: `${layer}/kernel`, torch: `${t}.weight`, permutation: [1, 0], tfjsShape: [channels, a.units], torchShape: [a.units, channels] });
-        if (a.bias) vector(`${layer}/bias`, `${t}.bias`, a.units);
-        break;
-      case "batchnorm":
-        vector(`${layer}/gamma`, `${t}.weight`, channels);
-        vector(`${layer}/beta`, `${t}.bias`, channels);
-        vector(`${layer}/moving_mean`, `${t}.running_mean`, channels);
-        vector(`${layer}/moving_variance`, `${t}.running_var`, channels);
-        counters.push(`${t}.num_batches_tracked`);
-        break;
-      case "layernorm":
-        vector(`${layer}/gamma`, `${t}.weight`, channels);
-        vector(`${layer}/beta`, `${t}.bias`, channels);
-        break;
-      default:
-        break;
-    }
+    const torch = ids.get(node.id)!;
+    pairs.push(...weights(node.attrs, { layer: node.name, torch, inChannels: input[input.length - 1]!, outChannels: node.shape[node.shape.length - 1]!, tfLayers }));
+    if (node.attrs.op === "batchnorm") counters.push(`${torch}.num_batches_tracked`);
   }
   return { pairs, counters };
 }

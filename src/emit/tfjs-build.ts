@@ -21,5 +21,22 @@ export function buildTfjsModel(tf: Tf, spec: TfModelSpec): tfjs.LayersModel {
     const output = factory(config).apply(inputs.length === 1 ? inputs[0]! : inputs) as tfjs.SymbolicTensor;
     tensors.set(layer.name, output);
   }
-  return tf.model({ inputs: input, outputs: tensors.get(spec.output)!, name: spec.name });
+  const model = tf.model({ inputs: input, outputs: tensors.get(spec.output)!, name: spec.name });
+  frozenBatchNormsInInference(model);
+  return model;
+}
+
+/**
+ * A frozen batchnorm (one with `trainable: false`) normalises with its running statistics
+ * and leaves them as they are, also in training, as Keras does for `trainable = False` and
+ * PyTorch's fine-tuning recipes do with `eval()`. tfjs's layer looks only at the `training`
+ * flag, so the flag is turned off for these layers. Call it on every model built or loaded
+ * for training: the saved model.json keeps `trainable: false`.
+ */
+export function frozenBatchNormsInInference(model: tfjs.LayersModel): void {
+  for (const layer of model.layers) {
+    if (layer.trainable || layer.getClassName() !== "BatchNormalization") continue;
+    const call = layer.call.bind(layer);
+    layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false });
+  }
 }

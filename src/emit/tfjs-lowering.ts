@@ -6,7 +6,7 @@
 // explicit padding layers are added; where no tfjs layer computes the IR's function, a
 // LoweringError names the node, and the CLI reports it at the node's source line.
 
-import type { IrGraph, IrNode, Pads, Pair } from "../ir/ir.js";
+import type { IrAttrsOf, IrGraph, IrNode, IrOp, Pads, Pair } from "../ir/ir.js";
 
 export interface TfLayerSpec {
   /** Unique layer name in the tfjs model. */
@@ -74,6 +74,9 @@ const INITIALIZER_KEYS: Record<string, string[]> = {
   separableConv2d: ["depthwiseInitializer", "pointwiseInitializer"],
 };
 
+/** The factories whose layers hold weights: a frozen node's layers among them get `trainable: false`. */
+const WEIGHTED_FACTORIES: ReadonlySet<string> = new Set(["conv2d", "conv2dTranspose", "dense", "depthwiseConv2d", "separableConv2d", "batchNormalization", "layerNormalization"]);
+
 class Lowerer {
   readonly layers: TfLayerSpec[] = [];
   private readonly outputs = new Map<number, string>();
@@ -95,14 +98,16 @@ class Lowerer {
         continue;
       }
       const inputs = node.inputs.map((id) => this.outputs.get(id)!);
+      const first = this.layers.length;
       const out = this.lower(node, inputs);
+      if (node.frozen) for (const layer of this.layers.slice(first)) if (WEIGHTED_FACTORIES.has(layer.factory)) layer.config["trainable"] = false;
       this.outputs.set(node.id, out);
       this.shapes.set(out, node.shape);
     }
     return { name: this.ir.model, input: { name: this.ir.input.name, shape: this.ir.input.shape }, layers: this.layers, output: this.outputs.get(this.ir.output.node)! };
   }
 
-  private add(name: string, factory: string, config: Record<string, unknown>, inputs: string[], shape?: number[]): string {
+  add(name: string, factory: string, config: Record<string, unknown>, inputs: string[], shape?: number[]): string {
     const seeded: Record<string, unknown> = {};
     if (this.options.seed !== undefined) {
       for (const key of INITIALIZER_KEYS[factory] ?? []) seeded[key] = { initializer: "glorotUniform", seed: this.nextSeed++ } satisfies SeededInitializer;
@@ -112,7 +117,7 @@ class Lowerer {
     return name;
   }
 
-  private zeroPad(input: string, pads: Pads, name: string): string {
+  zeroPad(input: string, pads: Pads, name: string): string {
     const [t, b, l, r] = pads;
     const shape = this.shapes.get(input)!;
     return this.add(name, "zeroPadding2d", { padding: [[t, b], [l, r]] }, [input], [shape[0]! + t + b, shape[1]! + l + r, shape[2]!]);
@@ -123,7 +128,7 @@ class Lowerer {
    * max pool whose windows always contain a real element (PyTorch requires padding ≤ half
    * the window), this equals padding with −∞.
    */
-  private replicatePad(node: IrNode, input: string, pads: Pads): string {
+  replicatePad(node: IrNode, input: string, pads: Pads): string {
     let current = input;
     const sides: [number, "top" | "bottom" | "left" | "right"][] = [[pads[0], "top"], [pads[1], "bottom"], [pads[2], "left"], [pads[3], "right"]];
     for (const [amount, side] of sides) {
@@ -140,124 +145,128 @@ class Lowerer {
   }
 
   private lower(node: IrNode, inputs: string[]): string {
-    const a = node.attrs;
-    const input = inputs[0]!;
-    const inShape = this.shapes.get(input)!;
-    switch (a.op) {
-      case "conv":
-      case "depthwise_conv":
-      case "separable_conv": {
-        if ((a.stride[0] > 1 || a.stride[1] > 1) && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
-          throw new LoweringError(node, "tfjs cannot combine a stride above 1 with a dilation above 1", "use stride 1 with dilation, then pool or stride in a separate layer");
-        }
-        const depthwise = a.op !== "conv" || (a.groups > 1 && a.groups === inShape[2]);
-        if (depthwise && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
-          // tfjs-layers 4.22's depthwise layers ignore dilationRate and would compute an undilated conv.
-          throw new LoweringError(node, "tfjs's depthwise and separable convolution layers ignore dilation", "use dilation 1 for depthwise convolutions, or a regular conv");
-        }
-        let source = input;
-        let padding: "same" | "valid" = "valid";
-        if (!isZero(a.padding)) {
-          if (samePads(a.padding, tfSamePads(inShape, a.kernel, a.stride, a.dilation))) padding = "same";
-          else source = this.zeroPad(input, a.padding, `${node.name}_pad`);
-        }
-        const common = { kernelSize: a.kernel, strides: a.stride, padding, dilationRate: a.dilation, useBias: a.bias };
-        if (a.op === "depthwise_conv") return this.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.multiplier }, [source]);
-        if (a.op === "separable_conv") {
-          if (a.multiplier === 1) return this.add(node.name, "separableConv2d", { filters: a.filters, ...common, depthMultiplier: 1 }, [source]);
-          // tfjs 4.22 saves a separable conv without its depth multiplier, so a saved model with
-          // multiplier > 1 cannot be reloaded; the same function as two layers round-trips.
-          const depthwise = this.add(`${node.name}_depthwise`, "depthwiseConv2d", { ...common, useBias: false, depthMultiplier: a.multiplier }, [source]);
-          return this.add(node.name, "conv2d", { filters: a.filters, kernelSize: [1, 1], strides: [1, 1], padding: "valid", useBias: a.bias }, [depthwise]);
-        }
-        const channels = inShape[2]!;
-        if (a.groups === 1) return this.add(node.name, "conv2d", { filters: a.filters, ...common }, [source]);
-        if (a.groups === channels) return this.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.filters / channels }, [source]);
-        throw new LoweringError(node, `tfjs has no grouped convolution (groups: ${a.groups} of ${channels} channels)`, "use groups: 1, or groups equal to the input channels (a depthwise convolution)");
-      }
-      case "transposed_conv": {
-        const full = (size: number, k: number, s: number): number => size * s + Math.max(k - s, 0);
-        const [t, , l] = a.padding;
-        const [h, w] = node.shape;
-        const cropBottom = full(inShape[0]!, a.kernel[0], a.stride[0]) - t - h!;
-        const cropRight = full(inShape[1]!, a.kernel[1], a.stride[1]) - l - w!;
-        if (cropBottom < 0 || cropRight < 0) {
-          throw new LoweringError(node, "tfjs cannot add output_padding beyond what the kernel covers", "use a kernel at least as large as the stride, or padding ≥ output_padding");
-        }
-        const conv = this.add(`${node.name}${t + cropBottom + l + cropRight > 0 ? "_full" : ""}`, "conv2dTranspose", { filters: a.filters, kernelSize: a.kernel, strides: a.stride, padding: "valid", useBias: a.bias }, [input]);
-        if (t + cropBottom + l + cropRight === 0) return conv;
-        return this.add(node.name, "cropping2D", { cropping: [[t, cropBottom], [l, cropRight]] }, [conv]);
-      }
-      case "maxpool":
-      case "avgpool": {
-        const [h, w] = node.shape;
-        const extraBottom = Math.max(0, (h! - 1) * a.stride[0] + a.kernel[0] - (inShape[0]! + a.padding[0] + a.padding[1]));
-        const extraRight = Math.max(0, (w! - 1) * a.stride[1] + a.kernel[1] - (inShape[1]! + a.padding[2] + a.padding[3]));
-        const factory = a.op === "maxpool" ? "maxPooling2d" : "averagePooling2d";
-        const config = { poolSize: a.kernel, strides: a.stride };
-        if (extraBottom === 0 && extraRight === 0) {
-          if (isZero(a.padding)) return this.add(node.name, factory, { ...config, padding: "valid" }, [input]);
-          const tfSame = samePads(a.padding, tfSamePads(inShape, a.kernel, a.stride, [1, 1]));
-          if (tfSame && (a.op === "maxpool" || a.excludePadding)) return this.add(node.name, factory, { ...config, padding: "same" }, [input]);
-        }
-        if (a.op === "avgpool") {
-          if (a.excludePadding || extraBottom > 0 || extraRight > 0) {
-            throw new LoweringError(node, "tfjs cannot express this average pooling: its windows run past the padded input", "use ceil_mode: false, or padding `same` with a stride that divides the input");
-          }
-          return this.add(node.name, factory, { ...config, padding: "valid" }, [this.zeroPad(input, a.padding, `${node.name}_pad`)]);
-        }
-        const padded = this.replicatePad(node, input, [a.padding[0], a.padding[1] + extraBottom, a.padding[2], a.padding[3] + extraRight]);
-        return this.add(node.name, factory, { ...config, padding: "valid" }, [padded]);
-      }
-      case "global_avgpool":
-      case "global_maxpool": {
-        const factory = a.op === "global_avgpool" ? "globalAveragePooling2d" : "globalMaxPooling2d";
-        if (!a.keepdims) return this.add(node.name, factory, {}, [input]);
-        // tfjs 4.22's global pooling layers ignore keepDims, so reshape back to [1, 1, C].
-        const pooled = this.add(`${node.name}_flat`, factory, {}, [input]);
-        return this.add(node.name, "reshape", { targetShape: [1, 1, inShape[2]] }, [pooled]);
-      }
-      case "batchnorm":
-        // Keras weighs the old running average by `momentum`; PyTorch weighs the new batch.
-        return this.add(node.name, "batchNormalization", { axis: -1, epsilon: a.epsilon, momentum: roundFloat(1 - a.momentum) }, [input]);
-      case "layernorm":
-        return this.add(node.name, "layerNormalization", { axis: -1, epsilon: a.epsilon }, [input]);
-      case "dropout":
-        return this.add(node.name, "dropout", { rate: a.rate }, [input]);
-      case "relu":
-      case "relu6":
-      case "sigmoid":
-      case "tanh":
-      case "swish":
-      case "gelu":
-      case "softmax":
-        return this.add(node.name, "activation", { activation: a.op }, [input]);
-      case "silu":
-        return this.add(node.name, "activation", { activation: "swish" }, [input]);
-      case "leaky_relu":
-        return this.add(node.name, "leakyReLU", { alpha: a.alpha }, [input]);
-      case "elu":
-        if (a.alpha !== 1) throw new LoweringError(node, `tfjs's elu layer supports only alpha 1, not ${a.alpha}`, "use `elu` with its default alpha, or another activation");
-        return this.add(node.name, "elu", { alpha: a.alpha }, [input]);
-      case "dense":
-        return this.add(node.name, "dense", { units: a.units, useBias: a.bias }, [input]);
-      case "flatten":
-        return this.add(node.name, "flatten", {}, [input]);
-      case "upsample":
-        return this.add(node.name, "upSampling2d", { size: a.scale, interpolation: a.mode }, [input]);
-      case "zero_pad":
-        return this.zeroPad(input, a.padding, node.name);
-      case "concat":
-        return this.add(node.name, "concatenate", { axis: -1 }, inputs);
-      case "add":
-        return this.add(node.name, "add", {}, inputs);
-      case "multiply":
-        return this.add(node.name, "multiply", {}, inputs);
-      case "input":
-        return input;
-    }
+    const lowering: TfLowering<IrOp> = TFJS_LOWERINGS[node.attrs.op];
+    return lowering(this, node.attrs, node, inputs, this.shapes.get(inputs[0]!)!);
   }
+
 }
+
+/** One IR op's lowering: adds its layers and returns the name of the layer that gives its value. */
+type TfLowering<K extends IrOp> = { lower(l: Lowerer, a: IrAttrsOf<K>, node: IrNode, inputs: string[], inShape: number[]): string }["lower"];
+
+function lowerConv(l: Lowerer, a: IrAttrsOf<"conv" | "depthwise_conv" | "separable_conv">, node: IrNode, input: string, inShape: number[]): string {
+  if ((a.stride[0] > 1 || a.stride[1] > 1) && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
+    throw new LoweringError(node, "tfjs cannot combine a stride above 1 with a dilation above 1", "use stride 1 with dilation, then pool or stride in a separate layer");
+  }
+  const depthwise = a.op !== "conv" || (a.groups > 1 && a.groups === inShape[2]);
+  if (depthwise && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
+    // tfjs-layers 4.22's depthwise layers ignore dilationRate and would compute an undilated conv.
+    throw new LoweringError(node, "tfjs's depthwise and separable convolution layers ignore dilation", "use dilation 1 for depthwise convolutions, or a regular conv");
+  }
+  let source = input;
+  let padding: "same" | "valid" = "valid";
+  if (!isZero(a.padding)) {
+    if (samePads(a.padding, tfSamePads(inShape, a.kernel, a.stride, a.dilation))) padding = "same";
+    else source = l.zeroPad(input, a.padding, `${node.name}_pad`);
+  }
+  const common = { kernelSize: a.kernel, strides: a.stride, padding, dilationRate: a.dilation, useBias: a.bias };
+  if (a.op === "depthwise_conv") return l.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.multiplier }, [source]);
+  if (a.op === "separable_conv") {
+    if (a.multiplier === 1) return l.add(node.name, "separableConv2d", { filters: a.filters, ...common, depthMultiplier: 1 }, [source]);
+    // tfjs 4.22 saves a separable conv without its depth multiplier, so a saved model with
+    // multiplier > 1 cannot be reloaded; the same function as two layers round-trips.
+    const depthwiseLayer = l.add(`${node.name}_depthwise`, "depthwiseConv2d", { ...common, useBias: false, depthMultiplier: a.multiplier }, [source]);
+    return l.add(node.name, "conv2d", { filters: a.filters, kernelSize: [1, 1], strides: [1, 1], padding: "valid", useBias: a.bias }, [depthwiseLayer]);
+  }
+  const channels = inShape[2]!;
+  if (a.groups === 1) return l.add(node.name, "conv2d", { filters: a.filters, ...common }, [source]);
+  if (a.groups === channels) return l.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.filters / channels }, [source]);
+  throw new LoweringError(node, `tfjs has no grouped convolution (groups: ${a.groups} of ${channels} channels)`, "use groups: 1, or groups equal to the input channels (a depthwise convolution)");
+}
+
+function lowerPool(l: Lowerer, a: IrAttrsOf<"maxpool" | "avgpool">, node: IrNode, input: string, inShape: number[]): string {
+  const [h, w] = node.shape;
+  const extraBottom = Math.max(0, (h! - 1) * a.stride[0] + a.kernel[0] - (inShape[0]! + a.padding[0] + a.padding[1]));
+  const extraRight = Math.max(0, (w! - 1) * a.stride[1] + a.kernel[1] - (inShape[1]! + a.padding[2] + a.padding[3]));
+  const factory = a.op === "maxpool" ? "maxPooling2d" : "averagePooling2d";
+  const config = { poolSize: a.kernel, strides: a.stride };
+  if (extraBottom === 0 && extraRight === 0) {
+    if (isZero(a.padding)) return l.add(node.name, factory, { ...config, padding: "valid" }, [input]);
+    const tfSame = samePads(a.padding, tfSamePads(inShape, a.kernel, a.stride, [1, 1]));
+    if (tfSame && (a.op === "maxpool" || a.excludePadding)) return l.add(node.name, factory, { ...config, padding: "same" }, [input]);
+  }
+  if (a.op === "avgpool") {
+    if (a.excludePadding || extraBottom > 0 || extraRight > 0) {
+      throw new LoweringError(node, "tfjs cannot express this average pooling: its windows run past the padded input", "use ceil_mode: false, or padding `same` with a stride that divides the input");
+    }
+    return l.add(node.name, factory, { ...config, padding: "valid" }, [l.zeroPad(input, a.padding, `${node.name}_pad`)]);
+  }
+  const padded = l.replicatePad(node, input, [a.padding[0], a.padding[1] + extraBottom, a.padding[2], a.padding[3] + extraRight]);
+  return l.add(node.name, factory, { ...config, padding: "valid" }, [padded]);
+}
+
+function lowerGlobalPool(l: Lowerer, a: IrAttrsOf<"global_avgpool" | "global_maxpool">, node: IrNode, input: string, inShape: number[]): string {
+  const factory = a.op === "global_avgpool" ? "globalAveragePooling2d" : "globalMaxPooling2d";
+  if (!a.keepdims) return l.add(node.name, factory, {}, [input]);
+  // tfjs 4.22's global pooling layers ignore keepDims, so reshape back to [1, 1, C].
+  const pooled = l.add(`${node.name}_flat`, factory, {}, [input]);
+  return l.add(node.name, "reshape", { targetShape: [1, 1, inShape[2]] }, [pooled]);
+}
+
+const activation =
+  (name: string): TfLowering<IrOp> =>
+  (l, _a, node, [input]) =>
+    l.add(node.name, "activation", { activation: name }, [input!]);
+
+/** The tfjs lowering of every IR op; the compiler refuses an op without one. */
+const TFJS_LOWERINGS: { [K in IrOp]: TfLowering<K> } = {
+  input: (_l, _a, _node, [input]) => input!,
+  conv: (l, a, node, [input], inShape) => lowerConv(l, a, node, input!, inShape),
+  depthwise_conv: (l, a, node, [input], inShape) => lowerConv(l, a, node, input!, inShape),
+  separable_conv: (l, a, node, [input], inShape) => lowerConv(l, a, node, input!, inShape),
+  transposed_conv(l, a, node, [input], inShape) {
+    const full = (size: number, k: number, s: number): number => size * s + Math.max(k - s, 0);
+    const [t, , left] = a.padding;
+    const [h, w] = node.shape;
+    const cropBottom = full(inShape[0]!, a.kernel[0], a.stride[0]) - t - h!;
+    const cropRight = full(inShape[1]!, a.kernel[1], a.stride[1]) - left - w!;
+    if (cropBottom < 0 || cropRight < 0) {
+      throw new LoweringError(node, "tfjs cannot add output_padding beyond what the kernel covers", "use a kernel at least as large as the stride, or padding ≥ output_padding");
+    }
+    const crops = t + cropBottom + left + cropRight > 0;
+    const conv = l.add(`${node.name}${crops ? "_full" : ""}`, "conv2dTranspose", { filters: a.filters, kernelSize: a.kernel, strides: a.stride, padding: "valid", useBias: a.bias }, [input!]);
+    if (!crops) return conv;
+    return l.add(node.name, "cropping2D", { cropping: [[t, cropBottom], [left, cropRight]] }, [conv]);
+  },
+  maxpool: (l, a, node, [input], inShape) => lowerPool(l, a, node, input!, inShape),
+  avgpool: (l, a, node, [input], inShape) => lowerPool(l, a, node, input!, inShape),
+  global_avgpool: (l, a, node, [input], inShape) => lowerGlobalPool(l, a, node, input!, inShape),
+  global_maxpool: (l, a, node, [input], inShape) => lowerGlobalPool(l, a, node, input!, inShape),
+  // Keras weighs the old running average by `momentum`; PyTorch weighs the new batch.
+  batchnorm: (l, a, node, [input]) => l.add(node.name, "batchNormalization", { axis: -1, epsilon: a.epsilon, momentum: roundFloat(1 - a.momentum) }, [input!]),
+  layernorm: (l, a, node, [input]) => l.add(node.name, "layerNormalization", { axis: -1, epsilon: a.epsilon }, [input!]),
+  dropout: (l, a, node, [input]) => l.add(node.name, "dropout", { rate: a.rate }, [input!]),
+  relu: activation("relu"),
+  relu6: activation("relu6"),
+  sigmoid: activation("sigmoid"),
+  tanh: activation("tanh"),
+  swish: activation("swish"),
+  silu: activation("swish"),
+  gelu: activation("gelu"),
+  softmax: activation("softmax"),
+  leaky_relu: (l, a, node, [input]) => l.add(node.name, "leakyReLU", { alpha: a.alpha }, [input!]),
+  elu(l, a, node, [input]) {
+    if (a.alpha !== 1) throw new LoweringError(node, `tfjs's elu layer supports only alpha 1, not ${a.alpha}`, "use `elu` with its default alpha, or another activation");
+    return l.add(node.name, "elu", { alpha: a.alpha }, [input!]);
+  },
+  dense: (l, a, node, [input]) => l.add(node.name, "dense", { units: a.units, useBias: a.bias }, [input!]),
+  flatten: (l, _a, node, [input]) => l.add(node.name, "flatten", {}, [input!]),
+  upsample: (l, a, node, [input]) => l.add(node.name, "upSampling2d", { size: a.scale, interpolation: a.mode }, [input!]),
+  zero_pad: (l, a, node, [input]) => l.zeroPad(input!, a.padding, node.name),
+  concat: (l, _a, node, inputs) => l.add(node.name, "concatenate", { axis: -1 }, inputs),
+  add: (l, _a, node, inputs) => l.add(node.name, "add", {}, inputs),
+  multiply: (l, _a, node, inputs) => l.add(node.name, "multiply", {}, inputs),
+};
 
 function roundFloat(x: number): number {
   return Math.round(x * 1e12) / 1e12;

@@ -69,6 +69,7 @@ export function statementOutput(analysis: Analysis, statement: Statement): Shape
       return nodeAt(analysis, statement.op.span, "join")?.shape;
     case "repeat":
     case "for":
+    case "frozen":
       return lastOutput(analysis, statement.body);
     case "if":
       return lastOutput(analysis, statement.then) ?? (statement.otherwise ? lastOutput(analysis, statement.otherwise) : undefined);

@@ -54,6 +54,7 @@ const STATEMENT_KEYWORDS: { label: string; snippet: string; doc: string }[] = [
   { label: "for", snippet: "for ${1:c} in [${2:64, 128}] {\n\t$0\n}", doc: "The body once per item, with the names bound." },
   { label: "residual", snippet: "residual {\n\t$0\n}", doc: "x + f(x); the shapes must be equal, or add `shortcut auto`." },
   { label: "gate", snippet: "gate {\n\t$0\n}", doc: "x · f(x); f(x) may be [1, 1, C] and is broadcast." },
+  { label: "frozen", snippet: "frozen {\n\t$0\n}", doc: "The layers inside keep their weights in training (a pretrained backbone)." },
   { label: "if", snippet: "if ${1:condition} {\n\t$0\n}", doc: "Chooses a body at compile time." },
   { label: "let", snippet: "let ${1:name} = $0", doc: "A constant in the current body." },
   { label: "from", snippet: "from $0", doc: "Continues from a named tensor." },

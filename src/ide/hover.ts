@@ -65,7 +65,7 @@ function code(text: string): string {
 
 function countsLine(facts: CallFacts): string {
   const total = facts.params.trainable + facts.params.nonTrainable;
-  const params = facts.params.nonTrainable > 0 ? `${formatCount(total)} (${formatCount(facts.params.trainable)} trainable, ${formatCount(facts.params.nonTrainable)} running statistics)` : formatCount(total);
+  const params = facts.params.nonTrainable > 0 ? `${formatCount(total)} (${formatCount(facts.params.trainable)} ${facts.frozen ? "frozen" : "trainable"}, ${formatCount(facts.params.nonTrainable)} running statistics)` : `${formatCount(total)}${facts.frozen && total > 0 ? " (frozen)" : ""}`;
   return `params ${params} · ${Number.isNaN(facts.macs) ? "MACs depend on the input size" : `MACs ${formatCount(facts.macs)}`}`;
 }
 
@@ -133,7 +133,7 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
         const output = graph.outputId !== undefined ? graph.nodes[graph.outputId] : undefined;
         parts.push(`\`${formatShape(input?.shape)}\` → \`${formatShape(output?.shape, { sizes: graph.sizes?.sets })}\`${graph.complete ? "" : " (the model has errors)"}`);
         const macs = Number.isNaN(graph.macs) ? "MACs depend on the input size" : `MACs ${formatCount(graph.macs)}`;
-        parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${formatCount(graph.params.nonTrainable)} running statistics) · ${macs}`);
+        parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${graph.params.frozen > 0 ? `${formatCount(graph.params.frozen)} frozen, ` : ""}${formatCount(graph.params.nonTrainable)} running statistics) · ${macs}`);
         if (graph.sizes !== undefined) parts.push(`accepted sizes: ${describeSizes(graph.sizes.sets).join("; ")}`);
       }
       return parts.join("\n\n");
@@ -181,13 +181,20 @@ function importedFrom(symbol: SourceSymbol): string | undefined {
   return `imported from \`${binding.statement.path}\`${alias}`;
 }
 
-/** `residual`, `gate` and join keywords show the shape their node produces. */
+/** `residual`, `gate`, `frozen` and join keywords show the shape their node produces. */
 function keywordHover(analysis: Analysis, offset: number): Hover | undefined {
   const found = findStatement(analysis, offset);
   if (found === undefined) return undefined;
   const [statement, span] = found;
   const shape = statementOutput(analysis, statement);
-  const what = statement.kind === "residual" ? "residual: x + f(x)" : statement.kind === "gate" ? "gate: x · f(x)" : `${statement.kind === "join" ? statement.op.text : ""}: joins its branches`;
+  const what =
+    statement.kind === "residual"
+      ? "residual: x + f(x)"
+      : statement.kind === "gate"
+        ? "gate: x · f(x)"
+        : statement.kind === "frozen"
+          ? "frozen: training keeps the weights of these layers, and of the blocks they call, as loaded; batchnorm uses its running statistics"
+          : `${statement.kind === "join" ? statement.op.text : ""}: joins its branches`;
   return { span, contents: `${what}\n\noutput \`${formatShape(shape)}\`` };
 }
 
@@ -196,7 +203,7 @@ function findStatement(analysis: Analysis, offset: number): [Statement, Span] | 
   const visit = (statements: readonly Statement[]): void => {
     for (const statement of statements) {
       if (!contains(statement.span, offset)) continue;
-      const span = statement.kind === "residual" || statement.kind === "gate" ? statement.keyword : statement.kind === "join" ? statement.op.span : undefined;
+      const span = statement.kind === "residual" || statement.kind === "gate" || statement.kind === "frozen" ? statement.keyword : statement.kind === "join" ? statement.op.span : undefined;
       if (span !== undefined && contains(span, offset)) found = [statement, span];
       for (const body of nestedBodies(statement)) visit(body.statements);
     }

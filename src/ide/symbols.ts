@@ -269,6 +269,7 @@ class IndexBuilder {
         if (statement.shortcut?.kind === "body") this.body(statement.shortcut.body, scope.child());
         return;
       case "gate":
+      case "frozen":
         this.body(statement.body, scope.child());
         return;
       case "join":
@@ -374,6 +375,7 @@ export function nestedBodies(statement: Statement): Body[] {
     case "repeat":
     case "for":
     case "gate":
+    case "frozen":
       return [statement.body];
     case "residual":
       return statement.shortcut?.kind === "body" ? [statement.body, statement.shortcut.body] : [statement.body];

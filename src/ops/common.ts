@@ -1,12 +1,12 @@
 // Argument specs and checks shared by several op definitions.
 
-import type { ArgSpec, Args, Padding, ShapeContext } from "./types.js";
+import type { ArgSpec, Args, Field, Padding, Pads, Pair, ShapeContext } from "./types.js";
 import type { Shape } from "../check/shape.js";
-import { formatShape, type Dim } from "../check/shape.js";
+import { formatShape, samePadding, type Dim } from "../check/shape.js";
 import { add, formatDim, isSymbolic } from "../check/symbolic.js";
 
-export const pairOf = (value: unknown): readonly [number, number] =>
-  Array.isArray(value) ? [value[0] as number, value[1] as number] : [value as number, value as number];
+/** A number or `[height, width]` argument as a pair. */
+export const pairOf = (value: unknown): Pair => (Array.isArray(value) ? [value[0] as number, value[1] as number] : [value as number, value as number]);
 
 export function kernelArg(positional = true, doc = "Window size: a number or [height, width]."): ArgSpec {
   return { name: "kernel", type: { kind: "pair", min: 1 }, positional, doc };
@@ -92,6 +92,19 @@ export function checkWindowFits(ctx: ShapeContext, input: Shape, pads: readonly 
   return true;
 }
 
-export function pairArg(args: Args, name: string): readonly [number, number] {
+export function pairArg(args: Args, name: string): Pair {
   return pairOf(args[name]);
+}
+
+/** Padding as four numbers for a concrete input, resolving `same` and `valid`. */
+export function explicitPads(padding: Padding, input: readonly number[], kernel: Pair, stride: Pair, dilation: Pair): Pads {
+  return resolvePadding(padding, input, kernel, stride, dilation, samePadding) as Pads;
+}
+
+/** The field after a window of `kernel` taps (spread by `dilation`) moving by `step`. */
+export function windowField(input: Field, kernel: Pair, step: Pair, dilation: Pair = [1, 1]): Field {
+  return {
+    size: [0, 1].map((i) => input.size[i]! + dilation[i]! * (kernel[i]! - 1) * input.stride[i]!) as Pair,
+    stride: [0, 1].map((i) => input.stride[i]! * step[i]!) as Pair,
+  };
 }

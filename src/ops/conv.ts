@@ -2,8 +2,9 @@
 
 import { channelsOf, samePadding, transposedOutput, windowOutput, type Dim, type Shape } from "../check/shape.js";
 import { formatDim, mul, remainder } from "../check/symbolic.js";
-import { biasArg, checkStatedChannels, checkWindowFits, dilationArg, inChannelsArg, kernelArg, paddingArg, pairArg, requireSpatial, resolvePadding, strideArg } from "./common.js";
-import type { Args, OpDef, ShapeContext } from "./types.js";
+import { biasArg, checkStatedChannels, checkWindowFits, dilationArg, explicitPads, inChannelsArg, kernelArg, paddingArg, pairArg, requireSpatial, resolvePadding, strideArg, windowField } from "./common.js";
+import { convKernel, depthwiseKernel, transposedKernel, vector } from "./layout.js";
+import type { Args, FieldRule, OpDef, Padding, Pads, Pair, ShapeContext, WeightPair } from "./types.js";
 
 /** Spatial output of a window op, after its fit checks; undefined when it does not fit. */
 export function windowedSpatial(ctx: ShapeContext, kernelName = "kernel"): { h: Dim; w: Dim; pads: Dim[] } | undefined {
@@ -18,12 +19,35 @@ export function windowedSpatial(ctx: ShapeContext, kernelName = "kernel"): { h: 
   return { h, w, pads };
 }
 
+/** The window attributes every convolution's IR form has, in the IR's order. */
+function windowIr(args: Args, input: readonly number[]): { kernel: Pair; stride: Pair; padding: Pads; dilation: Pair } {
+  const kernel = pairArg(args, "kernel");
+  const stride = pairArg(args, "stride");
+  const dilation = pairArg(args, "dilation");
+  return { kernel, stride, padding: explicitPads(args["padding"] as Padding, input, kernel, stride, dilation), dilation };
+}
+
+const convField: FieldRule = (input, args) => windowField(input, pairArg(args, "kernel"), pairArg(args, "stride"), pairArg(args, "dilation"));
+
+const biasOf = (bias: boolean, layer: string, torch: string, channels: number): WeightPair[] => (bias ? [vector(`${layer}/bias`, `${torch}.bias`, channels)] : []);
+
 function kernelArea(args: Args): number {
   const [kh, kw] = pairArg(args, "kernel");
   return kh * kw;
 }
 
-export const conv: OpDef = {
+export interface ConvIr {
+  op: "conv";
+  filters: number;
+  kernel: Pair;
+  stride: Pair;
+  padding: Pads;
+  dilation: Pair;
+  groups: number;
+  bias: boolean;
+}
+
+export const conv: OpDef<ConvIr> = {
   name: "conv",
   category: "convolution",
   doc: "2-D convolution (PyTorch Conv2d, tfjs conv2d): `filters` output channels from a kernel window.",
@@ -63,6 +87,18 @@ export const conv: OpDef = {
   macs(input, output, args) {
     return output[0]! * output[1]! * channelsOf(output) * (channelsOf(input) / (args["groups"] as number)) * kernelArea(args);
   },
+  toIr: (args, input) => ({ op: "conv", filters: args["filters"] as number, ...windowIr(args, input), groups: args["groups"] as number, bias: args["bias"] as boolean }),
+  irDoc: "`filters`, `kernel`, `stride`, `padding`, `dilation`, `groups`, `bias`",
+  field: convField,
+  weights(a, { layer, torch, inChannels, outChannels }) {
+    const [kh, kw] = a.kernel;
+    // groups = channels is lowered to a tfjs depthwise layer, other groups keep one kernel with in/groups inputs.
+    const kernel =
+      a.groups > 1 && a.groups === inChannels
+        ? depthwiseKernel(`${layer}/depthwise_kernel`, `${torch}.weight`, kh, kw, inChannels, a.filters / inChannels)
+        : convKernel(`${layer}/kernel`, `${torch}.weight`, kh, kw, inChannels / a.groups, a.filters);
+    return [kernel, ...biasOf(a.bias, layer, torch, outChannels)];
+  },
 };
 
 function plural(n: number, word: string): string {
@@ -78,7 +114,17 @@ function groupsHelp(inChannels: number, filters: number): string {
   return `use a number of groups that divides both ${inChannels} and ${filters}, such as ${x}`;
 }
 
-export const depthwiseConv: OpDef = {
+export interface DepthwiseConvIr {
+  op: "depthwise_conv";
+  kernel: Pair;
+  stride: Pair;
+  padding: Pads;
+  dilation: Pair;
+  multiplier: number;
+  bias: boolean;
+}
+
+export const depthwiseConv: OpDef<DepthwiseConvIr> = {
   name: "depthwise_conv",
   category: "convolution",
   doc: "Depthwise 2-D convolution: one kernel per input channel (`multiplier` outputs each).",
@@ -103,9 +149,27 @@ export const depthwiseConv: OpDef = {
   macs(_input, output, args) {
     return output[0]! * output[1]! * channelsOf(output) * kernelArea(args);
   },
+  toIr: (args, input) => ({ op: "depthwise_conv", ...windowIr(args, input), multiplier: args["multiplier"] as number, bias: args["bias"] as boolean }),
+  irDoc: "`kernel`, `stride`, `padding`, `dilation`, `multiplier`, `bias`",
+  field: convField,
+  weights: (a, { layer, torch, inChannels, outChannels }) => [
+    depthwiseKernel(`${layer}/depthwise_kernel`, `${torch}.weight`, a.kernel[0], a.kernel[1], inChannels, a.multiplier),
+    ...biasOf(a.bias, layer, torch, outChannels),
+  ],
 };
 
-export const separableConv: OpDef = {
+export interface SeparableConvIr {
+  op: "separable_conv";
+  filters: number;
+  kernel: Pair;
+  stride: Pair;
+  padding: Pads;
+  dilation: Pair;
+  multiplier: number;
+  bias: boolean;
+}
+
+export const separableConv: OpDef<SeparableConvIr> = {
   name: "separable_conv",
   category: "convolution",
   doc: "Depthwise convolution followed by a 1x1 pointwise convolution to `filters` channels.",
@@ -134,9 +198,44 @@ export const separableConv: OpDef = {
     const depthwiseOut = channelsOf(input) * (args["multiplier"] as number);
     return output[0]! * output[1]! * (depthwiseOut * kernelArea(args) + depthwiseOut * channelsOf(output));
   },
+  toIr: (args, input) => ({ op: "separable_conv", filters: args["filters"] as number, ...windowIr(args, input), multiplier: args["multiplier"] as number, bias: args["bias"] as boolean }),
+  irDoc: "`filters`, `kernel`, `stride`, `padding`, `dilation`, `multiplier`, `bias`",
+  field: convField,
+  weights(a, { layer, torch, inChannels, outChannels }) {
+    const [kh, kw] = a.kernel;
+    const depthwiseOut = inChannels * a.multiplier;
+    const bias = a.bias ? [vector(`${layer}/bias`, `${torch}.pointwise.bias`, outChannels)] : [];
+    // With a multiplier above 1 the tfjs lowering uses a depthwise layer and a 1x1 conv (see tfjs-lowering.ts).
+    if (a.multiplier === 1) {
+      return [depthwiseKernel(`${layer}/depthwise_kernel`, `${torch}.depthwise.weight`, kh, kw, inChannels, 1), convKernel(`${layer}/pointwise_kernel`, `${torch}.pointwise.weight`, 1, 1, depthwiseOut, a.filters), ...bias];
+    }
+    return [depthwiseKernel(`${layer}_depthwise/depthwise_kernel`, `${torch}.depthwise.weight`, kh, kw, inChannels, a.multiplier), convKernel(`${layer}/kernel`, `${torch}.pointwise.weight`, 1, 1, depthwiseOut, a.filters), ...bias];
+  },
 };
 
-export const transposedConv: OpDef = {
+/** PyTorch's convention: `padding` rows and columns are removed from the full output, `outputPadding` added at the bottom and right. */
+export interface TransposedConvIr {
+  op: "transposed_conv";
+  filters: number;
+  kernel: Pair;
+  stride: Pair;
+  padding: Pads;
+  outputPadding: Pair;
+  bias: boolean;
+}
+
+/** TensorFlow's `same` for a transposed convolution crops max(k − s, 0), the smaller half first. */
+function transposedSamePads(kernel: Pair, stride: Pair): Pads {
+  const crop = (k: number, s: number): [number, number] => {
+    const total = Math.max(k - s, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const [top, bottom] = crop(kernel[0], stride[0]);
+  const [left, right] = crop(kernel[1], stride[1]);
+  return [top, bottom, left, right];
+}
+
+export const transposedConv: OpDef<TransposedConvIr> = {
   name: "transposed_conv",
   category: "convolution",
   doc: "Transposed 2-D convolution (PyTorch ConvTranspose2d): learned upsampling.",
@@ -182,6 +281,24 @@ export const transposedConv: OpDef = {
   macs(input, output, args) {
     // Every input pixel is multiplied by the whole kernel for every output channel.
     return input[0]! * input[1]! * channelsOf(input) * channelsOf(output) * kernelArea(args);
+  },
+  toIr(args) {
+    const kernel = pairArg(args, "kernel");
+    const stride = pairArg(args, "stride");
+    const p = args["padding"] as Padding;
+    const padding: Pads = p.mode === "same" ? transposedSamePads(kernel, stride) : p.mode === "valid" ? [0, 0, 0, 0] : [p.top, p.bottom, p.left, p.right];
+    return { op: "transposed_conv", filters: args["filters"] as number, kernel, stride, padding, outputPadding: pairArg(args, "output_padding"), bias: args["bias"] as boolean };
+  },
+  irDoc: "`filters`, `kernel`, `stride`, `padding` (rows and columns cropped from the full output, PyTorch's convention), `outputPadding`, `bias`",
+  field(input, args) {
+    const step = pairArg(args, "stride");
+    const upsampled = { size: input.size, stride: [input.stride[0] / step[0], input.stride[1] / step[1]] as Pair };
+    return windowField(upsampled, pairArg(args, "kernel"), [1, 1]);
+  },
+  weights(a, { layer, torch, inChannels, outChannels, tfLayers }) {
+    // The lowering names the uncropped layer `<name>_full` when it crops after it.
+    const tfLayer = tfLayers.has(`${layer}_full`) ? `${layer}_full` : layer;
+    return [transposedKernel(`${tfLayer}/kernel`, `${torch}.weight`, a.kernel[0], a.kernel[1], inChannels, a.filters), ...biasOf(a.bias, tfLayer, torch, outChannels)];
   },
 };
 

@@ -3,9 +3,10 @@
 import { channelsOf, elementCount, formatShape } from "../check/shape.js";
 import { add, formatDim, mul } from "../check/symbolic.js";
 import { checkStatedChannels, pairOf, requireSpatial } from "./common.js";
-import { NO_PARAMS, type OpDef, type Padding } from "./types.js";
+import { denseKernel, vector } from "./layout.js";
+import { NO_PARAMS, type OpDef, type Padding, type Pads, type Pair } from "./types.js";
 
-export const dense: OpDef = {
+export const dense: OpDef<{ op: "dense"; units: number; bias: boolean }> = {
   name: "dense",
   category: "core",
   doc: "Fully connected layer (PyTorch Linear, Keras Dense) on a flat [features] tensor.",
@@ -29,9 +30,13 @@ export const dense: OpDef = {
     return { trainable: input[0]! * output[0]! + (args["bias"] ? output[0]! : 0), nonTrainable: 0 };
   },
   macs: (input, output) => input[0]! * output[0]!,
+  toIr: (args) => ({ op: "dense", units: args["units"] as number, bias: args["bias"] as boolean }),
+  irDoc: "`units`, `bias`",
+  field: "pointwise",
+  weights: (a, { layer, torch, inChannels }) => [denseKernel(`${layer}/kernel`, `${torch}.weight`, inChannels, a.units), ...(a.bias ? [vector(`${layer}/bias`, `${torch}.bias`, a.units)] : [])],
 };
 
-export const flatten: OpDef = {
+export const flatten: OpDef<{ op: "flatten" }> = {
   name: "flatten",
   category: "reshape",
   doc: "Flattens [height, width, channels] into [features], in channels-last order.",
@@ -39,9 +44,13 @@ export const flatten: OpDef = {
   inferShape: (ctx) => [elementCount(ctx.input)],
   params: () => NO_PARAMS,
   macs: () => 0,
+  toIr: () => ({ op: "flatten" }),
+  irDoc: "— (channels-last order: H, then W, then C)",
+  field: "pointwise",
+  weights: "none",
 };
 
-export const upsample: OpDef = {
+export const upsample: OpDef<{ op: "upsample"; scale: Pair; mode: "nearest" | "bilinear" }> = {
   name: "upsample",
   category: "reshape",
   doc: "Repeats (nearest) or interpolates (bilinear) pixels to scale height and width.",
@@ -56,9 +65,16 @@ export const upsample: OpDef = {
   },
   params: () => NO_PARAMS,
   macs: () => 0,
+  toIr: (args) => ({ op: "upsample", scale: pairOf(args["scale"]), mode: args["mode"] as "nearest" | "bilinear" }),
+  irDoc: "`scale`, `mode` (`nearest` or `bilinear`)",
+  field(input, args) {
+    const [sh, sw] = pairOf(args["scale"]);
+    return { size: input.size, stride: [input.stride[0] / sh, input.stride[1] / sw] };
+  },
+  weights: "none",
 };
 
-export const zeroPad: OpDef = {
+export const zeroPad: OpDef<{ op: "zero_pad"; padding: Pads }> = {
   name: "zero_pad",
   category: "reshape",
   doc: "Adds rows and columns of zeros around the input.",
@@ -72,4 +88,11 @@ export const zeroPad: OpDef = {
   },
   params: () => NO_PARAMS,
   macs: () => 0,
+  toIr(args) {
+    const p = args["padding"] as Padding & { mode: "explicit" };
+    return { op: "zero_pad", padding: [p.top, p.bottom, p.left, p.right] };
+  },
+  irDoc: "`padding`",
+  field: "pointwise",
+  weights: "none",
 };

@@ -46,7 +46,7 @@ function reportMismatch(ctx: ShapeContext, code: "E0303" | "E0304", what: string
   return undefined;
 }
 
-export const concat: OpDef = {
+export const concat: OpDef<{ op: "concat" }> = {
   name: "concat",
   category: "merge",
   merge: true,
@@ -58,9 +58,13 @@ export const concat: OpDef = {
   },
   params: () => NO_PARAMS,
   macs: () => 0,
+  toIr: () => ({ op: "concat" }),
+  irDoc: "— (along the channels)",
+  field: "merge",
+  weights: "none",
 };
 
-function elementwise(name: "add" | "multiply", doc: string): OpDef {
+function elementwise<N extends "add" | "multiply">(name: N, doc: string): OpDef<{ op: N }> {
   return {
     name,
     category: "merge",
@@ -73,6 +77,10 @@ function elementwise(name: "add" | "multiply", doc: string): OpDef {
     },
     params: () => NO_PARAMS,
     macs: () => 0,
+    toIr: () => ({ op: name }),
+    irDoc: name === "multiply" ? "— (the second input may be `[1, 1, C]`)" : "—",
+    field: "merge",
+    weights: "none",
   };
 }
 

@@ -2,9 +2,10 @@
 
 import { channelsOf } from "../check/shape.js";
 import { checkStatedChannels } from "./common.js";
+import { vector } from "./layout.js";
 import { NO_PARAMS, type OpDef } from "./types.js";
 
-export const batchnorm: OpDef = {
+export const batchnorm: OpDef<{ op: "batchnorm"; epsilon: number; momentum: number }> = {
   name: "batchnorm",
   category: "normalization",
   doc: "Batch normalisation over the channels (PyTorch BatchNorm2d/1d): learned scale and shift, plus running mean and variance.",
@@ -22,9 +23,18 @@ export const batchnorm: OpDef = {
     return { trainable: 2 * channels, nonTrainable: 2 * channels };
   },
   macs: () => 0,
+  toIr: (args) => ({ op: "batchnorm", epsilon: args["epsilon"] as number, momentum: args["momentum"] as number }),
+  irDoc: "`epsilon`, `momentum` (PyTorch's convention: the weight of the new batch)",
+  field: "pointwise",
+  weights: (_a, { layer, torch, inChannels }) => [
+    vector(`${layer}/gamma`, `${torch}.weight`, inChannels),
+    vector(`${layer}/beta`, `${torch}.bias`, inChannels),
+    vector(`${layer}/moving_mean`, `${torch}.running_mean`, inChannels),
+    vector(`${layer}/moving_variance`, `${torch}.running_var`, inChannels),
+  ],
 };
 
-export const layernorm: OpDef = {
+export const layernorm: OpDef<{ op: "layernorm"; epsilon: number }> = {
   name: "layernorm",
   category: "normalization",
   doc: "Layer normalisation over the channels of each position, with learned scale and shift.",
@@ -34,9 +44,13 @@ export const layernorm: OpDef = {
     return { trainable: 2 * channelsOf(input), nonTrainable: 0 };
   },
   macs: () => 0,
+  toIr: (args) => ({ op: "layernorm", epsilon: args["epsilon"] as number }),
+  irDoc: "`epsilon`",
+  field: "pointwise",
+  weights: (_a, { layer, torch, inChannels }) => [vector(`${layer}/gamma`, `${torch}.weight`, inChannels), vector(`${layer}/beta`, `${torch}.bias`, inChannels)],
 };
 
-export const dropout: OpDef = {
+export const dropout: OpDef<{ op: "dropout"; rate: number }> = {
   name: "dropout",
   category: "normalization",
   doc: "Zeroes a random fraction `rate` of the activations during training.",
@@ -44,4 +58,8 @@ export const dropout: OpDef = {
   inferShape: (ctx) => ctx.input,
   params: () => NO_PARAMS,
   macs: () => 0,
+  toIr: (args) => ({ op: "dropout", rate: args["rate"] as number }),
+  irDoc: "`rate`",
+  field: "pointwise",
+  weights: "none",
 };

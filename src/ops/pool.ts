@@ -1,16 +1,35 @@
 // Pooling: windowed max/avg pooling, adaptive average pooling, and global pooling.
 
-import { channelsOf, samePadding, windowOutput, windowOutputCeil, type Dim } from "../check/shape.js";
+import { channelsOf, samePadding, windowOutput, windowOutputCeil, type Dim, type Shape } from "../check/shape.js";
 import { formatDim, remainder } from "../check/symbolic.js";
-import { checkWindowFits, kernelArg, paddingArg, pairArg, pairOf, requireSpatial, resolvePadding } from "./common.js";
-import { NO_PARAMS, type Args, type OpDef, type Padding, type ShapeContext } from "./types.js";
+import { checkWindowFits, explicitPads, kernelArg, paddingArg, pairArg, pairOf, requireSpatial, resolvePadding, windowField } from "./common.js";
+import { NO_PARAMS, type Args, type Field, type OpDef, type Padding, type Pads, type Pair, type ShapeContext } from "./types.js";
 
-function stridesOf(args: Args): readonly [number, number] {
+function stridesOf(args: Args): Pair {
   // PyTorch and Keras both default the stride of a pooling window to its size.
   return args["stride"] === undefined ? pairArg(args, "kernel") : pairArg(args, "stride");
 }
 
-function pool(name: "maxpool" | "avgpool", what: string): OpDef {
+/**
+ * Max pooling ignores padding (as if it were −∞). Average pooling counts explicit padding
+ * as zeros (PyTorch's count_include_pad) unless `excludePadding`, as TensorFlow's `same` does.
+ * `ceilMode` windows may run past the bottom and right edges; they cover only real and padded elements.
+ */
+export interface PoolIr {
+  op: "maxpool" | "avgpool";
+  kernel: Pair;
+  stride: Pair;
+  padding: Pads;
+  ceilMode: boolean;
+  excludePadding: boolean;
+}
+
+export interface GlobalPoolIr {
+  op: "global_avgpool" | "global_maxpool";
+  keepdims: boolean;
+}
+
+function pool<N extends "maxpool" | "avgpool">(name: N, what: string): OpDef<PoolIr & { op: N }> {
   return {
     name,
     category: "pooling",
@@ -41,13 +60,29 @@ function pool(name: "maxpool" | "avgpool", what: string): OpDef {
     },
     params: () => NO_PARAMS,
     macs: () => 0,
+    toIr(args, input) {
+      const kernel = pairArg(args, "kernel");
+      const stride = stridesOf(args);
+      const padding = args["padding"] as Padding;
+      return { op: name, kernel, stride, padding: explicitPads(padding, input, kernel, stride, [1, 1]), ceilMode: args["ceil_mode"] === true, excludePadding: padding.mode === "same" };
+    },
+    irDoc: "`kernel`, `stride`, `padding`, `ceilMode`, `excludePadding`",
+    field: (input, args) => windowField(input, pairArg(args, "kernel"), stridesOf(args)),
+    weights: "none",
   };
+}
+
+/** A window over the whole input (or a fixed fraction of it): over a symbolic size, an unbounded field. */
+function wholeInputField(input: Field, inputShape: Shape, size: Pair): Field {
+  const extent = (d: Dim, by: number): number => (typeof d === "number" ? d / by : Number.POSITIVE_INFINITY);
+  const window: Pair = [extent(inputShape[0]!, size[0]), extent(inputShape[1]!, size[1])];
+  return windowField(input, window, window);
 }
 
 export const maxpool = pool("maxpool", "Maximum");
 export const avgpool = pool("avgpool", "Average");
 
-export const adaptiveAvgpool: OpDef = {
+export const adaptiveAvgpool: OpDef<PoolIr> = {
   name: "adaptive_avgpool",
   category: "pooling",
   doc: "Average pooling to a fixed output size (PyTorch AdaptiveAvgPool2d); the input must divide evenly.",
@@ -69,9 +104,17 @@ export const adaptiveAvgpool: OpDef = {
   },
   params: () => NO_PARAMS,
   macs: () => 0,
+  toIr(args, input) {
+    const size = pairOf(args["size"]);
+    const window: Pair = [input[0]! / size[0], input[1]! / size[1]];
+    return { op: "avgpool", kernel: window, stride: window, padding: [0, 0, 0, 0], ceilMode: false, excludePadding: false };
+  },
+  irDoc: "lowered to `avgpool` whose window and stride are input ÷ output",
+  field: (input, args, inputShape) => wholeInputField(input, inputShape, pairOf(args["size"])),
+  weights: "none",
 };
 
-function globalPool(name: "global_avgpool" | "global_maxpool", what: string): OpDef {
+function globalPool<N extends "global_avgpool" | "global_maxpool">(name: N, what: string): OpDef<GlobalPoolIr & { op: N }> {
   return {
     name,
     category: "pooling",
@@ -84,6 +127,10 @@ function globalPool(name: "global_avgpool" | "global_maxpool", what: string): Op
     },
     params: () => NO_PARAMS,
     macs: () => 0,
+    toIr: (args) => ({ op: name, keepdims: args["keepdims"] === true }),
+    irDoc: "`keepdims`",
+    field: (input, _args, inputShape) => wholeInputField(input, inputShape, [1, 1]),
+    weights: "none",
   };
 }
 

@@ -1,5 +1,7 @@
 // The op registry: every layer kind cnnc knows, by name. Adding a layer kind means adding
-// its definition to one of the family files and listing it here.
+// its definition to one of the family files and listing it here; the IR's attribute types
+// (src/ir/ir.ts) follow from this list, and each target's lowering table then fails to
+// compile until it has the new op's entry.
 
 import { activations } from "./activation.js";
 import { conv, depthwiseConv, separableConv, transposedConv } from "./conv.js";
@@ -9,16 +11,19 @@ import { batchnorm, dropout, layernorm } from "./norm.js";
 import { adaptiveAvgpool, avgpool, globalAvgpool, globalMaxpool, maxpool } from "./pool.js";
 import type { OpDef } from "./types.js";
 
-export const OPS: readonly OpDef[] = [
+export const OPS = [
   conv, depthwiseConv, separableConv, transposedConv,
   maxpool, avgpool, adaptiveAvgpool, globalAvgpool, globalMaxpool,
   batchnorm, layernorm, dropout,
   ...activations,
   dense, flatten, upsample, zeroPad,
   concat, add, multiply,
-];
+] as const;
 
-const byName = new Map(OPS.map((op) => [op.name, op]));
+/** Any registered op, with its own IR form. */
+export type RegisteredOp = (typeof OPS)[number];
+
+const byName = new Map<string, OpDef>(OPS.map((op) => [op.name, op as OpDef]));
 
 export function lookupOp(name: string): OpDef | undefined {
   return byName.get(name);

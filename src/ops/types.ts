@@ -1,6 +1,8 @@
 // The shape of an op definition. Each layer kind is described once, by an `OpDef`: its
-// arguments, its shape rule and its counts. The checker, the summary, and the editor
-// features (completion, signature help, hovers) all read these definitions.
+// arguments, its shape rule, its counts, its receptive field, its IR form and the layout of
+// its weights in tfjs and PyTorch. The checker, the summary, the IR, weight conversion and
+// the editor features all read these definitions; the targets' lowerings are one table per
+// target keyed by IR op, which the compiler checks for completeness.
 
 import type { Code, DiagnosticExtras } from "../diagnostics/codes.js";
 import type { Dim, Shape } from "../check/shape.js";
@@ -10,6 +12,11 @@ export type Padding =
   | { mode: "same" }
   | { mode: "valid" }
   | { mode: "explicit"; top: number; bottom: number; left: number; right: number };
+
+/** [top, bottom, left, right]. */
+export type Pads = [number, number, number, number];
+/** [height, width]. */
+export type Pair = [number, number];
 
 export type ArgType =
   | { kind: "int"; min?: number; max?: number }
@@ -67,7 +74,49 @@ export interface ParamCounts {
 
 export type OpCategory = "convolution" | "pooling" | "normalization" | "activation" | "core" | "reshape" | "merge";
 
-export interface OpDef {
+/** Receptive field and output stride along [height, width], in input pixels. */
+export interface Field {
+  size: [number, number];
+  /** Below 1 after upsampling. */
+  stride: [number, number];
+}
+
+/**
+ * How an op changes the receptive field: `pointwise` ops see what their input saw, `merge`
+ * ops the widest of their inputs; windowed ops compute it.
+ */
+export type FieldRule = "pointwise" | "merge" | ((input: Field, args: Args, inputShape: Shape) => Field);
+
+/** One weight tensor in both frameworks: torch axis i is tfjs axis permutation[i]. */
+export interface WeightPair {
+  tfjs: string;
+  torch: string;
+  permutation: number[];
+  tfjsShape: number[];
+  torchShape: number[];
+}
+
+/** What an op's weight layout sees of a node. */
+export interface WeightContext {
+  /** The node's name, which its tfjs layer carries. */
+  layer: string;
+  /** The node's attribute path in the generated PyTorch module. */
+  torch: string;
+  inChannels: number;
+  outChannels: number;
+  /** Every tfjs layer name of the model, for ops whose lowering names helper layers. */
+  tfLayers: ReadonlySet<string>;
+}
+
+/** Method syntax keeps a definition with specific attributes assignable to `OpDef`. */
+export type WeightRule<A> = { rule(attrs: A, node: WeightContext): WeightPair[] }["rule"];
+
+/** The IR form of a layer: its op name and every attribute explicit. */
+export interface IrForm {
+  op: string;
+}
+
+export interface OpDef<A extends IrForm = IrForm> {
   name: string;
   category: OpCategory;
   /** One line, shown in hovers, completion and `cnnc ops`. */
@@ -79,6 +128,13 @@ export interface OpDef {
   inferShape(ctx: ShapeContext): Shape | undefined;
   params?(input: NumericShape, output: NumericShape, args: Args): ParamCounts;
   macs?(input: NumericShape, output: NumericShape, args: Args): number;
+  /** The IR attributes of a checked layer, from its resolved arguments and its (concrete) input shape. */
+  toIr(args: Args, input: readonly number[]): A;
+  /** One line per IR attribute set, for docs/ir.md: what the attributes mean. */
+  irDoc: string;
+  field: FieldRule;
+  /** The weights the IR form holds, tfjs ⇄ PyTorch; `none` for ops without weights. */
+  weights: "none" | WeightRule<A>;
 }
 
 export const NO_PARAMS: ParamCounts = { trainable: 0, nonTrainable: 0 };
@@ -90,4 +146,14 @@ export function defaultValue(spec: ArgSpec): ArgValue | undefined {
   if (spec.type.kind === "padding") return { mode: "explicit", top: value, bottom: value, left: value, right: value };
   if (spec.type.kind === "pair") return [value, value] as const;
   return value;
+}
+
+/** Every argument's default, resolved: the arguments of a layer the compiler adds itself. */
+export function defaultArgs(op: OpDef): Record<string, ArgValue> {
+  const args: Record<string, ArgValue> = {};
+  for (const spec of op.args) {
+    const value = defaultValue(spec);
+    if (value !== undefined) args[spec.name] = value;
+  }
+  return args;
 }

@@ -1,6 +1,7 @@
 // The model summary: a table like Keras's `model.summary()` and torchinfo, and its JSON
-// form. Counting conventions: trainable = PyTorch's parameters(), non-trainable =
-// batchnorm running statistics, total = tfjs countParams(); MACs as in the reference.
+// form. Counting conventions: trainable = PyTorch's parameters() outside `frozen` bodies,
+// frozen = those inside them, non-trainable = batchnorm running statistics, total = tfjs
+// countParams(); MACs as in the reference.
 
 import type { ModelGraph } from "../check/graph.js";
 import type { Shape } from "../check/shape.js";
@@ -18,7 +19,10 @@ export interface SummaryLayer {
   op: string;
   outputShape: JsonDim[];
   params: number;
+  /** 0 for a frozen layer. */
   trainable: number;
+  /** Present on a layer with weights inside a `frozen { … }` body. */
+  frozen?: true;
   /** Null where it depends on symbolic sizes. */
   macs: number | null;
   line: number;
@@ -33,7 +37,7 @@ export interface SummaryJson {
   layout: "HWC";
   input: JsonDim[];
   output: JsonDim[];
-  params: { trainable: number; nonTrainable: number; total: number };
+  params: { trainable: number; frozen: number; nonTrainable: number; total: number };
   /** Null where it depends on symbolic sizes. */
   macs: number | null;
   layers: SummaryLayer[];
@@ -93,7 +97,8 @@ export function summarize(model: ModelGraph, text: string): SummaryJson {
       op: n.op,
       outputShape: dims(n.shape),
       params: n.params.trainable + n.params.nonTrainable,
-      trainable: n.params.trainable,
+      trainable: n.frozen ? 0 : n.params.trainable,
+      ...(n.frozen ? { frozen: true as const } : {}),
       macs: macs(n.macs),
       line: index.position(n.span.start).line + 1,
       block: n.blockPath,
@@ -109,7 +114,7 @@ export function renderSummary(summary: SummaryJson): string {
   const header = ["Layer (op)", "Output shape", "Params", "MACs", "RF", "Stride", "Line"];
   const rows = summary.layers.map((l) => {
     const field = formatField(l.receptiveField && l.outputStride ? { size: l.receptiveField, stride: l.outputStride } : undefined);
-    return [`${l.name} (${sourceName(l.op)})`, showShape(l.outputShape), count(l.params), count(l.macs), field.receptiveField, field.stride, String(l.line)];
+    return [`${l.name} (${sourceName(l.op)}${l.frozen ? ", frozen" : ""})`, showShape(l.outputShape), count(l.params), count(l.macs), field.receptiveField, field.stride, String(l.line)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]): string =>
@@ -129,6 +134,7 @@ export function renderSummary(summary: SummaryJson): string {
     out.push(`${i === 0 ? "Accepted sizes:       " : "                      "}${summary.conditions![i]}${why}`);
   }
   out.push(`Trainable params:     ${count(summary.params.trainable)}`);
+  if (summary.params.frozen > 0) out.push(`Frozen params:        ${count(summary.params.frozen)}  (in \`frozen\` bodies: kept as loaded in training)`);
   out.push(`Non-trainable params: ${count(summary.params.nonTrainable)}  (batchnorm running mean and variance)`);
   out.push(`Total params:         ${count(summary.params.total)}  (as tfjs countParams() reports)`);
   if (summary.macs === null) {

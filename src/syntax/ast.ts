@@ -65,6 +65,8 @@ export type Statement =
       shortcut?: Shortcut;
     })
   | (StatementBase & { kind: "gate"; keyword: Span; body: Body })
+  /** The layers of the body (and of the blocks it calls) are not trained: their weights stay as loaded. */
+  | (StatementBase & { kind: "frozen"; keyword: Span; body: Body })
   | (StatementBase & { kind: "join"; op: Identifier; branches: Body[] })
   | (StatementBase & { kind: "if"; keyword: Span; condition: Expr; then: Body; otherwise?: Body })
   | (StatementBase & { kind: "let"; name: Identifier; value: Expr })

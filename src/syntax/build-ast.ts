@@ -276,6 +276,9 @@ export class AstBuilder {
     if ((inner = nodeOf(c, "gateStmt"))) {
       return { kind: "gate", keyword: keywordSpan(inner, "Gate"), body: this.body(nodeOf(inner.children, "body"), span), span };
     }
+    if ((inner = nodeOf(c, "frozenStmt"))) {
+      return { kind: "frozen", keyword: keywordSpan(inner, "Frozen"), body: this.body(nodeOf(inner.children, "body"), span), span };
+    }
     if ((inner = nodeOf(c, "ifStmt"))) return this.ifStatement(inner, span);
     if ((inner = nodeOf(c, "letStmt"))) {
       const ic = inner.children;

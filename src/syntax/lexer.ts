@@ -32,6 +32,7 @@ export const In = keyword("in");
 export const Residual = keyword("residual");
 export const Shortcut = keyword("shortcut");
 export const Gate = keyword("gate");
+export const Frozen = keyword("frozen");
 export const Branch = keyword("branch");
 export const If = keyword("if");
 export const Else = keyword("else");
@@ -48,7 +49,7 @@ export const False = keyword("false");
 export const Import = keyword("import");
 
 export const KEYWORDS = [
-  Model, Block, Train, Input, Repeat, For, In, Residual, Shortcut, Gate, Branch, If, Else,
+  Model, Block, Train, Input, Repeat, For, In, Residual, Shortcut, Gate, Frozen, Branch, If, Else,
   Let, As, From, Expect, Global, And, Or, Not, True, False, Import,
 ];
 

@@ -226,6 +226,7 @@ class CnnParser extends CstParser {
       { ALT: () => this.SUBRULE(this.forStmt) },
       { ALT: () => this.SUBRULE(this.residualStmt) },
       { ALT: () => this.SUBRULE(this.gateStmt) },
+      { ALT: () => this.SUBRULE(this.frozenStmt) },
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.letStmt) },
       { ALT: () => this.SUBRULE(this.fromStmt) },
@@ -277,6 +278,12 @@ class CnnParser extends CstParser {
 
   gateStmt = this.RULE("gateStmt", () => {
     this.CONSUME(T.Gate);
+    this.SUBRULE(this.body);
+  });
+
+  /** `frozen { … }`: the layers of the body keep their weights in training. */
+  frozenStmt = this.RULE("frozenStmt", () => {
+    this.CONSUME(T.Frozen);
     this.SUBRULE(this.body);
   });
 

@@ -5,7 +5,7 @@
 // in the playground, which runs this same loop in the browser.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import { buildTfjsModel, type Tf } from "../emit/tfjs-build.js";
+import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tfjs-build.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { fileLoadHandler, serializeModel } from "../emit/tfjs-save.js";
 import { NO_AUGMENTATION, type Augmentation } from "../data/augment.js";
@@ -92,6 +92,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
       throw new ResumeError(`--resume: the checkpoint in ${checkpoint.dir} was made with other settings or data (only --epochs may change on resume); start afresh without --resume or with another --out`);
     }
     model = await tf.loadLayersModel(fileLoadHandler(tf, checkpoint.modelJson, checkpoint.weights));
+    frozenBatchNormsInInference(model);
     // The optimizer creates its slots on the first step; restoring them needs them to exist in order.
     await optimizer.loadState(checkpoint.optimizerSpecs, checkpoint.optimizerData);
     state = checkpoint.state;

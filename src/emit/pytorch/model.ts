@@ -4,8 +4,8 @@
 // become small exact helpers, and `flatten` first moves channels last, because cnnc (like
 // tfjs) flattens in height, width, channel order.
 
-import type { IrGraph, IrNode, Pads } from "../../ir/ir.js";
-import { IdentifierPool, pyComment, pyFloat, pyNumber, pyString, pyTuple } from "./python.js";
+import type { IrAttrsOf, IrGraph, IrNode, IrOp, Pads } from "../../ir/ir.js";
+import { IdentifierPool, pyComment, pyFloat, pyLiteral, pyNumber, pyString, pyTuple } from "./python.js";
 
 /** The Python identifier of every node: its layer attribute and its local variable in `forward`. */
 export function torchIdentifiers(ir: IrGraph): Map<number, string> {
@@ -150,129 +150,168 @@ export function emitModelPy({ ir, sourceFile, doc }: ModelPyInput): string {
   out.push(`INPUT_SHAPE = ${pyTuple(ir.input.shape.length === 3 ? [c!, h!, w!] : ir.input.shape)}  # C, H, W`);
   out.push(`OUTPUT_SHAPE = ${pyTuple(ir.output.shape.length === 3 ? [ir.output.shape[2]!, ir.output.shape[0]!, ir.output.shape[1]!] : ir.output.shape)}`);
   out.push(`PARAMETERS = ${pyNumber(ir.params.trainable)}  # trainable, as the cnnc summary counts them`);
+  const frozen = ir.nodes.filter((n) => n.frozen).map((n) => ids.get(n.id)!);
+  if (frozen.length > 0) {
+    out.push(`FROZEN = ${pyNumber(ir.params.frozen)}  # parameters of the layers in \`frozen\` bodies`);
+    out.push("# The layers in `frozen` bodies: no gradients, and batchnorm keeps its running statistics");
+    out.push("# (eval mode) also while the model trains, as torchvision's fine-tuning recipes do.");
+    out.push(`FROZEN_LAYERS = ${pyLiteral(frozen)}`);
+  }
   out.push("");
   for (const helper of ["max_pool_exact", "avg_pool_exact", "resize_bilinear_tf", "SeparableConv2d", "ChannelLayerNorm"] as const) {
     if (helpers.has(helper)) out.push("", HELPERS[helper]);
   }
   out.push("", `class ${className}(nn.Module):`);
   out.push(`    __doc__ = ${pyString(doc ?? `The ${ir.model} model.`)}`, "");
-  out.push("    def __init__(self):", "        super().__init__()", ...layers, "");
+  out.push("    def __init__(self):", "        super().__init__()", ...layers);
+  if (frozen.length > 0) {
+    out.push("        for name in FROZEN_LAYERS:", "            getattr(self, name).requires_grad_(False)", "");
+    out.push("    def train(self, mode=True):", "        super().train(mode)", "        for name in FROZEN_LAYERS:", "            getattr(self, name).eval()", "        return self");
+  }
+  out.push("");
   out.push(`    def forward(self, ${ids.get(inputNode.id)}):`, ...body, `        return ${variable(ir.output.node)}`, "", "");
   out.push("def build_model():", `    return ${className}()`, "");
   return out.join("\n");
 }
 
-/** The statements (as expressions, the last one the node's value) for one node; adds its layers. */
-function lowerNode(node: IrNode, inputNode: IrNode, name: string, x: string, args: string[], helpers: Set<Helper>, layers: string[]): string[] {
-  const a = node.attrs;
-  const inShape = inputNode.shape;
-  const channels = inShape[inShape.length - 1]!;
-  const layer = (constructor: string): void => void layers.push(`        self.${name} = ${constructor}`);
-  const spatial = inShape.length === 3;
-  switch (a.op) {
-    case "conv":
-    case "depthwise_conv":
-    case "separable_conv": {
-      const pre = symmetric(a.padding) ? [] : [`F.pad(${x}, ${torchPads(a.padding)})`];
-      const padding = symmetric(a.padding) ? pyTuple([a.padding[0], a.padding[2]]) : "0";
-      const common = `kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, padding=${padding}, dilation=${pyTuple(a.dilation)}`;
-      if (a.op === "conv") layer(`nn.Conv2d(${channels}, ${a.filters}, ${common}, groups=${a.groups}, bias=${a.bias ? "True" : "False"})`);
-      else if (a.op === "depthwise_conv") layer(`nn.Conv2d(${channels}, ${channels * a.multiplier}, ${common}, groups=${channels}, bias=${a.bias ? "True" : "False"})`);
-      else {
-        helpers.add("SeparableConv2d");
-        layer(`SeparableConv2d(${channels}, ${a.filters}, ${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, padding=${padding}, dilation=${pyTuple(a.dilation)}, multiplier=${a.multiplier}, bias=${a.bias ? "True" : "False"})`);
-      }
-      return [...pre, `self.${name}(${pre.length ? "x" : x})`];
-    }
-    case "transposed_conv": {
-      const [t, , l] = a.padding;
-      if (symmetric(a.padding)) {
-        layer(`nn.ConvTranspose2d(${channels}, ${a.filters}, kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, padding=${pyTuple([t, l])}, output_padding=${pyTuple(a.outputPadding)}, bias=${a.bias ? "True" : "False"})`);
-        return [`self.${name}(${x})`];
-      }
-      // Uneven cropping: compute the full output (with output_padding) and crop it here.
-      layer(`nn.ConvTranspose2d(${channels}, ${a.filters}, kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, output_padding=${pyTuple(a.outputPadding)}, bias=${a.bias ? "True" : "False"})`);
-      const [h, w] = node.shape;
-      return [`self.${name}(${x})`, `x[:, :, ${t}:${t + h!}, ${l}:${l + w!}]`];
-    }
-    case "maxpool":
-    case "avgpool": {
-      const [h, w] = node.shape;
-      const extraBottom = Math.max(0, (h! - 1) * a.stride[0] + a.kernel[0] - (inShape[0]! + a.padding[0] + a.padding[1]));
-      const extraRight = Math.max(0, (w! - 1) * a.stride[1] + a.kernel[1] - (inShape[1]! + a.padding[2] + a.padding[3]));
-      const fitsLayer = symmetric(a.padding) && a.padding[0] * 2 <= a.kernel[0] && a.padding[2] * 2 <= a.kernel[1];
-      const common = `kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}`;
-      if (fitsLayer) {
-        const pad = isZero(a.padding) ? "" : `, padding=${pyTuple([a.padding[0], a.padding[2]])}`;
-        const ceil = a.ceilMode && (extraBottom > 0 || extraRight > 0) ? ", ceil_mode=True" : "";
-        if (a.op === "maxpool") layer(`nn.MaxPool2d(${common}${pad}${ceil})`);
-        else layer(`nn.AvgPool2d(${common}${pad}${ceil}${a.excludePadding && !isZero(a.padding) ? ", count_include_pad=False" : ""})`);
-        return [`self.${name}(${x})`];
-      }
-      if (a.op === "maxpool") {
-        helpers.add("max_pool_exact");
-        return [`max_pool_exact(${x}, ${pyTuple(a.kernel)}, ${pyTuple(a.stride)}, ${torchPads([a.padding[0], a.padding[1] + extraBottom, a.padding[2], a.padding[3] + extraRight])})`];
-      }
-      helpers.add("avg_pool_exact");
-      return [`avg_pool_exact(${x}, ${pyTuple(a.kernel)}, ${pyTuple(a.stride)}, ${torchPads(a.padding)}, ${pyTuple([extraRight, extraBottom])}, count_padding=${a.excludePadding ? "False" : "True"})`];
-    }
-    case "global_avgpool":
-      return [a.keepdims ? `${x}.mean(dim=(2, 3), keepdim=True)` : `${x}.mean(dim=(2, 3))`];
-    case "global_maxpool":
-      return [a.keepdims ? `${x}.amax(dim=(2, 3), keepdim=True)` : `${x}.amax(dim=(2, 3))`];
-    case "batchnorm":
-      layer(`nn.BatchNorm${spatial ? "2" : "1"}d(${channels}, eps=${pyFloat(a.epsilon)}, momentum=${pyFloat(a.momentum)})`);
-      return [`self.${name}(${x})`];
-    case "layernorm":
-      if (spatial) {
-        helpers.add("ChannelLayerNorm");
-        layer(`ChannelLayerNorm(${channels}, eps=${pyFloat(a.epsilon)})`);
-      } else layer(`nn.LayerNorm(${channels}, eps=${pyFloat(a.epsilon)})`);
-      return [`self.${name}(${x})`];
-    case "dropout":
-      layer(`nn.Dropout(${pyFloat(a.rate)})`);
-      return [`self.${name}(${x})`];
-    case "relu":
-      return [`F.relu(${x})`];
-    case "relu6":
-      return [`F.relu6(${x})`];
-    case "sigmoid":
-      return [`torch.sigmoid(${x})`];
-    case "tanh":
-      return [`torch.tanh(${x})`];
-    case "swish":
-    case "silu":
-      return [`F.silu(${x})`];
-    case "gelu":
-      // tfjs's gelu is the exact one, x·Φ(x) with erf, which is also PyTorch's default.
-      return [`F.gelu(${x})`];
-    case "softmax":
-      return [`F.softmax(${x}, dim=1)`];
-    case "leaky_relu":
-      return [`F.leaky_relu(${x}, negative_slope=${pyFloat(a.alpha)})`];
-    case "elu":
-      return [`F.elu(${x}, alpha=${pyFloat(a.alpha)})`];
-    case "dense":
-      layer(`nn.Linear(${channels}, ${a.units}, bias=${a.bias ? "True" : "False"})`);
-      return [`self.${name}(${x})`];
-    case "flatten":
-      // cnnc flattens channels last (height, width, channel order), so move channels last first.
-      return [spatial ? `torch.flatten(${x}.permute(0, 2, 3, 1), 1)` : x];
-    case "upsample": {
-      const [h, w] = node.shape;
-      if (a.mode === "nearest") return [`${x}.repeat_interleave(${a.scale[0]}, dim=2).repeat_interleave(${a.scale[1]}, dim=3)`];
-      helpers.add("resize_bilinear_tf");
-      return [`resize_bilinear_tf(${x}, ${pyTuple([h!, w!])})`];
-    }
-    case "zero_pad":
-      return [`F.pad(${x}, ${torchPads(a.padding)})`];
-    case "concat":
-      return [`torch.cat([${args.join(", ")}], dim=1)`];
-    case "add":
-      return [args.join(" + ")];
-    case "multiply":
-      return [args.join(" * ")];
-    case "input":
-      return [x];
-  }
+/** What one node's PyTorch lowering sees and adds to. */
+interface TorchContext {
+  node: IrNode;
+  /** The node's attribute name in the module. */
+  name: string;
+  /** The input expression, and every input's for merges. */
+  x: string;
+  args: string[];
+  inShape: number[];
+  channels: number;
+  spatial: boolean;
+  /** Adds `self.<name> = constructor` to `__init__`. */
+  layer(constructor: string): void;
+  helper(name: Helper): void;
 }
+
+/** One IR op's PyTorch lowering: statements as expressions, the last one the node's value. */
+type TorchLowering<K extends IrOp> = { lower(a: IrAttrsOf<K>, c: TorchContext): string[] }["lower"];
+
+function lowerNode(node: IrNode, inputNode: IrNode, name: string, x: string, args: string[], helpers: Set<Helper>, layers: string[]): string[] {
+  const inShape = inputNode.shape;
+  const context: TorchContext = {
+    node,
+    name,
+    x,
+    args,
+    inShape,
+    channels: inShape[inShape.length - 1]!,
+    spatial: inShape.length === 3,
+    layer: (constructor) => void layers.push(`        self.${name} = ${constructor}`),
+    helper: (helper) => void helpers.add(helper),
+  };
+  const lowering: TorchLowering<IrOp> = TORCH_LOWERINGS[node.attrs.op];
+  return lowering(node.attrs, context);
+}
+
+const pyBool = (value: boolean): string => (value ? "True" : "False");
+
+function lowerConv(a: IrAttrsOf<"conv" | "depthwise_conv" | "separable_conv">, { name, x, channels, layer, helper }: TorchContext): string[] {
+  const pre = symmetric(a.padding) ? [] : [`F.pad(${x}, ${torchPads(a.padding)})`];
+  const padding = symmetric(a.padding) ? pyTuple([a.padding[0], a.padding[2]]) : "0";
+  const common = `kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, padding=${padding}, dilation=${pyTuple(a.dilation)}`;
+  if (a.op === "conv") layer(`nn.Conv2d(${channels}, ${a.filters}, ${common}, groups=${a.groups}, bias=${pyBool(a.bias)})`);
+  else if (a.op === "depthwise_conv") layer(`nn.Conv2d(${channels}, ${channels * a.multiplier}, ${common}, groups=${channels}, bias=${pyBool(a.bias)})`);
+  else {
+    helper("SeparableConv2d");
+    layer(`SeparableConv2d(${channels}, ${a.filters}, ${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, padding=${padding}, dilation=${pyTuple(a.dilation)}, multiplier=${a.multiplier}, bias=${pyBool(a.bias)})`);
+  }
+  return [...pre, `self.${name}(${pre.length ? "x" : x})`];
+}
+
+function lowerPool(a: IrAttrsOf<"maxpool" | "avgpool">, { node, name, x, inShape, layer, helper }: TorchContext): string[] {
+  const [h, w] = node.shape;
+  const extraBottom = Math.max(0, (h! - 1) * a.stride[0] + a.kernel[0] - (inShape[0]! + a.padding[0] + a.padding[1]));
+  const extraRight = Math.max(0, (w! - 1) * a.stride[1] + a.kernel[1] - (inShape[1]! + a.padding[2] + a.padding[3]));
+  const fitsLayer = symmetric(a.padding) && a.padding[0] * 2 <= a.kernel[0] && a.padding[2] * 2 <= a.kernel[1];
+  const common = `kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}`;
+  if (fitsLayer) {
+    const pad = isZero(a.padding) ? "" : `, padding=${pyTuple([a.padding[0], a.padding[2]])}`;
+    const ceil = a.ceilMode && (extraBottom > 0 || extraRight > 0) ? ", ceil_mode=True" : "";
+    if (a.op === "maxpool") layer(`nn.MaxPool2d(${common}${pad}${ceil})`);
+    else layer(`nn.AvgPool2d(${common}${pad}${ceil}${a.excludePadding && !isZero(a.padding) ? ", count_include_pad=False" : ""})`);
+    return [`self.${name}(${x})`];
+  }
+  if (a.op === "maxpool") {
+    helper("max_pool_exact");
+    return [`max_pool_exact(${x}, ${pyTuple(a.kernel)}, ${pyTuple(a.stride)}, ${torchPads([a.padding[0], a.padding[1] + extraBottom, a.padding[2], a.padding[3] + extraRight])})`];
+  }
+  helper("avg_pool_exact");
+  return [`avg_pool_exact(${x}, ${pyTuple(a.kernel)}, ${pyTuple(a.stride)}, ${torchPads(a.padding)}, ${pyTuple([extraRight, extraBottom])}, count_padding=${a.excludePadding ? "False" : "True"})`];
+}
+
+/** A function applied to the input: `F.relu(x)`. */
+const call =
+  (fn: string, extra = ""): TorchLowering<IrOp> =>
+  (_a, { x }) => [`${fn}(${x}${extra})`];
+
+/** The PyTorch lowering of every IR op; the compiler refuses an op without one. */
+const TORCH_LOWERINGS: { [K in IrOp]: TorchLowering<K> } = {
+  input: (_a, { x }) => [x],
+  conv: lowerConv,
+  depthwise_conv: lowerConv,
+  separable_conv: lowerConv,
+  transposed_conv(a, { node, name, x, channels, layer }) {
+    const [t, , l] = a.padding;
+    if (symmetric(a.padding)) {
+      layer(`nn.ConvTranspose2d(${channels}, ${a.filters}, kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, padding=${pyTuple([t, l])}, output_padding=${pyTuple(a.outputPadding)}, bias=${pyBool(a.bias)})`);
+      return [`self.${name}(${x})`];
+    }
+    // Uneven cropping: compute the full output (with output_padding) and crop it here.
+    layer(`nn.ConvTranspose2d(${channels}, ${a.filters}, kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}, output_padding=${pyTuple(a.outputPadding)}, bias=${pyBool(a.bias)})`);
+    const [h, w] = node.shape;
+    return [`self.${name}(${x})`, `x[:, :, ${t}:${t + h!}, ${l}:${l + w!}]`];
+  },
+  maxpool: lowerPool,
+  avgpool: lowerPool,
+  global_avgpool: (a, { x }) => [a.keepdims ? `${x}.mean(dim=(2, 3), keepdim=True)` : `${x}.mean(dim=(2, 3))`],
+  global_maxpool: (a, { x }) => [a.keepdims ? `${x}.amax(dim=(2, 3), keepdim=True)` : `${x}.amax(dim=(2, 3))`],
+  batchnorm(a, { name, x, channels, spatial, layer }) {
+    layer(`nn.BatchNorm${spatial ? "2" : "1"}d(${channels}, eps=${pyFloat(a.epsilon)}, momentum=${pyFloat(a.momentum)})`);
+    return [`self.${name}(${x})`];
+  },
+  layernorm(a, { name, x, channels, spatial, layer, helper }) {
+    if (spatial) {
+      helper("ChannelLayerNorm");
+      layer(`ChannelLayerNorm(${channels}, eps=${pyFloat(a.epsilon)})`);
+    } else layer(`nn.LayerNorm(${channels}, eps=${pyFloat(a.epsilon)})`);
+    return [`self.${name}(${x})`];
+  },
+  dropout(a, { name, x, layer }) {
+    layer(`nn.Dropout(${pyFloat(a.rate)})`);
+    return [`self.${name}(${x})`];
+  },
+  relu: call("F.relu"),
+  relu6: call("F.relu6"),
+  sigmoid: call("torch.sigmoid"),
+  tanh: call("torch.tanh"),
+  swish: call("F.silu"),
+  silu: call("F.silu"),
+  // tfjs's gelu is the exact one, x·Φ(x) with erf, which is also PyTorch's default.
+  gelu: call("F.gelu"),
+  softmax: call("F.softmax", ", dim=1"),
+  leaky_relu: (a, { x }) => [`F.leaky_relu(${x}, negative_slope=${pyFloat(a.alpha)})`],
+  elu: (a, { x }) => [`F.elu(${x}, alpha=${pyFloat(a.alpha)})`],
+  dense(a, { name, x, channels, layer }) {
+    layer(`nn.Linear(${channels}, ${a.units}, bias=${pyBool(a.bias)})`);
+    return [`self.${name}(${x})`];
+  },
+  // cnnc flattens channels last (height, width, channel order), so move channels last first.
+  flatten: (_a, { x, spatial }) => [spatial ? `torch.flatten(${x}.permute(0, 2, 3, 1), 1)` : x],
+  upsample(a, { node, x, helper }) {
+    const [h, w] = node.shape;
+    if (a.mode === "nearest") return [`${x}.repeat_interleave(${a.scale[0]}, dim=2).repeat_interleave(${a.scale[1]}, dim=3)`];
+    helper("resize_bilinear_tf");
+    return [`resize_bilinear_tf(${x}, ${pyTuple([h!, w!])})`];
+  },
+  zero_pad: (a, { x }) => [`F.pad(${x}, ${torchPads(a.padding)})`],
+  concat: (_a, { args }) => [`torch.cat([${args.join(", ")}], dim=1)`],
+  add: (_a, { args }) => [args.join(" + ")],
+  multiply: (_a, { args }) => [args.join(" * ")],
+};

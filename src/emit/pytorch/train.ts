@@ -265,7 +265,7 @@ def main():
     if world > 1:
         model = DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None)
     plain = model.module if world > 1 else model
-    optimizer = make_optimizer(model.parameters())
+    optimizer = make_optimizer([p for p in model.parameters() if p.requires_grad])
     scheduler = make_scheduler(optimizer, args.epochs)
     loss_fn = make_loss()
     per_process = max(1, args.batch // world)

@@ -6,8 +6,13 @@ import * as tf from "@tensorflow/tfjs";
 export const inputShape = [224, 224, 3] as const;
 /** The output shape, without the batch dimension. */
 export const outputShape = [1000] as const;
-/** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
-export const parameterCounts = { trainable: 5288548, nonTrainable: 42016, total: 5330564 } as const;
+/** Parameter counts: trainable (PyTorch's parameters() outside `frozen` bodies), frozen, non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
+export const parameterCounts = {
+  trainable: 5288548,
+  frozen: 0,
+  nonTrainable: 42016,
+  total: 5330564,
+} as const;
 
 /**
  * EfficientNet-B0 (Tan & Le, 2019, "EfficientNet: Rethinking Model Scaling for

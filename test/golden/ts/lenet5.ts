@@ -6,8 +6,13 @@ import * as tf from "@tensorflow/tfjs";
 export const inputShape = [32, 32, 1] as const;
 /** The output shape, without the batch dimension. */
 export const outputShape = [10] as const;
-/** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
-export const parameterCounts = { trainable: 61706, nonTrainable: 0, total: 61706 } as const;
+/** Parameter counts: trainable (PyTorch's parameters() outside `frozen` bodies), frozen, non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
+export const parameterCounts = {
+  trainable: 61706,
+  frozen: 0,
+  nonTrainable: 0,
+  total: 61706,
+} as const;
 
 /**
  * LeNet-5 (LeCun et al., 1998), with full connections between the second conv's

@@ -6,9 +6,10 @@ import * as tf from "@tensorflow/tfjs";
 export const inputShape = [224, 224, 3] as const;
 /** The output shape, without the batch dimension. */
 export const outputShape = [1000] as const;
-/** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
+/** Parameter counts: trainable (PyTorch's parameters() outside `frozen` bodies), frozen, non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
 export const parameterCounts = {
   trainable: 11689512,
+  frozen: 0,
   nonTrainable: 9600,
   total: 11699112,
 } as const;

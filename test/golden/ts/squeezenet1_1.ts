@@ -6,8 +6,13 @@ import * as tf from "@tensorflow/tfjs";
 export const inputShape = [224, 224, 3] as const;
 /** The output shape, without the batch dimension. */
 export const outputShape = [1000] as const;
-/** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
-export const parameterCounts = { trainable: 1235496, nonTrainable: 0, total: 1235496 } as const;
+/** Parameter counts: trainable (PyTorch's parameters() outside `frozen` bodies), frozen, non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
+export const parameterCounts = {
+  trainable: 1235496,
+  frozen: 0,
+  nonTrainable: 0,
+  total: 1235496,
+} as const;
 
 /**
  * SqueezeNet 1.1 (Iandola et al., 2016, "SqueezeNet: AlexNet-level accuracy with 50x

@@ -6,8 +6,13 @@ import * as tf from "@tensorflow/tfjs";
 export const inputShape = [256, 256, 1] as const;
 /** The output shape, without the batch dimension. */
 export const outputShape = [256, 256, 2] as const;
-/** Parameter counts: trainable (PyTorch's parameters()), non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
-export const parameterCounts = { trainable: 31030658, nonTrainable: 0, total: 31030658 } as const;
+/** Parameter counts: trainable (PyTorch's parameters() outside `frozen` bodies), frozen, non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */
+export const parameterCounts = {
+  trainable: 31030658,
+  frozen: 0,
+  nonTrainable: 0,
+  total: 31030658,
+} as const;
 
 /**
  * U-Net (Ronneberger et al., 2015, "U-Net: Convolutional Networks for Biomedical Image
