@@ -18,6 +18,8 @@ const FIRST_EXAMPLE = "lenet5";
 interface PageTimings {
   /** Milliseconds from a change of the text to its diagnostics being in the editor, one per checked version. */
   keystrokeToDiagnostics: number[];
+  /** Of each: milliseconds the worker spent checking. */
+  checkMillis: number[];
   /** Milliseconds from navigation start to the first diagnostics of the first example in the editor. */
   usableAt?: number;
   /** The version of the text whose diagnostics are shown. */
@@ -26,7 +28,7 @@ interface PageTimings {
   reportVersion: number;
   text(): string;
 }
-const timings: PageTimings = { keystrokeToDiagnostics: [], shownVersion: 0, reportVersion: 0, text: () => editor.view.state.doc.toString() };
+const timings: PageTimings = { keystrokeToDiagnostics: [], checkMillis: [], shownVersion: 0, reportVersion: 0, text: () => editor.view.state.doc.toString() };
 (window as unknown as { cnncPlayground: PageTimings }).cnncPlayground = timings;
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -56,7 +58,10 @@ client.onDiagnostics = (version, diagnostics, hints, millis) => {
   timings.shownVersion = version;
   const started = changedAt.get(version);
   changedAt.clear();
-  if (started !== undefined) timings.keystrokeToDiagnostics.push(performance.now() - started);
+  if (started !== undefined) {
+    timings.keystrokeToDiagnostics.push(performance.now() - started);
+    timings.checkMillis.push(millis);
+  }
   timings.usableAt ??= performance.now();
   showStatus(diagnostics, millis);
 };

@@ -107,9 +107,14 @@ async function artifacts(request: Extract<Request, { kind: "artifacts" }>): Prom
   }
 }
 
-/** Summary and graph wait until typing pauses: a newer text makes them moot. */
+/** How long typing must pause before the summary, the graph and the colours are made. */
+const REPORT_DELAY_MS = 150;
+let reportTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Summary, graph and colours wait until typing pauses, so a keystroke's check never waits behind them. */
 function scheduleReport(version: number): void {
-  setTimeout(() => {
+  clearTimeout(reportTimer);
+  reportTimer = setTimeout(() => {
     if (version !== current.version) return;
     try {
       const a = analysis();
@@ -118,7 +123,7 @@ function scheduleReport(version: number): void {
     } catch (error) {
       post({ kind: "report", version, tokens: [], error: `internal error: ${(error as Error).message}` });
     }
-  }, 0);
+  }, REPORT_DELAY_MS);
 }
 
 function handle(request: Request): void {
