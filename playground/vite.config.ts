@@ -25,6 +25,11 @@ export default defineConfig({
   root: here,
   base: "./",
   plugins: [fashionSubset()],
+  resolve: {
+    // The compiler's sources load Chevrotain as package.json's "browser" field says for the
+    // built package: its single-file bundle, without Node's module resolution.
+    alias: [{ find: /^\.\/chevrotain\.js$/, replacement: join(here, "..", "src", "syntax", "chevrotain-browser.ts") }],
+  },
   worker: { format: "es" },
   build: {
     outDir: join(here, "..", "dist-playground"),

@@ -5,7 +5,7 @@
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "./diagnostics/diagnostic.js";
 import { Elaborator } from "./check/elaborate.js";
 import type { CallTable, ModelGraph } from "./check/graph.js";
-import { ModuleLoader, nodeHost, type Module, type SourceFile, type SourceHost } from "./check/modules.js";
+import { memoryHost, ModuleLoader, type Module, type SourceFile, type SourceHost } from "./check/modules.js";
 import { TrainChecker, type TrainConfig } from "./check/train.js";
 import type { Value } from "./check/values.js";
 import type { BlockDecl, ModelDecl, Program } from "./syntax/ast.js";
@@ -20,7 +20,7 @@ export interface CompileOptions {
   sizes?: ReadonlyMap<string, number>;
   /** The file the text comes from: relative imports are resolved from its folder (else from the working folder). */
   path?: string;
-  /** Reads imported files; node:fs by default. */
+  /** Reads imported files; by default there are none but the built-in standard library (Node front doors pass `nodeHost`). */
   host?: SourceHost;
 }
 
@@ -42,7 +42,7 @@ export interface Compilation {
 
 export function compile(text: string, options: CompileOptions = {}): Compilation {
   const sink = new DiagnosticSink();
-  const loader = new ModuleLoader(options.host ?? nodeHost, sink);
+  const loader = new ModuleLoader(options.host ?? memoryHost(), sink);
   const main = loader.loadMain(text, options.path);
   const calls: CallTable = new Map();
   const elaborator = new Elaborator(main.blocks, sink, calls, loader.scopes);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
+import { nodeHost } from "../src/host/node.js";
 import { CODES } from "../src/diagnostics/codes.js";
 import { toJsonDiagnostics } from "../src/diagnostics/json.js";
 import { renderDiagnostics } from "../src/diagnostics/render.js";
@@ -61,7 +62,7 @@ describe("broken examples", () => {
       it(name, async () => {
         const path = `examples/errors/imports/${name}/main.cnn`;
         const text = read(join(ROOT, path));
-        const result = compile(text, { path: join(ROOT, path) });
+        const result = compile(text, { path: join(ROOT, path), host: nodeHost });
         const codes = result.diagnostics.map((d) => d.code);
         codes.forEach((c) => seenCodes.add(c));
         const promised = promisedCodes(text);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { compile, type Compilation } from "../src/compile.js";
-import { nodeHost, resolveImport, STDLIB_FOLDER, type SourceHost } from "../src/check/modules.js";
+import { BUILT_IN_STDLIB, resolveImport, type SourceHost } from "../src/check/modules.js";
+import { nodeHost, STDLIB_FOLDER } from "../src/host/node.js";
 import { renderDiagnostics } from "../src/diagnostics/render.js";
 import { STDLIB } from "./helpers.js";
 
@@ -41,7 +42,9 @@ describe("import paths", () => {
 
   it("resolve `std/NAME` in the package's stdlib folder, and nowhere outside it", () => {
     expect(STDLIB_FOLDER).toBe(STDLIB);
-    expect(resolveImport("std/resnet", "/p/main.cnn")).toMatchObject({ path: join(STDLIB, "resnet.cnn"), name: "std/resnet.cnn", std: true });
+    expect(nodeHost.stdlibFolder).toBe(STDLIB);
+    expect(resolveImport("std/resnet", "/p/main.cnn", STDLIB)).toMatchObject({ path: join(STDLIB, "resnet.cnn"), name: "std/resnet.cnn", std: true });
+    expect(resolveImport("std/resnet", "/p/main.cnn")).toMatchObject({ path: `${BUILT_IN_STDLIB}/resnet.cnn`, name: "std/resnet.cnn", std: true });
     expect(resolveImport("std/../package.json", "/p/main.cnn")).toMatchObject({ error: expect.stringContaining("outside the standard library") });
   });
 
@@ -50,15 +53,22 @@ describe("import paths", () => {
     expect(resolveImport("/p/blocks.cnn", "/p/main.cnn")).toMatchObject({ error: expect.stringContaining("absolute path") });
   });
 
-  it("load a relative file without its extension, and the standard library from disk", () => {
+  it("load a relative file without its extension, and the standard library from the host or built in", () => {
     const host = memoryHost({ "/p/blocks.cnn": "block twice(c) {\n  conv c, kernel: 3, padding: 1\n  conv c, kernel: 3, padding: 1\n}\n" });
     const result = compile(`import { twice } from "./blocks"\n` + NET("twice(4)"), { path: "/p/main.cnn", host });
     expect(errors(result)).toEqual([]);
     expect(result.models[0]!.params.trainable).toBe(3 * 3 * 3 * 4 + 4 + 3 * 3 * 4 * 4 + 4);
-    // The standard library comes from the installed package even with a host that has no files.
-    const std = compile(`import { basic } from "std/resnet"\n` + NET("basic(8)"), { path: "/p/main.cnn", host: { readFile: (p) => (p.startsWith(STDLIB) ? nodeHost.readFile(p) : undefined), listCnnFiles: () => [] } });
-    expect(errors(std)).toEqual([]);
-    expect(std.sources.map((s) => s.name)).toEqual(["main.cnn", "std/resnet.cnn"]);
+    // A host with a standard library folder is read there; one without gets the texts built into cnnc.
+    const main = `import { basic } from "std/resnet"\n` + NET("basic(8)");
+    const onDisk = compile(main, { path: "/p/main.cnn", host: { readFile: (p) => (p.startsWith(STDLIB) ? nodeHost.readFile(p) : undefined), listCnnFiles: () => [], stdlibFolder: STDLIB } });
+    const builtIn = compile(main, { path: "/p/main.cnn", host });
+    for (const std of [onDisk, builtIn]) {
+      expect(errors(std)).toEqual([]);
+      expect(std.sources.map((s) => s.name)).toEqual(["main.cnn", "std/resnet.cnn"]);
+    }
+    expect(onDisk.sources[1]!.path).toBe(join(STDLIB, "resnet.cnn"));
+    expect(builtIn.sources[1]!.path).toBe(`${BUILT_IN_STDLIB}/resnet.cnn`);
+    expect(builtIn.models[0]!.params).toEqual(onDisk.models[0]!.params);
   });
 });
 

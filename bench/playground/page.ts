@@ -17,7 +17,7 @@ import { compile } from "../../src/compile.js";
 import { analysisOf } from "../../src/ide/analysis.js";
 import { IncrementalChecker } from "../../src/ide/incremental.js";
 import { inlayHints } from "../../src/ide/inlay-hints.js";
-import { launchChromium } from "../../test/browser/chromium.js";
+import { withChromium } from "../../test/browser/chromium.js";
 import { ROOT, replaceSection } from "../common.js";
 import { thousandLineFile } from "../lsp/run.js";
 
@@ -87,8 +87,8 @@ async function main(): Promise<void> {
   if (!(await buildPlayground(site))) throw new Error("cannot build the playground: run this from a checkout with its development dependencies");
   const files = siteFiles(site);
   const server = await serveSite(site, { host: "127.0.0.1", port: 0 });
-  const browser = await launchChromium();
   try {
+    await withChromium(async (browser) => {
     // Page loads, each in a fresh context (an empty cache).
     const usable: number[] = [];
     // The files a load fetches before the page is usable: the rest is fetched on Train or a download.
@@ -171,8 +171,8 @@ async function main(): Promise<void> {
     ].join("\n");
     process.stdout.write(body + "\n");
     replaceSection(join(ROOT, "bench", "RESULTS.md"), "playground", `## Playground: typing, loading and bundle size in Chromium\n\n\`npm run build && npm run bench:playground\`\n\n${body}`);
+    });
   } finally {
-    await browser.close();
     await server.close();
   }
 }

@@ -19,11 +19,11 @@ copyFileSync(join(root, "grammar", "language-configuration.json"), join(here, "l
 const common = { bundle: true, platform: "node", target: "node20", sourcemap: false, minify: true, logLevel: "warning" };
 await esbuild.build({ ...common, format: "cjs", entryPoints: [join(here, "src", "extension.ts")], outfile: join(here, "dist", "extension.js"), external: ["vscode"] });
 
-/** Swaps the compiler's Chevrotain loader, which reads a file from node_modules at run time, for a static import. */
+/** Swaps the compiler's Chevrotain loader, which reads a file from node_modules at run time, for the static import a browser bundle uses. */
 const bundledChevrotain = {
   name: "bundled-chevrotain",
   setup(build) {
-    build.onResolve({ filter: /[/\\]chevrotain\.js$/ }, () => ({ path: join(here, "src", "chevrotain-bundled.ts") }));
+    build.onResolve({ filter: /[/\\]chevrotain\.js$/ }, () => ({ path: join(root, "src", "syntax", "chevrotain-browser.ts") }));
   },
 };
 

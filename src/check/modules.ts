@@ -10,77 +10,54 @@
 // it. Its names live in its own module scope: a block from another file calls the blocks
 // and uses the constants of the file that declares it, not those of its importer.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { basename, dirname, extname, isAbsolute, relative, resolve } from "../diagnostics/paths.js";
 import { SourceMap, type SourceFile } from "../diagnostics/source-map.js";
 import { lookupOp } from "../ops/registry.js";
 import type { BlockDecl, ConstantDecl, Identifier, ImportDecl, ImportName, ModelDecl, Program } from "../syntax/ast.js";
 import { parse } from "../syntax/parse.js";
 import { collectDeclarations } from "./declarations.js";
+import { STDLIB_TEXTS } from "./stdlib-texts.js";
 import { closestMatch } from "./suggest.js";
 import { Evaluator, FAILED, isSymbol, Scope } from "./values.js";
 
 export type { SourceFile } from "../diagnostics/source-map.js";
 
-/** Reads the files a compilation imports. The language server supplies one that prefers open, unsaved buffers. */
+/**
+ * Reads the files a compilation imports. The front end has no file access of its own: Node
+ * front doors pass `nodeHost` (src/host/node.ts), the language server one that prefers
+ * open, unsaved buffers, a browser `memoryHost`.
+ */
 export interface SourceHost {
   /** The text of a file, or undefined when there is no readable file at that absolute path. */
   readFile(path: string): string | undefined;
   /** The names of the `.cnn` files in a folder, for did-you-mean suggestions. */
   listCnnFiles(folder: string): string[];
+  /** The absolute folder `std/NAME` imports resolve in; BUILT_IN_STDLIB when not given. */
+  readonly stdlibFolder?: string;
+  /** The absolute folder a relative path resolves from when no importing file gives one; `/` when not given. */
+  readonly workingFolder?: string;
 }
 
-export const nodeHost: SourceHost = {
-  readFile(path) {
-    try {
-      return statSync(path).isFile() ? readFileSync(path, "utf8") : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-  listCnnFiles(folder) {
-    try {
-      return readdirSync(folder).filter((name) => name.endsWith(".cnn"));
-    } catch {
-      return [];
-    }
-  },
-};
+/**
+ * Where `std/NAME` resolves for a host without a standard library folder of its own: a
+ * folder that exists nowhere, whose files are the texts built into cnnc.
+ */
+export const BUILT_IN_STDLIB = "/cnnc/stdlib";
 
 /**
- * The standard library's folder, `stdlib/` at the package root. The compiled module sits
- * one level deeper (dist/src/check) than its source (src/check), so the package root is
- * found by walking up to the folder that holds both `package.json` and `stdlib/`. A bundle
- * (the VS Code extension's server) has no such module path; there the folder is looked
- * for beside the running script.
+ * A host over the given files (absolute path → text) and nothing else; the standard library
+ * is the built-in one. What a browser, or a test, passes.
  */
-export const STDLIB_FOLDER: string = findStdlib();
-
-function findStdlib(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const isStdlib = (folder: string, marker: string): boolean => {
-    try {
-      return statSync(join(folder, "stdlib")).isDirectory() && statSync(join(folder, marker)).isFile();
-    } catch {
-      return false;
-    }
+export function memoryHost(files: Readonly<Record<string, string>> = {}): SourceHost {
+  return {
+    readFile: (path) => (Object.hasOwn(files, path) ? files[path] : undefined),
+    listCnnFiles: (folder) =>
+      Object.keys(files)
+        .filter((path) => dirname(path) === folder && path.endsWith(".cnn"))
+        .map((path) => basename(path)),
   };
-  for (const [start, marker] of [
-    [here, "package.json"],
-    [process.argv[1] === undefined ? undefined : dirname(resolve(process.argv[1])), join("stdlib", "resnet.cnn")],
-  ] as const) {
-    let folder = start;
-    for (let i = 0; folder !== undefined && i < 6; i++) {
-      if (isStdlib(folder, marker)) return join(folder, "stdlib");
-      const parent = dirname(folder);
-      if (parent === folder) break;
-      folder = parent;
-    }
-  }
-  return join(here, "..", "..", "stdlib");
 }
 
 /** What names mean inside one file's declarations: its blocks and constants, its own and imported. */
@@ -121,16 +98,16 @@ export type ResolvedImport = { path: string; name: string; std: boolean } | { er
  * paths are relative to the importing file's folder (the working folder for a text
  * compiled without a path). A missing `.cnn` is added.
  */
-export function resolveImport(spec: string, importer: string | undefined, stdlib: string = STDLIB_FOLDER): ResolvedImport {
+export function resolveImport(spec: string, importer: string | undefined, stdlib: string = BUILT_IN_STDLIB, workingFolder = "/"): ResolvedImport {
   const withExtension = (p: string): string => (extname(p) === ".cnn" ? p : `${p}.cnn`);
   if (spec.startsWith("std/")) {
     const name = withExtension(spec.slice(4));
     const path = resolve(stdlib, name);
-    if (!path.startsWith(stdlib + sep)) return { error: `\`${spec}\` is outside the standard library`, help: "standard library paths look like `std/resnet`" };
+    if (!path.startsWith(stdlib + "/")) return { error: `\`${spec}\` is outside the standard library`, help: "standard library paths look like `std/resnet`" };
     return { path, name: `std/${name}`, std: true };
   }
   if (spec.startsWith("./") || spec.startsWith("../")) {
-    const folder = importer === undefined ? process.cwd() : dirname(importer);
+    const folder = importer === undefined ? workingFolder : dirname(importer);
     return { path: resolve(folder, withExtension(spec)), name: "", std: false };
   }
   if (isAbsolute(spec)) return { error: `\`${spec}\` is an absolute path`, help: "import with a path relative to this file, such as `./blocks.cnn`, so the files can move together" };
@@ -173,14 +150,28 @@ export class ModuleLoader {
   /** The files being loaded, outermost first: an import of one of them closes a cycle. */
   private readonly stack: Module[] = [];
   private readonly evaluator: Evaluator;
-  private mainFolder = process.cwd();
+  private readonly stdlib: string;
+  private readonly workingFolder: string;
+  private mainFolder: string;
 
   constructor(
     private readonly host: SourceHost,
     private readonly sink: DiagnosticSink,
-    private readonly stdlib: string = STDLIB_FOLDER,
   ) {
     this.evaluator = new Evaluator(sink);
+    this.stdlib = host.stdlibFolder ?? BUILT_IN_STDLIB;
+    this.workingFolder = host.workingFolder ?? "/";
+    this.mainFolder = this.workingFolder;
+  }
+
+  /** A file's text from the host; a standard library file the host lacks is the built-in one. */
+  private readFile(path: string, std: boolean): string | undefined {
+    return this.host.readFile(path) ?? (std && dirname(path) === this.stdlib ? STDLIB_TEXTS[basename(path)] : undefined);
+  }
+
+  private listCnnFiles(folder: string): string[] {
+    const listed = this.host.listCnnFiles(folder);
+    return listed.length === 0 && folder === this.stdlib ? Object.keys(STDLIB_TEXTS) : listed;
   }
 
   /**
@@ -189,7 +180,7 @@ export class ModuleLoader {
    * syntax diagnostics are then the caller's to report.
    */
   loadMain(text: string, path: string | undefined, parsed?: { program: Program }): Module {
-    const absolute = path === undefined ? undefined : resolve(path);
+    const absolute = path === undefined ? undefined : resolve(this.workingFolder, path);
     if (absolute !== undefined) this.mainFolder = dirname(absolute);
     return this.load(absolute, absolute === undefined ? "" : basename(absolute), text, parsed);
   }
@@ -233,7 +224,7 @@ export class ModuleLoader {
       module.importPaths.set(statement, undefined);
     };
     if (statement.path === "") return silence();
-    const resolved = resolveImport(statement.path, module.source.path, this.stdlib);
+    const resolved = resolveImport(statement.path, module.source.path, this.stdlib, this.workingFolder);
     if ("error" in resolved) {
       const fixes = resolved.replacement === undefined ? [] : [{ title: `Change to \`"${resolved.replacement}"\``, edits: [{ span: statement.pathSpan, newText: JSON.stringify(resolved.replacement) }] }];
       this.sink.add(diagnostic("E0801", statement.pathSpan, `cannot import ${resolved.error}`, { help: resolved.help, fixes }));
@@ -251,12 +242,12 @@ export class ModuleLoader {
       return silence();
     }
     if (target === undefined) {
-      const text = this.host.readFile(resolved.path);
+      const text = this.readFile(resolved.path, resolved.std);
       if (text === undefined) {
         this.missingFile(statement, resolved.path, resolved.std);
         return silence();
       }
-      const name = resolved.std ? resolved.name : relative(this.mainFolder, resolved.path).split(sep).join("/");
+      const name = resolved.std ? resolved.name : relative(this.mainFolder, resolved.path);
       target = this.load(resolved.path, name, text);
     }
     for (const entry of statement.names) this.bindName(module, statement, entry, target);
@@ -265,7 +256,7 @@ export class ModuleLoader {
   private missingFile(statement: ImportDecl, path: string, std: boolean): void {
     const folder = dirname(path);
     const wanted = basename(path);
-    const candidates = this.host.listCnnFiles(folder).filter((f) => f !== wanted);
+    const candidates = this.listCnnFiles(folder).filter((f) => f !== wanted);
     const close = closestMatch(wanted.replace(/\.cnn$/, ""), candidates.map((f) => f.replace(/\.cnn$/, "")));
     let help: string;
     const fixes = [];
@@ -276,7 +267,7 @@ export class ModuleLoader {
       help = `did you mean \`${corrected}\`?`;
       fixes.push({ title: `Change to \`"${corrected}"\``, edits: [{ span: statement.pathSpan, newText: JSON.stringify(corrected) }] });
     } else if (std) {
-      const all = this.host.listCnnFiles(folder).map((f) => `\`std/${f.replace(/\.cnn$/, "")}\``);
+      const all = this.listCnnFiles(folder).map((f) => `\`std/${f.replace(/\.cnn$/, "")}\``);
       help = all.length > 0 ? `the standard library has ${all.join(", ")}` : "the standard library is missing from this installation of cnnc";
     } else help = "check the path: it is relative to the folder of this file";
     this.sink.add(diagnostic("E0801", statement.pathSpan, `cannot find \`${statement.path}\`: there is no file at ${path}`, { help, fixes }));

@@ -3,16 +3,12 @@
 import { basename } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import { compile } from "../compile.js";
-import { diagnostic } from "../diagnostics/codes.js";
+import { nodeHost } from "../host/node.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { buildIr } from "../ir/build.js";
-import type { IrGraph } from "../ir/ir.js";
-import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lowering.js";
 import { writeFilesAtomically } from "../emit/write-files.js";
+import { lowerCompilation, pickModel, UsageError as CliUsageError, type Lowered } from "../library.js";
 import type { BackendRequest } from "../runtime/backend.js";
-import type { ModelGraph } from "../check/graph.js";
-import { describeSizes } from "../check/sizes.js";
-import type { SizeSet } from "../check/symbolic.js";
 
 export const TARGETS = ["ir", "tfjs", "ts", "pytorch"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -27,23 +23,8 @@ export interface BuildOptions {
   sizes?: ReadonlyMap<string, number>;
 }
 
-export class CliUsageError extends Error {}
-
-/**
- * The model a command should use: named with --model, or the file's last. Commands that
- * allocate weights or emit code (`concrete`) refuse a model whose input sizes are symbolic.
- */
-export function pickModel(models: readonly ModelGraph[], file: string, name: string | undefined, requirement: { concrete?: boolean } = {}): ModelGraph {
-  if (models.length === 0) throw new CliUsageError(`${file} declares no model`);
-  const found = name === undefined ? models[models.length - 1]! : models.find((m) => m.name === name);
-  if (found === undefined) throw new CliUsageError(`${file} has no model \`${name}\`; it has ${models.map((m) => m.name).join(", ")}`);
-  if (requirement.concrete && found.sizes !== undefined) {
-    const names = [...found.sizes.sets.keys()];
-    const example = names.map((n) => `${n}=${exampleSize(found.sizes!.sets.get(n)!)}`).join(",");
-    throw new CliUsageError(`model \`${found.name}\` in ${file} has symbolic input sizes (${names.join(", ")}): ${describeSizes(found.sizes.sets).join("; ")}. Fix them with \`--shape ${example}\``);
-  }
-  return found;
-}
+/** A misuse of the command line: printed without a stack trace, exit 2. */
+export { UsageError as CliUsageError, pickModel, exampleSize } from "../library.js";
 
 /** The `--shape H=224,W=224` option: values for a model's symbolic input sizes (repeatable). */
 export function shapeOption(): Option {
@@ -67,36 +48,19 @@ export function parseShapeOption(entries: readonly string[]): Map<string, number
   return sizes;
 }
 
-export interface Lowered {
-  ir: IrGraph;
-  spec: TfModelSpec;
-  doc?: string;
-  source: string;
-}
-
 /** Compiles and lowers for tfjs; prints diagnostics and returns undefined on errors. */
 export function compileForTfjs(file: string, source: string, modelName: string | undefined, seed: number | undefined, color: boolean, sizes?: ReadonlyMap<string, number>): Lowered | undefined {
-  const result = compile(source, { sizes, path: file });
-  const fail = (diagnostics: typeof result.diagnostics): undefined => {
-    process.stderr.write(renderDiagnostics(diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}\n`);
-    return undefined;
-  };
-  if (result.diagnostics.some((d) => d.severity === "error")) return fail(result.diagnostics);
-  const model = pickModel(result.models, file, modelName, { concrete: true });
-  const ir = buildIr(model, source, result.trains.find((t) => t.model === model.name));
-  try {
-    return { ir, spec: lowerToTfjs(ir, { seed }), doc: model.decl.doc, source };
-  } catch (error) {
-    if (!(error instanceof LoweringError)) throw error;
-    const span = { start: error.node.source.start, end: error.node.source.end };
-    return fail([diagnostic("E0601", span, error.message, { help: error.help })]);
-  }
+  const result = compile(source, { sizes, path: file, host: nodeHost });
+  const lowered = lowerCompilation(result, source, { path: file, model: modelName, seed });
+  if (!("diagnostics" in lowered)) return lowered;
+  process.stderr.write(renderDiagnostics(lowered.diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(lowered.diagnostics)}\n`);
+  return undefined;
 }
 
 export async function build(file: string, source: string, options: BuildOptions, color: boolean): Promise<number> {
   const stem = basename(file).replace(/\.cnn$/, "");
   if (options.target === "ir") {
-    const result = compile(source, { sizes: options.sizes, path: file });
+    const result = compile(source, { sizes: options.sizes, path: file, host: nodeHost });
     if (result.diagnostics.some((d) => d.severity === "error")) {
       process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
       return 1;
@@ -131,10 +95,4 @@ export async function build(file: string, source: string, options: BuildOptions,
   const written = writeFilesAtomically(options.out, files);
   process.stdout.write(`wrote ${written.join(", ")}\n`);
   return 0;
-}
-
-/** An accepted size near 224 (a common image size), to show in a `--shape` suggestion. */
-export function exampleSize(set: SizeSet): number {
-  for (let x = 224; x < 224 + set.period + 1; x++) if (set.has(x)) return x;
-  return set.first() ?? 224;
 }

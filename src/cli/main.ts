@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { compile } from "../compile.js";
+import { nodeHost } from "../host/node.js";
 import type { Value } from "../check/values.js";
 import { CODES } from "../diagnostics/codes.js";
 import { toJsonDiagnostics, type JsonDiagnostic } from "../diagnostics/json.js";
@@ -62,7 +63,7 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
   let text = "";
   for (const file of files) {
     const source = readSource(file);
-    const result = compile(source, { sizes: options.shape, path: file });
+    const result = compile(source, { sizes: options.shape, path: file, host: nodeHost });
     errors += result.diagnostics.filter((d) => d.severity === "error").length;
     if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source, result.sources));
     else if (result.diagnostics.length > 0) {
@@ -80,7 +81,7 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
 
 function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }): number {
   const source = readSource(file);
-  const result = compile(source, { params: parseParams(options.param), sizes: options.shape, path: file });
+  const result = compile(source, { params: parseParams(options.param), sizes: options.shape, path: file, host: nodeHost });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source, result.sources) }, null, 2) + "\n");
@@ -92,7 +93,7 @@ function summary(file: string, options: { model?: string; json?: boolean; param:
   if (model.sizes !== undefined) {
     // MACs depend on the sizes: count them at one accepted size near 224 as well.
     const sizes = new Map([...model.sizes.sets].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
-    const instantiated = compile(source, { params: parseParams(options.param), sizes, path: file }).models.find((m) => m.name === model.name);
+    const instantiated = compile(source, { params: parseParams(options.param), sizes, path: file, host: nodeHost }).models.find((m) => m.name === model.name);
     if (instantiated?.complete) table.macsAt = { sizes: Object.fromEntries(sizes), macs: instantiated.macs };
   }
   process.stdout.write(options.json ? JSON.stringify(table, null, 2) + "\n" : renderSummary(table));

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { compile } from "../compile.js";
+import { nodeHost } from "../host/node.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { buildIr } from "../ir/build.js";
 import type { IrGraph } from "../ir/ir.js";
@@ -28,7 +29,7 @@ function colorOn(): boolean {
 
 /** Compiles a file to the IR of one model; prints diagnostics and returns undefined on errors. */
 function compileToIr(file: string, source: string, modelName: string | undefined, sizes?: ReadonlyMap<string, number>): { ir: IrGraph; doc?: string } | undefined {
-  const result = compile(source, { sizes, path: file });
+  const result = compile(source, { sizes, path: file, host: nodeHost });
   if (result.diagnostics.some((d) => d.severity === "error")) {
     process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: colorOn(), sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
     return undefined;

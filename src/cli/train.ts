@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Command, Option } from "commander";
 import { compile } from "../compile.js";
+import { nodeHost } from "../host/node.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { buildIr } from "../ir/build.js";
@@ -73,7 +74,7 @@ function inputError(error: unknown): string | undefined {
 
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
-  const result = compile(source, { sizes: options.shape, path: file });
+  const result = compile(source, { sizes: options.shape, path: file, host: nodeHost });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   const fail = (diagnostics: typeof result.diagnostics): number => {
     process.stderr.write(renderDiagnostics(diagnostics, file, source, { color: color(process.stderr), sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}; not training\n`);

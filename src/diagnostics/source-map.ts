@@ -2,7 +2,7 @@
 // the main file starts at 0 and each imported file after the previous one, so a span says
 // by itself which file it lies in.
 
-import { dirname, join } from "node:path/posix";
+import { dirname, join } from "./paths.js";
 import type { Span } from "./diagnostic.js";
 
 export interface SourceFile {

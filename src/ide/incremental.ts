@@ -28,7 +28,7 @@ import { callsIn } from "../check/declarations.js";
 import { Elaborator } from "../check/elaborate.js";
 import type { CallFacts, CallTable, ModelGraph } from "../check/graph.js";
 import { checkTrainDeclarations, compile, type Compilation, type CompileOptions } from "../compile.js";
-import { ModuleLoader, nodeHost } from "../check/modules.js";
+import { memoryHost, ModuleLoader } from "../check/modules.js";
 import { FILE_SPACING } from "../diagnostics/source-map.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { BlockDecl, Call, Comment, Declaration, ModelDecl, Program } from "../syntax/ast.js";
@@ -97,7 +97,7 @@ export class IncrementalChecker {
     for (const region of regions) for (const d of region.syntaxDiagnostics) sink.add(d);
     // Imports and top-level constants go through the compiler's own module loader, with this
     // file's tree as assembled here; the imported files' trees are reused while unchanged.
-    const loader = new ModuleLoader(options.host ?? nodeHost, sink);
+    const loader = new ModuleLoader(options.host ?? memoryHost(), sink);
     const main = loader.loadMain(text, options.path, { program });
     const blocks = main.blocks;
     const modelDecls = main.models;

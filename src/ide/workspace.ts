@@ -6,7 +6,7 @@
 // the language server decides which files make up the workspace (its open documents and
 // the `.cnn` files under its workspace folders) and how to analyse each.
 
-import { STDLIB_FOLDER } from "../check/modules.js";
+import { BUILT_IN_STDLIB } from "../check/modules.js";
 import type { Span, TextEdit } from "../diagnostics/diagnostic.js";
 import { lookupOp } from "../ops/registry.js";
 import { KEYWORD_TEXTS } from "../syntax/lexer.js";
@@ -75,8 +75,9 @@ function isTopLevelDeclaration(analysis: Analysis, symbol: SourceSymbol): boolea
   return symbol.kind === "constant" && analysis.compilation.program.constants.some((c) => c.name.span === symbol.span);
 }
 
-export function isStandardLibrary(path: string): boolean {
-  return path.startsWith(STDLIB_FOLDER);
+/** Whether a file lies in the standard library's folder (the host's, or the built-in one). */
+export function isStandardLibrary(path: string, stdlibFolder: string = BUILT_IN_STDLIB): boolean {
+  return path.startsWith(stdlibFolder + "/");
 }
 
 /**
@@ -111,10 +112,10 @@ export function crossFileReferences(target: ExportedName, files: readonly Worksp
 export type CrossFileRename = { edits: Map<string, TextEdit[]> } | { error: string };
 
 /** Renames an importable declaration in its file and in every file that imports it. */
-export function renameAcrossFiles(target: ExportedName, newName: string, files: readonly WorkspaceFile[], analyze: (file: WorkspaceFile) => Analysis): CrossFileRename {
+export function renameAcrossFiles(target: ExportedName, newName: string, files: readonly WorkspaceFile[], analyze: (file: WorkspaceFile) => Analysis, stdlibFolder?: string): CrossFileRename {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) return { error: `\`${newName}\` is not a name: use letters, digits and underscores, starting with a letter` };
   if (KEYWORD_TEXTS.has(newName)) return { error: `\`${newName}\` is a keyword` };
-  if (isStandardLibrary(target.path)) return { error: `\`${target.name}\` is declared in the standard library, which cannot be renamed; import it under another name with \`as\`` };
+  if (isStandardLibrary(target.path, stdlibFolder)) return { error: `\`${target.name}\` is declared in the standard library, which cannot be renamed; import it under another name with \`as\`` };
   const references = crossFileReferences(target, files, analyze).filter((r) => r.renamed);
   const edits = new Map<string, TextEdit[]>();
   for (const reference of references) {

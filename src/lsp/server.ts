@@ -44,7 +44,8 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { nodeHost, type SourceHost } from "../check/modules.js";
+import type { SourceHost } from "../check/modules.js";
+import { nodeHost } from "../host/node.js";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { LineIndex } from "../syntax/line-index.js";
 import { compile } from "../compile.js";
@@ -156,6 +157,10 @@ export function startServer(connection: Connection): void {
   const host: SourceHost = {
     readFile: (path) => openDocument(path)?.getText() ?? nodeHost.readFile(path),
     listCnnFiles: (folder) => nodeHost.listCnnFiles(folder),
+    stdlibFolder: nodeHost.stdlibFolder,
+    get workingFolder() {
+      return nodeHost.workingFolder;
+    },
   };
 
   const analysisFor = (document: TextDocument): Analysis => {
@@ -470,7 +475,7 @@ export function startServer(connection: Connection): void {
       if (exported !== undefined) {
         const files = workspaceFiles();
         const texts = new Map(files.map((f) => [f.path, f.text]));
-        const across = renameAcrossFiles(exported, params.newName, files, analyzeFile);
+        const across = renameAcrossFiles(exported, params.newName, files, analyzeFile, host.stdlibFolder);
         if ("error" in across) throw new ResponseError(ErrorCodes.InvalidParams, across.error);
         const changes: Record<string, { range: Range; newText: string }[]> = {};
         for (const [path, edits] of across.edits) changes[uriOf(path)] = edits.map((e) => ({ range: rangeIn(texts.get(path) ?? "", e.span), newText: e.newText }));

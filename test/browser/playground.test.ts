@@ -15,7 +15,8 @@ import { buildPlayground, serveSite, type PlaygroundServer } from "../../src/cli
 import { compile } from "../../src/compile.js";
 import { summarize } from "../../src/summary/summary.js";
 import { ROOT } from "../helpers.js";
-import { launchChromium } from "./chromium.js";
+import { chromiumArgs, CHROMIUM } from "./chromium.js";
+import { chromium } from "playwright-core";
 
 const SHOTS = join(ROOT, "test", ".generated", "playground");
 const LENET = readFileSync(join(ROOT, "examples", "lenet5.cnn"), "utf8");
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const site = mkdtempSync(join(tmpdir(), "cnnc-playground-"));
   expect(await buildPlayground(site)).toBe(true);
   server = await serveSite(site, { host: "127.0.0.1", port: 0 });
-  browser = await launchChromium();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs() });
   page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
   page.on("pageerror", (error) => pageErrors.push(error.message));
   page.on("console", (message) => {

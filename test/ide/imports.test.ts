@@ -10,7 +10,7 @@ import { hover } from "../../src/ide/hover.js";
 import { references } from "../../src/ide/references.js";
 import { rename } from "../../src/ide/rename.js";
 import { definitionAcrossFiles, exportedNameAt } from "../../src/ide/workspace.js";
-import { STDLIB } from "../helpers.js";
+import { BUILT_IN_STDLIB } from "../../src/check/modules.js";
 import { markSpans, withCursor } from "./markers.js";
 
 const NET = `import { basic as Res, bottleneck } from "std/resnet"
@@ -42,7 +42,7 @@ describe("names through imports and top-level constants", () => {
   it("goes from an aliased call to the block in the standard library", () => {
     const { analysis, offset } = withCursor(at("Res(width)"));
     const target = definitionAcrossFiles(analysis, offset)!;
-    expect(target.path).toBe(join(STDLIB, "resnet.cnn"));
+    expect(target.path).toBe(join(BUILT_IN_STDLIB, "resnet.cnn"));
     const text = analysis.compilation.sources.find((s) => s.path === target.path)!.text;
     expect(text.slice(target.span.start, target.span.end)).toBe("basic");
   });
@@ -83,6 +83,6 @@ describe("names through imports and top-level constants", () => {
     expect(exportedNameAt(analysis, offset, "/p/net.cnn", true)).toBeUndefined();
     const { analysis: a2, offset: o2 } = withCursor(at("bottleneck(width)"));
     expect(rename(a2, o2, "neck")).toEqual({ error: "`bottleneck` is declared in `std/resnet`: rename it there" });
-    expect(exportedNameAt(a2, o2, "/p/net.cnn", true)).toEqual({ path: join(STDLIB, "resnet.cnn"), name: "bottleneck" });
+    expect(exportedNameAt(a2, o2, "/p/net.cnn", true)).toEqual({ path: join(BUILT_IN_STDLIB, "resnet.cnn"), name: "bottleneck" });
   });
 });

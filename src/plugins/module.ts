@@ -1,0 +1,63 @@
+// What the bundler plugins (vite.ts, esbuild.ts) share: a `.cnn` file compiled to the
+// module `cnnc build --target ts` writes, as JavaScript (the types come from `cnnc/client`),
+// and the files it imports, for the bundler to watch.
+
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { compile } from "../compile.js";
+import { toJsonDiagnostics } from "../diagnostics/json.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
+import { emitTypeScript } from "../emit/typescript.js";
+import { nodeHost } from "../host/node.js";
+import { lowerCompilation } from "../library.js";
+
+export interface CnncPluginOptions {
+  /** Seeds every initializer, so a model's initial weights are the same on every build. */
+  seed?: number;
+  /** Which model of a file with several to build; the last one by default. */
+  model?: string;
+}
+
+/** A `.cnn` file that does not compile: the rendered diagnostics and where the first error is. */
+export class CnnModuleError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    /** The first error's message alone. */
+    readonly headline: string,
+    readonly lineText: string,
+    readonly watchFiles: string[],
+  ) {
+    super(message);
+    this.name = "CnnModuleError";
+  }
+}
+
+export interface CnnModule {
+  code: string;
+  /** The files it imports (not the standard library), which change the module when they change. */
+  watchFiles: string[];
+}
+
+/** Compiles the `.cnn` file at an absolute path; throws CnnModuleError when it has errors. */
+export async function compileCnnModule(path: string, options: CnncPluginOptions = {}): Promise<CnnModule> {
+  const text = readFileSync(path, "utf8");
+  const result = compile(text, { path, host: nodeHost });
+  const watchFiles = result.sources.slice(1).flatMap((s) => (s.path === undefined || s.name.startsWith("std/") ? [] : [s.path]));
+  const lowered = lowerCompilation(result, text, { path, model: options.model, seed: options.seed });
+  if ("diagnostics" in lowered) {
+    const errors = lowered.diagnostics.filter((d) => d.severity === "error");
+    const rendered = renderDiagnostics(errors, path, text, { color: false, sources: result.sources });
+    const first = toJsonDiagnostics(errors.slice(0, 1), path, text, result.sources)[0]!;
+    const source = result.sources.find((s) => s.path === first.file || s.name === first.file) ?? result.sources[0]!;
+    const lineText = (source.base === 0 ? text : source.text).split("\n")[first.range.start.line] ?? "";
+    const file = first.file;
+    const line = first.range.start.line + 1;
+    const column = first.range.start.character + 1;
+    throw new CnnModuleError(`${file}:${line}:${column}: ${first.message}\n${rendered}`, file, line, column, `${first.code}: ${first.message}`, lineText, watchFiles);
+  }
+  const code = await emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile: basename(path), doc: lowered.doc, train: lowered.ir.train, javascript: true });
+  return { code, watchFiles };
+}
