@@ -76,7 +76,7 @@ function toCompletion(item: PageCompletion, rank: number): Completion {
     label: item.label,
     type: COMPLETION_TYPES[item.kind] ?? "text",
     boost: Math.max(-99, 99 - rank),
-    ...(item.detail !== undefined ? { detail: item.detail } : {}),
+    ...(item.detail !== undefined && item.detail !== item.label ? { detail: item.detail } : {}),
     ...(info !== undefined ? { info: () => renderMarkdown(info) } : {}),
   };
   if (item.snippet) return snippetCompletion(cmSnippet(item.insertText ?? item.label), base);

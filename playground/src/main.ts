@@ -112,7 +112,7 @@ function summaryView(summary: SummaryJson): HTMLElement {
     facts.append(dt, dd);
   };
   fact("Model", summary.model);
-  fact("Input → output", `[${summary.input.join(", ")}] → [${summary.output.join(", ")}]`);
+  fact("Input → output", `[${summary.input.join(", ")}] → ${summary.output.length > 0 ? `[${summary.output.join(", ")}]` : "—"}`);
   fact("Parameters", `${number(summary.params.total)} (${number(summary.params.trainable)} trainable, ${number(summary.params.nonTrainable)} non-trainable)`);
   fact("MACs", summary.macs === null ? `depend on the input size${summary.macsAt ? `: ${number(summary.macsAt.macs)} at ${Object.entries(summary.macsAt.sizes).map(([k, v]) => `${k}=${v}`).join(", ")}` : ""}` : number(summary.macs));
   for (const condition of summary.conditions ?? []) fact("Accepted sizes", condition);

@@ -22,6 +22,8 @@ let loaded: Promise<{ tf: Tf; backend: string }> | undefined;
 export function loadTf(): Promise<{ tf: Tf; backend: string }> {
   loaded ??= (async () => {
     const tf = await import("@tensorflow/tfjs");
+    // tfjs's WebGPU backend is its own package: fetched only where the browser has WebGPU.
+    if ("gpu" in navigator) await import("@tensorflow/tfjs-backend-webgpu").catch(() => undefined);
     for (const backend of ["webgpu", "webgl", "cpu"]) {
       if (tf.findBackendFactory(backend) === null) continue;
       try {
