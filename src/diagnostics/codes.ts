@@ -36,6 +36,7 @@ export const CODES = {
   E0308: { severity: "error", title: "wrong rank", explanation: "The layer needs an input of a different rank, for example a convolution on a flattened tensor." },
   E0309: { severity: "error", title: "invalid groups", explanation: "A grouped convolution needs both its input and output channels to be divisible by the number of groups." },
   E0310: { severity: "error", title: "shape assertion failed", explanation: "An `expect` statement states a shape that differs from the one the checker inferred." },
+  E0312: { severity: "error", title: "channels not divisible", explanation: "A channel split or shuffle divides the channels into equal groups, so the number of groups must divide the incoming channels." },
   E0311: { severity: "error", title: "unknown input shape", explanation: "The model's input shape is not a list of positive whole numbers." },
   E0701: { severity: "error", title: "no input size fits", explanation: "The model's input has named sizes such as H and W. This layer needs sizes that the layers before it rule out (or that no size satisfies), so no input size passes the check. The message says what this layer needs and what the earlier layers allow." },
   E0702: { severity: "error", title: "size relation cannot be decided", explanation: "A shape check depends on two named sizes at once, for example adding a [H, W] tensor to a [W, H] one. cnnc narrows each size on its own and does not track relations between them: use one name where the sizes must be equal, or give the sizes with `--shape`." },
@@ -52,6 +53,7 @@ export const CODES = {
   E0803: { severity: "error", title: "unknown imported name", explanation: "The imported file declares no block or top-level constant of this name." },
   E0804: { severity: "error", title: "imported name already defined", explanation: "An imported name is also declared in the importing file, or imported twice. Rename one, or import it under another name with `import { NAME as OTHER } from \"PATH\"`." },
   E0805: { severity: "error", title: "not importable", explanation: "Only blocks and top-level `let` constants can be imported. A model (with its `train` settings) is compiled from its own file; to reuse its layers, move them into a block." },
+  W0901: { severity: "warning", title: "training may not fit in memory", explanation: "cnnc's estimate of a training step's memory (`cnnc summary` prints it: parameters, gradients, optimizer state, and the tensors tfjs keeps during a step, at the batch size used) is larger than the memory this machine has free. Training may swap heavily or be killed. A smaller `--batch` reduces the activations in proportion; a smaller input size or fewer channels reduce them too." },
   W0201: { severity: "warning", title: "shadowed constant", explanation: "A `let` reuses the name of a parameter, loop variable or constant from an enclosing scope. Values never change in .cnn: the new name hides the old one only inside the current body, so a loop cannot accumulate a value this way." },
 } as const satisfies Record<string, CodeInfo>;
 

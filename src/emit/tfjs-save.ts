@@ -3,6 +3,7 @@
 // with it too): callers write the files with writeFilesAtomically.
 
 import type * as tfjs from "@tensorflow/tfjs";
+import { cnncLayers } from "../runtime/layers.js";
 import type { Tf } from "./tfjs-build.js";
 
 export const WEIGHTS_FILE = "weights.bin";
@@ -35,8 +36,9 @@ export async function serializeModel(tf: Tf, model: tfjs.LayersModel, extra: Rec
   return files!;
 }
 
-/** A load handler for the files `serializeModel` makes, also without tfjs-node. */
+/** A load handler for the files `serializeModel` makes, also without tfjs-node; defines cnnc's layers, which the model may use. */
 export function fileLoadHandler(tf: Tf, modelJson: string, weights: Uint8Array): tfjs.io.IOHandler {
+  cnncLayers(tf);
   const parsed = JSON.parse(modelJson) as { modelTopology: object; weightsManifest: { weights: tfjs.io.WeightsManifestEntry[] }[] };
   return tf.io.fromMemory({
     modelTopology: parsed.modelTopology,
