@@ -17,6 +17,7 @@ import { build, CliUsageError, exampleSize, pickModel, shapeOption, TARGETS, typ
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
+import { registerPlaygroundCommand } from "./playground.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
 import { OutputError, writeFilesAtomically } from "../emit/write-files.js";
 import { INPUT_LAYOUTS } from "./onnx.js";
@@ -196,6 +197,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerTrainCommands(program, setExit);
   registerPytorchCommands(program, setExit);
   registerEditorCommands(program, setExit);
+  registerPlaygroundCommand(program, setExit);
   program
     .command("explain")
     .description("explain a diagnostic code")
