@@ -1,11 +1,12 @@
 // Bundles the built CLI (dist/src/cli/bin.js) into dist/bundle/, the package's `cnnc`.
 // Loading some 80 modules one by one was most of `cnnc check`'s start-up; one file (and a
-// chunk per command that loads more, such as `lsp`) loads in a fraction of that. tfjs and
-// prettier stay outside: only the commands that use them load them, from node_modules.
+// chunk per command that loads more, such as `lsp`) loads in a fraction of that. tfjs,
+// prettier, vite and the like stay outside: only the commands that use them load them,
+// from node_modules.
 // Run by `npm run build` after `tsc`; test/bundle.test.ts runs it into a temporary folder.
 
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,6 +25,15 @@ const chevrotainByName = {
   },
 };
 
+/** What start-up needs is bundled; every other package the project names stays in node_modules, loaded by the commands that use it. */
+const BUNDLED = new Set(["chevrotain", "commander", "vscode-languageserver", "vscode-languageserver-textdocument", "vscode-jsonrpc"]);
+
+function outsideTheBundle() {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies }).filter((name) => !BUNDLED.has(name));
+  return names.flatMap((name) => [name, `${name}/*`]);
+}
+
 /** Bundles dist/src/cli/bin.js (built by `tsc`) into `outdir`, as `cnnc.js` and its chunks. */
 export async function bundleCli(outdir) {
   rmSync(outdir, { recursive: true, force: true });
@@ -36,7 +46,7 @@ export async function bundleCli(outdir) {
     platform: "node",
     target: "node20",
     minify: true,
-    external: ["@tensorflow/*", "prettier"],
+    external: outsideTheBundle(),
     // CommonJS dependencies (commander, pngjs) call `require` for Node's built-in modules.
     banner: { js: 'import { createRequire as __cnncCreateRequire } from "node:module"; const require = __cnncCreateRequire(import.meta.url);' },
     plugins: [chevrotainByName],
