@@ -56,7 +56,8 @@ beforeAll(async () => {
   const check = spawnSync(process.execPath, [tsc, "-p", GENERATED, "--noEmit"], { encoding: "utf8" });
   typeCheck = { status: check.status, output: check.stdout + check.stderr };
   execFileSync(process.execPath, [tsc, "-p", GENERATED], { encoding: "utf8" });
-});
+  // Emitting, formatting and compiling every example twice takes minutes on a busy two-core machine.
+}, 300_000);
 
 describe("TypeScript target", () => {
   for (const name of GOLDEN_EXAMPLES) {
