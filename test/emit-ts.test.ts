@@ -11,11 +11,11 @@ import { pathToFileURL } from "node:url";
 import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
 import { emitTypeScript } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
-import { cnnFiles, EXAMPLES, GOLDEN, ROOT } from "./helpers.js";
+import { GOLDEN, ROOT, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
 
 const GENERATED = join(ROOT, "test", ".generated", "ts");
-const names = cnnFiles(EXAMPLES).map((f) => f.replace(/\.cnn$/, ""));
+const names = tfjsExamples();
 const GOLDEN_EXAMPLES = ["lenet5", "resnet18", "squeezenet1_1", "efficientnet_b0", "unet"];
 
 async function emit(lowered: LoweredExample, sourceFile: string): Promise<string> {
