@@ -13,6 +13,7 @@ import { emitTypeScript } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { GOLDEN, ROOT, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
+import { FROZEN_MODEL } from "./train/fixtures.js";
 
 const GENERATED = join(ROOT, "test", ".generated", "ts");
 const names = tfjsExamples();
@@ -47,6 +48,7 @@ beforeAll(async () => {
     writeFileSync(join(GENERATED, `${name}.ts`), code);
   }
   writeFileSync(join(GENERATED, "evil.ts"), await emit(lowerText(hostile, 5), 'evil */ "name\u2028.cnn'));
+  writeFileSync(join(GENERATED, "frozen.ts"), await emit(lowerText(FROZEN_MODEL, 5), "frozen.cnn"));
   writeFileSync(
     join(GENERATED, "tsconfig.json"),
     JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", skipLibCheck: true, types: [], outDir: "out" }, include: ["*.ts"] }),
@@ -79,6 +81,20 @@ describe("TypeScript target", () => {
         fromSource.dispose();
         inProcess.dispose();
       }
+    }
+  });
+
+  it("keeps frozen layers out of training, batchnorm on its running statistics", async () => {
+    const module = (await import(pathToFileURL(join(GENERATED, "out", "frozen.js")).href)) as { buildModel(): ReturnType<typeof buildTfjsModel> };
+    const model = module.buildModel();
+    try {
+      expect(model.trainableWeights.map((w) => w.originalName)).toEqual(["dense_1/kernel", "dense_1/bias"]);
+      const x = tf.randomNormal([4, 8, 8, 1], 0, 1, "float32", 3);
+      const training = (model.apply(x, { training: true }) as ReturnType<Tf["tensor"]>).dataSync();
+      const inference = (model.apply(x, { training: false }) as ReturnType<Tf["tensor"]>).dataSync();
+      expect(Array.from(training)).toEqual(Array.from(inference));
+    } finally {
+      model.dispose();
     }
   });
 
