@@ -16,7 +16,7 @@ const FLOORS: readonly (readonly RegExp[])[] = [
   [/^check\/shape\.ts$/, /^check\/symbolic\.ts$/],
   [/^ops\//],
   [/^check\//, /^compile\.ts$/, /^host\//],
-  [/^ir\//, /^summary\//, /^format\//, /^ide\//],
+  [/^ir\//, /^summary\//, /^graph\//, /^format\//, /^ide\//],
   [/^runtime\//],
   [/^emit\//, /^kernels\//, /^convert\//, /^data\//],
   [/^train\//],
