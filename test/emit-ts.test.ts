@@ -11,12 +11,12 @@ import { pathToFileURL } from "node:url";
 import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
 import { emitTypeScript } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
-import { cnnFiles, EXAMPLES, GOLDEN, ROOT } from "./helpers.js";
+import { GOLDEN, ROOT, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
 import { FROZEN_MODEL } from "./train/fixtures.js";
 
 const GENERATED = join(ROOT, "test", ".generated", "ts");
-const names = cnnFiles(EXAMPLES).map((f) => f.replace(/\.cnn$/, ""));
+const names = tfjsExamples();
 const GOLDEN_EXAMPLES = ["lenet5", "resnet18", "squeezenet1_1", "efficientnet_b0", "unet"];
 
 async function emit(lowered: LoweredExample, sourceFile: string, prefixed = false): Promise<string> {
@@ -65,7 +65,8 @@ beforeAll(async () => {
   const check = spawnSync(process.execPath, [tsc, "-p", GENERATED, "--noEmit"], { encoding: "utf8" });
   typeCheck = { status: check.status, output: check.stdout + check.stderr };
   execFileSync(process.execPath, [tsc, "-p", GENERATED], { encoding: "utf8" });
-});
+  // Emitting, formatting and compiling every example twice takes minutes on a busy two-core machine.
+}, 300_000);
 
 describe("TypeScript target", () => {
   for (const name of GOLDEN_EXAMPLES) {
