@@ -13,6 +13,7 @@ import { emitTypeScript } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { cnnFiles, EXAMPLES, GOLDEN, ROOT } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
+import { FROZEN_MODEL } from "./train/fixtures.js";
 
 const GENERATED = join(ROOT, "test", ".generated", "ts");
 const names = cnnFiles(EXAMPLES).map((f) => f.replace(/\.cnn$/, ""));
@@ -51,6 +52,7 @@ beforeAll(async () => {
     writeFileSync(join(GENERATED, `${name}.ts`), code);
   }
   writeFileSync(join(GENERATED, "evil.ts"), await emit(lowerText(hostile, 5), 'evil */ "name\u2028.cnn'));
+  writeFileSync(join(GENERATED, "frozen.ts"), await emit(lowerText(FROZEN_MODEL, 5), "frozen.cnn"));
   for (const name of Object.keys(PREFIXED)) writeFileSync(join(GENERATED, `prefixed_${name}.ts`), await emit(lowerExample(name, 5), `${name}.cnn`, true));
   writeFileSync(join(GENERATED, "prefixed_frozen.ts"), await emit(lowerText(frozen, 5), "frozen.cnn", true));
   writeFileSync(join(GENERATED, "prefixed_index.ts"), ["lenet5", "resnet18", "frozen"].map((n) => `export * from "./prefixed_${n}.js";\n`).join(""));
@@ -100,6 +102,20 @@ describe("TypeScript target", () => {
       built.dispose();
     }
     expect(Object.keys(index).sort()).toEqual(["FrozenInputShape", "FrozenOutputShape", "FrozenParameterCounts", "LeNet5InputShape", "LeNet5OutputShape", "LeNet5ParameterCounts", "LeNet5TrainingSettings", "ResNet18InputShape", "ResNet18OutputShape", "ResNet18ParameterCounts", "ResNet18TrainingSettings", "buildFrozen", "buildLeNet5", "buildResNet18"]);
+  });
+
+  it("keeps frozen layers out of training, batchnorm on its running statistics", async () => {
+    const module = (await import(pathToFileURL(join(GENERATED, "out", "frozen.js")).href)) as { buildModel(): ReturnType<typeof buildTfjsModel> };
+    const model = module.buildModel();
+    try {
+      expect(model.trainableWeights.map((w) => w.originalName)).toEqual(["dense_1/kernel", "dense_1/bias"]);
+      const x = tf.randomNormal([4, 8, 8, 1], 0, 1, "float32", 3);
+      const training = (model.apply(x, { training: true }) as ReturnType<Tf["tensor"]>).dataSync();
+      const inference = (model.apply(x, { training: false }) as ReturnType<Tf["tensor"]>).dataSync();
+      expect(Array.from(training)).toEqual(Array.from(inference));
+    } finally {
+      model.dispose();
+    }
   });
 
   it("escapes names and strings from the source", async () => {

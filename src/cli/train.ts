@@ -28,9 +28,20 @@ import { estimateMemory, formatBytes } from "../summary/memory.js";
 import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
 import type { SourceFile } from "../check/modules.js";
+import { loadTorchWeights, type WeightOptions } from "./weights.js";
+import type { Tensor } from "../convert/weights.js";
 
 function color(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && process.env["NO_COLOR"] === undefined;
+}
+
+function readBytes(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliUsageError(`cannot read ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
+  }
 }
 
 function readText(file: string): string {
@@ -52,8 +63,10 @@ function parseNumber(flag: string, integer: boolean, min: number, max: number): 
   };
 }
 
-export interface TrainCommandOptions {
+export interface TrainCommandOptions extends WeightOptions {
   model?: string;
+  /** A PyTorch state_dict to start from (matched by structure). */
+  init?: string;
   /** Values for symbolic input sizes (`--shape H=28,W=28`). */
   shape?: ReadonlyMap<string, number>;
   data?: string;
@@ -119,6 +132,15 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     if (!(error instanceof LoweringError)) throw error;
     return fail([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
   }
+  let initialWeights: Map<string, Tensor> | undefined;
+  if (options.init !== undefined) {
+    if (options.resume) throw new CliUsageError("--init and --resume exclude each other: a resumed run continues from its checkpoint");
+    const context = { file, source, sources: result.sources, modelSpan: graph.decl.name.span, color: color(process.stderr) };
+    initialWeights = await loadTorchWeights(options.init, readBytes(options.init), ir, spec, context, options);
+    if (initialWeights === undefined) return 1;
+  } else if (options.strict || options.explain || options.map !== undefined) {
+    throw new CliUsageError(`${options.strict ? "--strict" : options.explain ? "--explain" : "--map"} applies to the weights of --init; give --init FILE`);
+  }
   const output = graph.nodes[graph.outputId!]!;
   const facts: ModelFacts = {
     name: graph.name,
@@ -166,6 +188,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
       augmentation: options.augment,
       outDir: out,
       resume: options.resume === true,
+      initialWeights,
       progress,
       metadata: { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs }, training },
       interrupted: () => interruptions > 0,
@@ -331,6 +354,10 @@ export function registerTrainCommands(program: Command, setExit: (code: number) 
     })
     .option("--out <dir>", "output folder (default: runs/<file name>)")
     .option("--resume", "continue from the last checkpoint in --out")
+    .option("--init <file>", "start from the weights of a PyTorch state_dict (torchvision's, or any network of the same structure): layers that fit load, the others start fresh")
+    .option("--strict", "with --init: refuse unless every layer gets weights and all of the file is used")
+    .option("--explain", "with --init: print which state_dict module each layer takes")
+    .option("--map <file>", 'with --init: a JSON map file pinning layers to state_dict modules, { "dense_1": "fc" }; null starts a layer fresh')
     .addOption(shapeOption())
     .addOption(backend())
     .action(async (file: string, options: TrainCommandOptions) => setExit(await trainCommand(file, options)));

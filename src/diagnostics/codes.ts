@@ -1,6 +1,6 @@
 // The catalogue of every diagnostic cnnc reports. Codes are stable: E01xx syntax,
 // E02xx names and arguments, E03xx shapes, E04xx compiler limits and values, E05xx
-// training settings, E08xx imports. `cnnc explain CODE` prints the entry.
+// training settings, E08xx imports, E09xx weights loaded from PyTorch files. `cnnc explain CODE` prints the entry.
 
 import type { Diagnostic, Fix, RelatedInfo, Severity, Span } from "./diagnostic.js";
 
@@ -56,6 +56,10 @@ export const CODES = {
   E0804: { severity: "error", title: "imported name already defined", explanation: "An imported name is also declared in the importing file, or imported twice. Rename one, or import it under another name with `import { NAME as OTHER } from \"PATH\"`." },
   E0805: { severity: "error", title: "not importable", explanation: "Only blocks and top-level `let` constants can be imported. A model (with its `train` settings) is compiled from its own file; to reuse its layers, move them into a block." },
   W0901: { severity: "warning", title: "training may not fit in memory", explanation: "cnnc's estimate of a training step's memory (`cnnc summary` prints it: parameters, gradients, optimizer state, and the tensors tfjs keeps during a step, at the batch size used) is larger than the memory this machine has free. Training may swap heavily or be killed. A smaller `--batch` reduces the activations in proportion; a smaller input size or fewer channels reduce them too." },
+  E0901: { severity: "error", title: "weights do not fit a layer", explanation: "A PyTorch state_dict given to `cnnc convert` or `cnnc train --init` has no module with this layer's shapes where the layer stands in the network (matched by graph order, kind and shape, whatever the key names). Without --strict the layer starts fresh, as a new classification head should; with --strict it is an error. --explain prints the whole mapping; a map file (--map) pins a layer to a module by name." },
+  E0902: { severity: "error", title: "unused weights", explanation: "Modules of the state_dict fit no layer of the model: usually the old head when the model has a new one (1,000 classes to 10). Without --strict they are ignored; with --strict it is an error." },
+  E0903: { severity: "error", title: "invalid weight map", explanation: "The map file given with --map is a JSON object from cnnc layer names (as `cnnc summary` lists them) to state_dict module names (the key up to its last dot, such as `layer1.0.conv1`), or null to start a layer fresh. It names a layer or module that does not exist, or pins a module whose shapes differ from the layer's." },
+  E0904: { severity: "error", title: "weights of another network", explanation: "No layer of the model matches any module of the state_dict by shape: the file holds the weights of a different network, or of a different configuration of it." },
   W0201: { severity: "warning", title: "shadowed constant", explanation: "A `let` reuses the name of a parameter, loop variable or constant from an enclosing scope. Values never change in .cnn: the new name hides the old one only inside the current body, so a loop cannot accumulate a value this way." },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -7,6 +7,8 @@ import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tf
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { fileLoadHandler, saveModel, serializeModel } from "../emit/tfjs-save.js";
 import { writeFilesAtomically } from "../emit/write-files.js";
+import { writeWeights } from "../convert/convert.js";
+import type { Tensor } from "../convert/weights.js";
 import { NO_AUGMENTATION, type Augmentation } from "../data/augment.js";
 import { classCount, type Dataset } from "../data/dataset.js";
 import { epochOrder, seededRandom } from "../data/random.js";
@@ -32,6 +34,8 @@ export interface TrainInputs {
   augmentation?: Augmentation;
   outDir: string;
   resume: boolean;
+  /** Weights to start from, by tfjs name (from `--init`); the layers they omit keep their seeded initialisation. */
+  initialWeights?: ReadonlyMap<string, Tensor>;
   progress: ProgressSink;
   /** Saved in model.json's userDefinedMetadata, for evaluate and predict. */
   metadata: Record<string, unknown>;
@@ -84,7 +88,10 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     state = checkpoint.state;
     schedule.restore(state.plateau);
     progress.message(`resuming from ${checkpoint.dir}: ${state.epoch} epoch${state.epoch === 1 ? "" : "s"} done${state.step ? `, ${state.step} steps into the next` : ""}`);
-  } else model = buildTfjsModel(tf, inputs.spec);
+  } else {
+    model = buildTfjsModel(tf, inputs.spec);
+    if (inputs.initialWeights) writeWeights(tf, model, inputs.initialWeights);
+  }
   const variables = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
 
   const save = async (): Promise<void> => {
