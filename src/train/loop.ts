@@ -8,6 +8,8 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tfjs-build.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { fileLoadHandler, serializeModel } from "../emit/tfjs-save.js";
+import { writeWeights } from "../convert/convert.js";
+import type { Tensor } from "../convert/weights.js";
 import { NO_AUGMENTATION, type Augmentation } from "../data/augment.js";
 import { classCount, type Dataset } from "../data/dataset.js";
 import { epochOrder, seededRandom } from "../data/random.js";
@@ -20,6 +22,7 @@ import { makeOptimizer } from "./optimizer.js";
 import { plotHistory } from "./plot.js";
 import type { ProgressSink } from "./progress.js";
 import { makeSchedule, shouldStop as stopEarly, type StoppingState } from "./schedule.js";
+import { useUnbiasedMovingVariance } from "./moving-variance.js";
 
 export interface TrainInputs {
   tf: Tf;
@@ -33,6 +36,8 @@ export interface TrainInputs {
   augmentation?: Augmentation;
   store: RunStore;
   resume: boolean;
+  /** Weights to start from, by tfjs name (from `--init`); the layers they omit keep their seeded initialisation. */
+  initialWeights?: ReadonlyMap<string, Tensor>;
   progress: ProgressSink;
   /** Saved in model.json's userDefinedMetadata, for evaluate and predict. */
   metadata: Record<string, unknown>;
@@ -98,7 +103,11 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     state = checkpoint.state;
     schedule.restore(state.plateau);
     progress.message(`resuming from ${checkpoint.dir}: ${state.epoch} epoch${state.epoch === 1 ? "" : "s"} done${state.step ? `, ${state.step} steps into the next` : ""}`);
-  } else model = buildTfjsModel(tf, inputs.spec);
+  } else {
+    model = buildTfjsModel(tf, inputs.spec);
+    if (inputs.initialWeights) writeWeights(tf, model, inputs.initialWeights);
+  }
+  useUnbiasedMovingVariance(tf, model);
   const variables = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
 
   const save = async (): Promise<void> => {
