@@ -28,7 +28,8 @@ describe("examples", () => {
 
       it("matches its golden summary", async () => {
         const model = result.models[result.models.length - 1]!;
-        const summary = summarize(model, text);
+        // As `cnnc summary` prints it: with the memory at the train declaration's batch.
+        const summary = summarize(model, text, { memory: { train: result.trains.find((t) => t.model === model.name) } });
         await expect(renderSummary(summary)).toMatchFileSnapshot(join(GOLDEN, "summaries", `${name}.txt`));
         await expect(JSON.stringify(summary, null, 2) + "\n").toMatchFileSnapshot(join(GOLDEN, "summaries", `${name}.json`));
       });

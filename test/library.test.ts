@@ -73,7 +73,7 @@ describe("the library entries", () => {
 
   it("summarize and buildModel agree with each other and with the reference counts", async () => {
     const summary = node.summarize(lenet, { path: "examples/lenet5.cnn" });
-    expect(summary.params).toEqual({ trainable: 61_706, nonTrainable: 0, total: 61_706 });
+    expect(summary.params).toEqual({ trainable: 61_706, frozen: 0, nonTrainable: 0, total: 61_706 });
     const tf = await import("@tensorflow/tfjs");
     tf.env().set("PROD", true);
     await tf.setBackend("cpu");

@@ -14,8 +14,8 @@ import { batchnorm as batchnormOp } from "../ops/norm.js";
 import { lookupOp, MERGE_OPS, OPS, sourceName } from "../ops/registry.js";
 import { defaultArgs, defaultValue, type ArgValue, type Args, type OpDef, type ParamCounts } from "../ops/types.js";
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
-import { bindArguments, convertArgument, type Slot } from "./arguments.js";
-import type { CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
+import { bindArguments, convertArgument, type BoundArguments, type Slot } from "./arguments.js";
+import type { BlockCall, CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
 import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
@@ -49,6 +49,8 @@ interface Env {
   /** Context notes added to each diagnostic: "in this call of `Basic`", "in iteration 2 of this repeat". */
   context: RelatedInfo[];
   blockPath: string[];
+  /** The block calls of `blockPath`, one per instance, so that two calls of one block stay apart. */
+  blockCalls: BlockCall[];
   /** Inside a `frozen { … }` body, or a block called from one: the layers' weights are not trained. */
   frozen: boolean;
   /** Whether this body belongs to a model (where `input` is allowed). */
@@ -74,6 +76,7 @@ export class Elaborator {
   private readonly inferredContracts = new Map<string, string>();
   private nodes: LayerNode[] = [];
   private counters = new Map<string, number>();
+  private blockCallCount = 0;
   private complete = true;
   private readonly activeBlocks: BlockDecl[] = [];
   private inputSeen = false;
@@ -130,7 +133,7 @@ export class Elaborator {
       }
       values.define(param.name.text, { value, span: param.name.span });
     }
-    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], frozen: false, inModel: true, module };
+    const env: Env = { values, tensors: new Map(), context: [], blockPath: [], blockCalls: [], frozen: false, inModel: true, module };
     let inputName = "";
     try {
       this.body(model.body, env);
@@ -229,6 +232,7 @@ export class Elaborator {
       span: env.site ?? span,
       role,
       blockPath: env.blockPath,
+      blockCalls: env.blockCalls,
     };
     // Only layers with weights are marked: freezing is about weights, not about the ops between them.
     if (env.frozen && params.trainable + params.nonTrainable > 0) node.frozen = true;
@@ -872,6 +876,7 @@ export class Elaborator {
       context: [{ span: call.span, message: `in this call of \`${call.name.text}\`` }, ...env.context],
       // The name as this call wrote it: an imported block may go by another name here.
       blockPath: [...env.blockPath, call.name.text],
+      blockCalls: [...env.blockCalls, { id: this.blockCallCount++, span: env.site ?? call.span, label: callLabel(call, block, bound, values) }],
       frozen: env.frozen,
       inModel: false,
       module,
@@ -1067,8 +1072,8 @@ export class Elaborator {
       const sizes = this.sizes;
       const firstError = (): string | undefined => sink.items.find((d) => d.severity === "error")?.message;
       if (declared === undefined || firstError() !== undefined) return { error: firstError() ?? "its contract does not apply", sets: sizes.snapshot(), compare: () => "never" };
-      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], frozen: false, inModel: false, module });
-      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], frozen: false, inModel: false, module };
+      const start = this.addNode("input", "input", {}, [], input, { trainable: 0, nonTrainable: 0 }, 0, block.name.span, { values, tensors: new Map(), context: [], blockPath: [], blockCalls: [], frozen: false, inModel: false, module });
+      const env: Env = { values, tensors: new Map(), current: start, context: [], blockPath: [block.name.text], blockCalls: [{ id: this.blockCallCount++, span: block.name.span, label: block.name.text }], frozen: false, inModel: false, module };
       this.activeBlocks.push(block);
       try {
         this.body(block.body, env);
@@ -1132,4 +1137,15 @@ function projectionHint(from: Shape, to: Shape): string {
   if (from.length !== 3 || to.length !== 3 || !isConcreteShape(from) || !isConcreteShape(to)) return "";
   const stride = Math.round(from[0]! / to[0]!);
   return `, or a shortcut with a 1x1 conv${stride > 1 ? ` with stride ${stride}` : ""} to ${to[2]} channels`;
+}
+
+/** A block call with its arguments' values, as a graph labels it: `basic(128, stride: 2)`. */
+function callLabel(call: Call, block: BlockDecl, bound: BoundArguments, values: Scope): string {
+  const args = block.params.flatMap((param) => {
+    const given = bound.byName.get(param.name.text);
+    const value = values.lookup(param.name.text)?.value;
+    if (given === undefined || value === undefined) return [];
+    return [`${given.name !== undefined ? `${param.name.text}: ` : ""}${describeValue(value)}`];
+  });
+  return `${call.name.text}(${args.join(", ")})`;
 }

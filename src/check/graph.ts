@@ -29,10 +29,21 @@ export interface LayerNode {
   role: NodeRole;
   /** The names of the enclosing block calls, outermost first. */
   blockPath: string[];
+  /** The enclosing block calls as instances (the same length as `blockPath`): each call of a block has its own id. */
+  blockCalls: BlockCall[];
   /** Set on a layer with weights inside a `frozen { … }` body: training leaves its weights (and batchnorm statistics) as they are. */
   frozen?: true;
   /** Receptive field and output stride; absent for a model whose input is flat. */
   field?: Field;
+}
+
+export interface BlockCall {
+  /** Unique within the compilation. */
+  id: number;
+  /** The call in the model's file (for a call inside an imported block, the call that reached it). */
+  span: Span;
+  /** The call with its arguments' values: `basic(128, 2)`. */
+  label: string;
 }
 
 export interface ModelGraph {

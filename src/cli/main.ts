@@ -2,7 +2,8 @@
 // renders the results. Exit codes: 0 clean, 1 errors in the input, 2 usage or I/O errors.
 
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
+import { basename, dirname } from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { compile } from "../compile.js";
 import { nodeHost } from "../host/node.js";
 import type { Value } from "../check/values.js";
@@ -17,7 +18,12 @@ import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
-import { OutputError } from "../emit/write-files.js";
+import { OutputError, writeFilesAtomically } from "../emit/write-files.js";
+import type { ModelGraph } from "../check/graph.js";
+import type { TrainConfig } from "../check/train.js";
+import { graphView } from "../graph/view.js";
+import { layoutGraph } from "../graph/layout.js";
+import { renderSvg } from "../graph/svg.js";
 
 const UsageError = CliUsageError;
 
@@ -52,6 +58,11 @@ function parseSeed(value: string): number {
   return Number(value);
 }
 
+function parseBatch(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65_536) throw new InvalidArgumentError(`expected a whole number from 1 to 65536, found \`${value}\``);
+  return Number(value);
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -78,17 +89,25 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
   return errors > 0 ? 1 : 0;
 }
 
-function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }): number {
+/** Compiles FILE for a command that shows one model; on errors prints them (as JSON with `json`) and returns exit code 1. */
+function compileModel(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }, what: string): { source: string; model: ModelGraph; train?: TrainConfig } | number {
   const source = readSource(file);
   const result = compile(source, { params: parseParams(options.param), sizes: options.shape, path: file, host: nodeHost });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source, result.sources) }, null, 2) + "\n");
-    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no summary\n`);
+    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no ${what}\n`);
     return 1;
   }
   const model = pickModel(result.models, file, options.model);
-  const table = summarize(model, source);
+  return { source, model, train: result.trains.find((t) => t.model === model.name) };
+}
+
+function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; batch?: number }): number {
+  const compiled = compileModel(file, options, "summary");
+  if (typeof compiled === "number") return compiled;
+  const { source, model, train } = compiled;
+  const table = summarize(model, source, { memory: { train, batch: options.batch } });
   if (model.sizes !== undefined) {
     // MACs depend on the sizes: count them at one accepted size near 224 as well.
     const sizes = new Map([...model.sizes.sets].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
@@ -96,6 +115,16 @@ function summary(file: string, options: { model?: string; json?: boolean; param:
     if (instantiated?.complete) table.macsAt = { sizes: Object.fromEntries(sizes), macs: instantiated.macs };
   }
   process.stdout.write(options.json ? JSON.stringify(table, null, 2) + "\n" : renderSummary(table));
+  return 0;
+}
+
+async function graph(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; expand?: boolean; out?: string }): Promise<number> {
+  const compiled = compileModel(file, options, "graph");
+  if (typeof compiled === "number") return compiled;
+  const layout = await layoutGraph(graphView(compiled.model, compiled.source, { expand: options.expand }));
+  const content = options.json ? JSON.stringify(layout, null, 2) + "\n" : renderSvg(layout);
+  if (options.out === undefined) process.stdout.write(content);
+  else writeFilesAtomically(dirname(options.out), { [basename(options.out)]: content });
   return 0;
 }
 
@@ -132,9 +161,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument("<file>", ".cnn file")
     .option("--model <name>", "the model to summarise (default: the last one in the file)")
     .option("--json", "print the summary as JSON")
+    .option("--batch <n>", "the batch size for the memory figures (default: the train declaration's, else 32)", parseBatch)
     .addOption(new Option("--param <name=value>", "override a model parameter (repeatable)").default([]).argParser(collect))
     .addOption(shapeOption())
-    .action((file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }) => setExit(summary(file, options)));
+    .action((file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; batch?: number }) => setExit(summary(file, options)));
+  program
+    .command("graph")
+    .description("draw a model as an SVG graph (or its laid-out graph as JSON): one box per layer or block call")
+    .argument("<file>", ".cnn file")
+    .option("-o, --out <file>", "write the SVG (or JSON) to this file instead of standard output")
+    .option("--expand", "open block calls into their layers")
+    .option("--json", "print the laid-out graph as JSON instead of SVG")
+    .option("--model <name>", "the model to draw (default: the last one in the file)")
+    .addOption(new Option("--param <name=value>", "override a model parameter (repeatable)").default([]).argParser(collect))
+    .addOption(shapeOption())
+    .action(async (file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; expand?: boolean; out?: string }) => setExit(await graph(file, options)));
   program
     .command("build")
     .description("compile a model to the IR, a saved tfjs model (model.json + weights.bin), TypeScript source, or PyTorch source (model.py + train.py)")

@@ -2,6 +2,7 @@
 // declaration on the built-in or the user's data, then measure it and use it.
 
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { freemem } from "node:os";
 import { basename, join } from "node:path";
 import { Command, Option } from "commander";
 import { compile } from "../compile.js";
@@ -25,6 +26,10 @@ import { historyTable, progressSink } from "../train/progress.js";
 import { CliUsageError, pickModel, shapeOption } from "./build.js";
 import { loadTorchWeights, type WeightOptions } from "./weights.js";
 import type { Tensor } from "../convert/weights.js";
+import { estimateMemory, formatBytes } from "../summary/memory.js";
+import type { ModelGraph } from "../check/graph.js";
+import type { TrainConfig } from "../check/train.js";
+import type { SourceFile } from "../check/modules.js";
 
 function color(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && process.env["NO_COLOR"] === undefined;
@@ -83,6 +88,21 @@ function inputError(error: unknown): string | undefined {
   return error instanceof DataError || error instanceof SettingsError || error instanceof ResumeError ? (error as Error).message : undefined;
 }
 
+/** W0901 before anything starts when a step's estimated memory is more than the machine has free. */
+function warnIfTooLarge(graph: ModelGraph, declared: TrainConfig | undefined, batch: number, file: string, source: string, sources: SourceFile[]): void {
+  const estimate = estimateMemory(graph, { batch, train: declared });
+  const free = freemem();
+  if (estimate === undefined || estimate.training.tfjs <= free) return;
+  const needed = estimate.training.tfjs;
+  // The parameters and optimizer state stay; the rest grows with the batch.
+  const state = estimate.params + estimate.gradients + estimate.optimizerState;
+  const fitting = Math.floor(((free - state) * batch) / (needed - state));
+  const warning = diagnostic("W0901", declared?.span ?? graph.decl.name.span, `a training step at batch ${batch} needs about ${formatBytes(needed)}, more than the ${formatBytes(free)} of memory free on this machine`, {
+    help: fitting >= 1 ? `try a smaller batch, such as \`--batch ${fitting}\`` : "even one image per step does not fit: use a smaller input size or fewer channels",
+  });
+  process.stderr.write(renderDiagnostics([warning], file, source, { color: color(process.stderr), sources }) + "\n");
+}
+
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
   const result = compile(source, { sizes: options.shape, path: file, host: nodeHost });
@@ -103,6 +123,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     process.stderr.write(`error: ${message}\n`);
     return 1;
   }
+  warnIfTooLarge(graph, declared, settings.batch, file, source, result.sources);
   const ir = buildIr(graph, source, declared);
   let spec;
   try {

@@ -14,6 +14,7 @@ import type { BlockDecl, Call, ModelDecl, Statement } from "../syntax/ast.js";
 import { contains, formatCount, graphOf, sourceText, statementOutput, type Analysis } from "./analysis.js";
 import { callAt, nestedBodies, referenceAt, type SourceSymbol } from "./symbols.js";
 import { formatField } from "../check/receptive-field.js";
+import { BYTES_PER_FLOAT, DEFAULT_BATCH, estimateMemory, formatBytes } from "../summary/memory.js";
 
 export interface Hover {
   span: Span;
@@ -96,11 +97,22 @@ function callHover(analysis: Analysis, call: Call): Hover {
   }
   parts.push(shapeLine(facts));
   if (facts?.output !== undefined) parts.push(countsLine(facts));
+  const activation = activationLine(analysis, call, facts);
+  if (activation !== undefined) parts.push(activation);
   if (facts?.field !== undefined) {
     const { receptiveField, stride } = formatField(facts.field);
     parts.push(`receptive field ${receptiveField} · output stride ${stride} (input pixels)`);
   }
   return { span: call.name.span, contents: parts.join("\n\n") };
+}
+
+/** The call's output for a batch: the train declaration's of the model around it, else the default. */
+function activationLine(analysis: Analysis, call: Call, facts: CallFacts | undefined): string | undefined {
+  const output = facts?.output;
+  if (output === undefined || !output.every((d): d is number => typeof d === "number")) return undefined;
+  const model = analysis.compilation.program.declarations.find((d): d is ModelDecl => d.kind === "model" && contains(d.span, call.span.start));
+  const batch = (model === undefined ? analysis.compilation.trains[0] : analysis.compilation.trains.find((t) => t.model === model.name.text))?.batch ?? DEFAULT_BATCH;
+  return `output at batch ${batch}: ${formatBytes(batch * output.reduce((a, b) => a * b, 1) * BYTES_PER_FLOAT)}`;
 }
 
 export function blockSignature(analysis: Analysis, block: BlockDecl | ModelDecl): string {
@@ -135,6 +147,10 @@ function symbolHover(analysis: Analysis, symbol: SourceSymbol): string {
         const macs = Number.isNaN(graph.macs) ? "MACs depend on the input size" : `MACs ${formatCount(graph.macs)}`;
         parts.push(`${formatCount(graph.nodes.length - (input ? 1 : 0))} layers · params ${formatCount(graph.params.total)} (${formatCount(graph.params.trainable)} trainable, ${graph.params.frozen > 0 ? `${formatCount(graph.params.frozen)} frozen, ` : ""}${formatCount(graph.params.nonTrainable)} running statistics) · ${macs}`);
         if (graph.sizes !== undefined) parts.push(`accepted sizes: ${describeSizes(graph.sizes.sets).join("; ")}`);
+        const memory = graph.complete ? estimateMemory(graph, { train: analysis.compilation.trains.find((t) => t.model === graph.name) }) : undefined;
+        if (memory !== undefined) {
+          parts.push(`training memory at batch ${memory.batch}: ${formatBytes(memory.training.tfjs)} per step on tfjs, ${formatBytes(memory.training.pytorch)} on PyTorch (activations ${formatBytes(memory.activations)}, kept for backward ${formatBytes(memory.saved)}, parameters + gradients + ${memory.optimizer} state ${formatBytes(memory.params + memory.gradients + memory.optimizerState)})`);
+        }
       }
       return parts.join("\n\n");
     }

@@ -10,6 +10,7 @@ import { formatDim } from "../check/symbolic.js";
 import { sourceName } from "../ops/registry.js";
 import { LineIndex } from "../syntax/line-index.js";
 import { formatField } from "../check/receptive-field.js";
+import { estimateMemory, formatBytes, type MemoryOptions } from "./memory.js";
 
 /** A dimension in JSON: a number, or the expression over the model's named sizes as a string ("ceil(H/32)"). */
 export type JsonDim = number | string;
@@ -30,6 +31,21 @@ export interface SummaryLayer {
   /** Receptive field [height, width] in input pixels, and output stride; absent for flat-input models. */
   receptiveField?: [number, number];
   outputStride?: [number, number];
+  /** Bytes at the summary's batch size: the output, what autograd keeps of it, what a tfjs step holds for the layer. */
+  memory?: { activation: number; saved: number; tfjs: number };
+}
+
+/** A training step's memory at one batch size, in bytes (float32); see src/summary/memory.ts. */
+export interface MemorySummary {
+  batch: number;
+  optimizer: string;
+  optimizerCopies: number;
+  activations: number;
+  saved: number;
+  params: number;
+  gradients: number;
+  optimizerState: number;
+  training: { pytorch: number; tfjs: number };
 }
 
 export interface SummaryJson {
@@ -47,6 +63,8 @@ export interface SummaryJson {
   conditions?: string[];
   /** For a symbolic model, the MACs at one accepted size (the CLI fills this in). */
   macsAt?: { sizes: Record<string, number>; macs: number };
+  /** Present when asked for and every shape is a number. */
+  memory?: MemorySummary;
 }
 
 export interface SizeSummary {
@@ -61,12 +79,18 @@ export interface SizeSummary {
   reasons: { line: number; needs: string }[];
 }
 
-export function summarize(model: ModelGraph, text: string): SummaryJson {
+export interface SummaryOptions {
+  /** Adds the training memory at a batch size (default: the train declaration's). */
+  memory?: MemoryOptions;
+}
+
+export function summarize(model: ModelGraph, text: string, options: SummaryOptions = {}): SummaryJson {
   const index = new LineIndex(text);
   const input = model.nodes.find((n) => n.op === "input");
   const output = model.outputId === undefined ? undefined : model.nodes[model.outputId];
-  const options = { sizes: model.sizes?.sets };
-  const dims = (shape: Shape): JsonDim[] => shape.map((d) => (typeof d === "number" ? d : formatDim(d, options)));
+  const shapeOptions = { sizes: model.sizes?.sets };
+  const dims = (shape: Shape): JsonDim[] => shape.map((d) => (typeof d === "number" ? d : formatDim(d, shapeOptions)));
+  const memory = options.memory && estimateMemory(model, options.memory);
   const macs = (n: number): number | null => (Number.isNaN(n) ? null : n);
   const sizes = model.sizes && [...model.sizes.sets.entries()].map(([name, set]): SizeSummary => {
     const reasons = new Map<string, { line: number; needs: string }>();
@@ -92,7 +116,8 @@ export function summarize(model: ModelGraph, text: string): SummaryJson {
     params: { ...model.params },
     macs: macs(model.macs),
     ...(sizes ? { sizes, conditions: describeSizes(model.sizes!.sets) } : {}),
-    layers: model.nodes.map((n) => ({
+    ...(memory ? { memory: { batch: memory.batch, optimizer: memory.optimizer, optimizerCopies: memory.optimizerCopies, activations: memory.activations, saved: memory.saved, params: memory.params, gradients: memory.gradients, optimizerState: memory.optimizerState, training: memory.training } } : {}),
+    layers: model.nodes.map((n, i) => ({
       name: n.name,
       op: n.op,
       outputShape: dims(n.shape),
@@ -103,6 +128,7 @@ export function summarize(model: ModelGraph, text: string): SummaryJson {
       line: index.position(n.span.start).line + 1,
       block: n.blockPath,
       ...(n.field ? { receptiveField: n.field.size, outputStride: n.field.stride } : {}),
+      ...(memory ? { memory: { activation: memory.layers[i]!.activation, saved: memory.layers[i]!.saved, tfjs: memory.layers[i]!.tfjs } } : {}),
     })),
   };
 }
@@ -111,10 +137,12 @@ const count = (n: number | null): string => (n === null ? "—" : n.toLocaleStri
 const showShape = (shape: readonly JsonDim[]): string => `[${shape.join(", ")}]`;
 
 export function renderSummary(summary: SummaryJson): string {
-  const header = ["Layer (op)", "Output shape", "Params", "MACs", "RF", "Stride", "Line"];
+  const withMemory = summary.memory !== undefined;
+  const header = ["Layer (op)", "Output shape", "Params", "MACs", ...(withMemory ? ["Activation"] : []), "RF", "Stride", "Line"];
   const rows = summary.layers.map((l) => {
     const field = formatField(l.receptiveField && l.outputStride ? { size: l.receptiveField, stride: l.outputStride } : undefined);
-    return [`${l.name} (${sourceName(l.op)}${l.frozen ? ", frozen" : ""})`, showShape(l.outputShape), count(l.params), count(l.macs), field.receptiveField, field.stride, String(l.line)];
+    const activation = withMemory ? [formatBytes(l.memory!.activation)] : [];
+    return [`${l.name} (${sourceName(l.op)}${l.frozen ? ", frozen" : ""})`, showShape(l.outputShape), count(l.params), count(l.macs), ...activation, field.receptiveField, field.stride, String(l.line)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]): string =>
@@ -145,7 +173,21 @@ export function renderSummary(summary: SummaryJson): string {
       out.push(`MACs:                 depend on ${names.join(" and ")}: ${count(summary.macsAt.macs)} at ${at}  (\`--shape\` gives others)`);
     } else out.push(`MACs:                 depend on ${names.join(" and ")}; \`--shape ${example}\` counts them for one size`);
   } else out.push(`MACs:                 ${count(summary.macs)}  (multiply-accumulates for one example)`);
+  if (summary.memory !== undefined) out.push(...renderMemory(summary.memory));
   out.push("RF, Stride:           receptive field and output stride, in input pixels");
   out.push("─".repeat(total));
   return out.join("\n") + "\n";
+}
+
+function renderMemory(m: MemorySummary): string[] {
+  const state = m.optimizerCopies === 0 ? `(${m.optimizer}: none)` : `(${m.optimizer}: ${m.optimizerCopies} cop${m.optimizerCopies === 1 ? "y" : "ies"} of the trainable parameters)`;
+  return [
+    `Memory at batch ${m.batch} (float32; \`--batch N\` for another):`,
+    `  Activations:        ${formatBytes(m.activations)}  (every layer's output in a forward pass; the Activation column)`,
+    `  Kept for backward:  ${formatBytes(m.saved)}  (what autograd saves for the gradients, as PyTorch counts it)`,
+    `  Parameters:         ${formatBytes(m.params)}`,
+    `  Gradients:          ${formatBytes(m.gradients)}`,
+    `  Optimizer state:    ${formatBytes(m.optimizerState)}  ${state}`,
+    `  Training step:      ${formatBytes(m.training.tfjs)} on tfjs (\`cnnc train\`; it keeps every tensor of a step), ${formatBytes(m.training.pytorch)} on PyTorch`,
+  ];
 }

@@ -122,3 +122,25 @@ describe("symbolic sizes in hovers", () => {
     expect(hoverAt(source.replace("<|>H, W", "H, W").replace("/ 2, W / 2", "/ 2, <|>W / 2"))).toContain("W must be even");
   });
 });
+
+describe("hover: memory", () => {
+  const TRAINED = `${RESNET_STAGE}
+train Tiny {
+  optimizer: sgd(lr: 0.1, momentum: 0.9)
+  loss: cross_entropy
+  batch: 8
+}
+`;
+
+  it("shows a layer's output size at the train declaration's batch", () => {
+    // global avgpool gives [32] per example: 8 × 32 floats.
+    expect(hoverAt(place("global avgpool", TRAINED))).toContain("output at batch 8: 1.00 KiB");
+    // Without a train declaration, cnnc train's default batch of 32.
+    expect(hoverAt(place("global avgpool"))).toContain("output at batch 32: 4.00 KiB");
+  });
+
+  it("shows a model's training memory with the optimizer's state", () => {
+    const text = hoverAt(place("Tiny {", TRAINED))!;
+    expect(text).toMatch(/training memory at batch 8: [\d.]+ [KM]iB per step on tfjs, [\d.]+ [KM]iB on PyTorch \(activations [\d.]+ [KM]iB, kept for backward [\d.]+ [KM]iB, parameters \+ gradients \+ sgd state [\d.]+ KiB\)/);
+  });
+});
