@@ -8,7 +8,8 @@
 // matches a layer when its tensors have the same shapes in the same order (for batchnorm:
 // weight, bias, running mean and variance). The matching is the longest alignment that
 // keeps both orders; a layer that the alignment leaves out takes the first unused module
-// that fits, out of order; a map file pins pairs where structure alone is ambiguous.
+// that fits, out of order (a shortcut projection registered before its body takes it back
+// from the body layer that took it); a map file pins pairs where structure alone is ambiguous.
 //
 // Foreign state_dicts come from modules that flatten NCHW tensors channels first, where
 // cnnc flattens channels last: the first dense layer after a flatten gets its columns
@@ -200,6 +201,16 @@ export function matchStateDict(ir: IrGraph, map: WeightMap, state: ReadonlyMap<s
         matches.push({ layer, module, how: "out of order" });
         taken.add(module);
       }
+    }
+    // A shortcut's projection follows its body in the graph; some libraries register it before
+    // (torchvision's RegNet: `proj`, then `f.a`), where the alignment gives the shortcut's module
+    // to an equal-shaped body layer and leaves the shortcut the body's. Swap such pairs back.
+    for (const late of matches.filter((m) => m.how === "out of order" && m.layer.node.role === "shortcut")) {
+      const displaced = matches
+        .filter((m) => m.how === "order" && m.layer.node.role !== "shortcut" && m.module.index < late.module.index && fits(late.layer, m.module) && fits(m.layer, late.module))
+        .reduce<ModuleMatch | undefined>((best, m) => (best === undefined || m.module.index > best.module.index ? m : best), undefined);
+      if (displaced === undefined) continue;
+      [late.module, displaced.module] = [displaced.module, late.module];
     }
     const matched = new Set(matches.map((m) => m.layer));
     for (const layer of open) {
