@@ -50,7 +50,7 @@ export async function buildPytorch(file: string, source: string, options: Pytorc
   return 0;
 }
 
-function readBytes(path: string): Uint8Array {
+export function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (error) {
@@ -68,7 +68,7 @@ export interface ConvertOptions extends WeightOptions {
 }
 
 /** A saved tfjs model is a directory holding model.json, or the model.json itself. */
-function tfjsModelJson(path: string): string | undefined {
+export function tfjsModelJson(path: string): string | undefined {
   if (existsSync(path) && statSync(path).isDirectory()) return join(path, "model.json");
   return basename(path) === "model.json" ? path : undefined;
 }

@@ -46,9 +46,21 @@ export function readTfjsWeights(modelJson: string, weights: Uint8Array): Map<str
   return result;
 }
 
+/** A saved tfjs model's weights as the PyTorch target's state_dict. */
+export function tfjsToTorchState(ir: IrGraph, spec: TfModelSpec, modelJson: string, weights: Uint8Array): Map<string, Tensor> {
+  return tfjsToTorch(weightMap(ir, spec), readTfjsWeights(modelJson, weights));
+}
+
 /** A saved tfjs model's weights as the bytes of a PyTorch state_dict file. */
 export function tfjsToTorchFile(ir: IrGraph, spec: TfModelSpec, modelJson: string, weights: Uint8Array): Uint8Array {
-  return writeTorchStateDict(tfjsToTorch(weightMap(ir, spec), readTfjsWeights(modelJson, weights)));
+  return writeTorchStateDict(tfjsToTorchState(ir, spec, modelJson, weights));
+}
+
+/** A PyTorch state_dict file's tensors, checked against the model: every entry present, with its shape, and nothing else. */
+export function readModelTorchState(ir: IrGraph, spec: TfModelSpec, torchFile: Uint8Array): Map<string, Tensor> {
+  const state = readTorchStateDict(torchFile);
+  torchToTfjs(weightMap(ir, spec), state);
+  return state;
 }
 
 /** A PyTorch state_dict file matched to the model (by name, else by structure), with its weights under tfjs's names. */
