@@ -149,7 +149,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     spec = lowerToTfjs(ir, { seed: settings.seed });
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
-    return fail([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
+    return fail([diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
   }
   let initialWeights: Map<string, Tensor> | undefined;
   if (options.init !== undefined) {
