@@ -9,7 +9,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
-import { fileLoadHandler, saveModel } from "../src/emit/tfjs-save.js";
+import { fileLoadHandler, serializeModel } from "../src/emit/tfjs-save.js";
+import { writeFilesAtomically } from "../src/emit/write-files.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { CLI, ROOT } from "./helpers.js";
 import { lowerExample } from "./tfjs-helpers.js";
@@ -29,7 +30,7 @@ describe("saving and loading", () => {
     it(`${name}: save → loadLayersModel gives identical predictions`, async () => {
       const model = buildTfjsModel(tf, lowerExample(name, 11).spec);
       const dir = join(mkdtempSync(join(tmpdir(), "cnnc-save-")), "model");
-      await saveModel(tf, model, dir);
+      writeFilesAtomically(dir, await serializeModel(tf, model));
       expect(readdirSync(dir).sort()).toEqual(["model.json", "weights.bin"]);
       const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
       expect(modelJson).toMatchObject({ format: "layers-model", weightsManifest: [{ paths: ["weights.bin"] }] });
