@@ -31,7 +31,8 @@ describe("the fast parser", () => {
   it("gives the grammar's tree for every .cnn file in the repository, and takes every file without syntax errors", () => {
     for (const text of SOURCES) {
       const taken = assertSameAsGrammar(text);
-      const syntaxErrors = parseWithGrammar(text).diagnostics.filter((d) => d.code === "E0101");
+      // A file refused before parsing (nesting, E0103) is taken by neither parser.
+      const syntaxErrors = parseWithGrammar(text).diagnostics.filter((d) => d.code === "E0101" || d.code === "E0103");
       expect(taken).toBe(syntaxErrors.length === 0);
     }
   });
