@@ -11,17 +11,21 @@ import { pathToFileURL } from "node:url";
 import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
 import { emitTypeScript } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
-import { cnnFiles, EXAMPLES, GOLDEN, ROOT } from "./helpers.js";
+import { GOLDEN, ROOT, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
 import { FROZEN_MODEL } from "./train/fixtures.js";
 
 const GENERATED = join(ROOT, "test", ".generated", "ts");
-const names = cnnFiles(EXAMPLES).map((f) => f.replace(/\.cnn$/, ""));
+const names = tfjsExamples();
 const GOLDEN_EXAMPLES = ["lenet5", "resnet18", "squeezenet1_1", "efficientnet_b0", "unet"];
 
-async function emit(lowered: LoweredExample, sourceFile: string): Promise<string> {
-  return emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile, doc: lowered.doc, train: lowered.ir.train });
+async function emit(lowered: LoweredExample, sourceFile: string, prefixed = false): Promise<string> {
+  return emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile, doc: lowered.doc, train: lowered.ir.train, prefixed });
 }
+
+/** Modules with model-prefixed names, which one index re-exports with `export *` (a frozen batchnorm brings the module's helper). */
+const PREFIXED = { lenet5: "LeNet5", resnet18: "ResNet18" };
+const frozen = "model Frozen {\n  input image: [8, 8, 3]\n  frozen {\n    conv 4, kernel: 3, padding: 1 -> batchnorm -> relu\n  }\n  flatten\n  dense 2\n}\n";
 
 const hostile = `/// Ends the comment */ console.log("injected"); /*\u2028 and a line separator
 model Evil {
@@ -49,6 +53,9 @@ beforeAll(async () => {
   }
   writeFileSync(join(GENERATED, "evil.ts"), await emit(lowerText(hostile, 5), 'evil */ "name\u2028.cnn'));
   writeFileSync(join(GENERATED, "frozen.ts"), await emit(lowerText(FROZEN_MODEL, 5), "frozen.cnn"));
+  for (const name of Object.keys(PREFIXED)) writeFileSync(join(GENERATED, `prefixed_${name}.ts`), await emit(lowerExample(name, 5), `${name}.cnn`, true));
+  writeFileSync(join(GENERATED, "prefixed_frozen.ts"), await emit(lowerText(frozen, 5), "frozen.cnn", true));
+  writeFileSync(join(GENERATED, "prefixed_index.ts"), ["lenet5", "resnet18", "frozen"].map((n) => `export * from "./prefixed_${n}.js";\n`).join(""));
   writeFileSync(
     join(GENERATED, "tsconfig.json"),
     JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", skipLibCheck: true, types: [], outDir: "out" }, include: ["*.ts"] }),
@@ -58,7 +65,8 @@ beforeAll(async () => {
   const check = spawnSync(process.execPath, [tsc, "-p", GENERATED, "--noEmit"], { encoding: "utf8" });
   typeCheck = { status: check.status, output: check.stdout + check.stderr };
   execFileSync(process.execPath, [tsc, "-p", GENERATED], { encoding: "utf8" });
-});
+  // Emitting, formatting and compiling every example twice takes minutes on a busy two-core machine.
+}, 300_000);
 
 describe("TypeScript target", () => {
   for (const name of GOLDEN_EXAMPLES) {
@@ -81,6 +89,20 @@ describe("TypeScript target", () => {
         inProcess.dispose();
       }
     }
+  });
+
+  it("with prefixed names, modules of several models are re-exported from one index with `export *` (tsc --strict above)", async () => {
+    const index = (await import(pathToFileURL(join(GENERATED, "out", "prefixed_index.js")).href)) as Record<string, unknown>;
+    for (const [name, model] of Object.entries(PREFIXED)) {
+      const plain = (await import(pathToFileURL(join(GENERATED, "out", `${name}.js`)).href)) as Record<string, unknown>;
+      expect(index[`${model}InputShape`]).toEqual(plain.inputShape);
+      expect(index[`${model}ParameterCounts`]).toEqual(plain.parameterCounts);
+      expect(index[`${model}TrainingSettings`]).toEqual(plain.trainingSettings);
+      const built = (index[`build${model}`] as () => ReturnType<typeof buildTfjsModel>)();
+      expect(built.countParams()).toBe((plain.parameterCounts as { total: number }).total);
+      built.dispose();
+    }
+    expect(Object.keys(index).sort()).toEqual(["FrozenInputShape", "FrozenOutputShape", "FrozenParameterCounts", "LeNet5InputShape", "LeNet5OutputShape", "LeNet5ParameterCounts", "LeNet5TrainingSettings", "ResNet18InputShape", "ResNet18OutputShape", "ResNet18ParameterCounts", "ResNet18TrainingSettings", "buildFrozen", "buildLeNet5", "buildResNet18"]);
   });
 
   it("keeps frozen layers out of training, batchnorm on its running statistics", async () => {

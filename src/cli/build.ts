@@ -25,6 +25,8 @@ export interface BuildOptions {
   weights?: string;
   /** For the ONNX target: the layout of the graph's input. */
   inputLayout?: "nchw" | "nhwc";
+  /** For the ts target: model-prefixed export names (`--prefixed-names`). */
+  prefixedNames?: boolean;
 }
 
 /** A misuse of the command line: printed without a stack trace, exit 2. */
@@ -90,7 +92,7 @@ export async function build(file: string, source: string, options: BuildOptions,
   if (lowered === undefined) return 1;
   if (options.target === "ts") {
     const { emitTypeScript } = await import("../emit/typescript.js");
-    const code = await emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile: basename(file), doc: lowered.doc, train: lowered.ir.train });
+    const code = await emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile: basename(file), doc: lowered.doc, train: lowered.ir.train, prefixed: options.prefixedNames });
     const written = writeFilesAtomically(options.out, { [`${stem}.ts`]: code });
     process.stdout.write(`wrote ${written.join(", ")}\n`);
     return 0;

@@ -17,14 +17,12 @@ import { build, CliUsageError, exampleSize, pickModel, shapeOption, TARGETS, typ
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
+import { registerPlaygroundCommand } from "./playground.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
 import { OutputError, writeFilesAtomically } from "../emit/write-files.js";
 import { INPUT_LAYOUTS } from "./onnx.js";
 import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
-import { graphView } from "../graph/view.js";
-import { layoutGraph } from "../graph/layout.js";
-import { renderSvg } from "../graph/svg.js";
 
 const UsageError = CliUsageError;
 
@@ -122,6 +120,8 @@ function summary(file: string, options: { model?: string; json?: boolean; param:
 async function graph(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; expand?: boolean; out?: string }): Promise<number> {
   const compiled = compileModel(file, options, "graph");
   if (typeof compiled === "number") return compiled;
+  // The layout engine (elkjs, 1.5 MB) loads only for this command, not with every `cnnc` start-up.
+  const [{ graphView }, { layoutGraph }, { renderSvg }] = await Promise.all([import("../graph/view.js"), import("../graph/layout.js"), import("../graph/svg.js")]);
   const layout = await layoutGraph(graphView(compiled.model, compiled.source, { expand: options.expand }));
   const content = options.json ? JSON.stringify(layout, null, 2) + "\n" : renderSvg(layout);
   if (options.out === undefined) process.stdout.write(content);
@@ -189,12 +189,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(shapeOption())
     .option("--weights <path>", "--target onnx: the weights of a saved tfjs model (directory or model.json) or a PyTorch state_dict file (default: initial weights, seeded by --seed)")
     .addOption(new Option("--input-layout <layout>", "--target onnx: the input's layout; nhwc adds a transpose, so the graph takes channels-last images (default: nchw)").choices(INPUT_LAYOUTS))
-    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; weights?: string; inputLayout?: "nchw" | "nhwc" }) => {
+    .option("--prefixed-names", "for --target ts: export buildLeNet5, LeNet5InputShape, … (the model's name first), so that one index can `export *` several models")
+    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; weights?: string; inputLayout?: "nchw" | "nhwc"; prefixedNames?: boolean }) => {
       setExit(await build(file, readSource(file), { ...options, sizes: options.shape }, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
   registerTrainCommands(program, setExit);
   registerPytorchCommands(program, setExit);
   registerEditorCommands(program, setExit);
+  registerPlaygroundCommand(program, setExit);
   program
     .command("explain")
     .description("explain a diagnostic code")

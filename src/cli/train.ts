@@ -19,9 +19,11 @@ import { readImage } from "../data/images.js";
 import { loadData } from "../data/load.js";
 import { resolveSettings, SettingsError, type TrainSettings } from "../train/config.js";
 import { evaluateModel } from "../train/evaluate.js";
+import { folderStore } from "../train/checkpoint.js";
 import { ResumeError, train } from "../train/loop.js";
 import { makeObjective } from "../train/objective.js";
-import { loadTrainingBackend, prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
+import { loadTrainingBackend } from "../train/backend.js";
+import { prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
 import { historyTable, progressSink } from "../train/progress.js";
 import { CliUsageError, pickModel, shapeOption } from "./build.js";
 import { estimateMemory, formatBytes } from "../summary/memory.js";
@@ -144,7 +146,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     spec = lowerToTfjs(ir, { seed: settings.seed });
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
-    return fail([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
+    return fail([diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
   }
   let initialWeights: Map<string, Tensor> | undefined;
   if (options.init !== undefined) {
@@ -195,7 +197,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
       validation: prepared.validation,
       test: prepared.test,
       augmentation: options.augment,
-      outDir: out,
+      store: folderStore(out),
       resume: options.resume === true,
       initialWeights,
       progress,

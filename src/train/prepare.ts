@@ -1,48 +1,9 @@
-// Everything between the command line and the loop: the backend with the training kernels,
-// the data brought to the model's input and checked against its output, and the metadata
-// that evaluate and predict read back from the saved model.
+// Between the data and the loop: the data brought to the model's input and checked against
+// its output, and the metadata that evaluate and predict read back from the saved model.
+// No file system here: the playground prepares its data with the same functions.
 
-import type { Tf } from "../emit/tfjs-build.js";
-import { loadTfjs, machineProbe, chooseBackend, type BackendRequest } from "../runtime/backend.js";
 import { classCount, computeNormalization, DataError, fitDataset, fitMode, normalize, splitValidation, type Dataset, type DataSplits, type FitMode, type Normalization } from "../data/dataset.js";
 import type { TrainSettings } from "./config.js";
-
-type PrepareTraining = (tf: Tf, backend: string) => unknown;
-
-/** The gradient kernels of src/kernels (issue 6), when that module is present in this build. */
-async function trainingKernels(): Promise<PrepareTraining | undefined> {
-  // A computed specifier keeps this file compiling before src/kernels exists.
-  const specifier = "../kernels/index.js";
-  try {
-    const module = (await import(specifier)) as { prepareTraining?: PrepareTraining };
-    return module.prepareTraining;
-  } catch {
-    return undefined;
-  }
-}
-
-export interface TrainingBackend {
-  tf: Tf;
-  backend: string;
-  reason: string;
-}
-
-/**
- * Loads tfjs for training. Stock wasm cannot train convolutions (it has no
- * Conv2DBackpropFilter), so without cnnc's kernels `auto` falls back from wasm to cpu.
- */
-export async function loadTrainingBackend(request: BackendRequest): Promise<TrainingBackend> {
-  const prepare = await trainingKernels();
-  let effective = request;
-  let note = "";
-  if (request === "auto" && prepare === undefined && chooseBackend("auto", machineProbe).backend === "wasm") {
-    effective = "cpu";
-    note = "; wasm cannot train convolutions without cnnc's gradient kernels, so using cpu";
-  }
-  const loaded = await loadTfjs(effective);
-  if (prepare) await prepare(loaded.tf, loaded.backend);
-  return { tf: loaded.tf, backend: loaded.backend, reason: loaded.reason + note + (prepare ? "; cnnc's training kernels registered" : "") };
-}
 
 export interface ModelFacts {
   name: string;
