@@ -81,6 +81,13 @@ describe("graph view", () => {
     expect(kinds("skip")).toEqual(["conv 4 1×1 → add"]);
   });
 
+  it("marks the boxes whose weights are frozen, and draws them dashed", async () => {
+    const view = viewOf("model M {\n  input x: [8, 8, 2]\n  frozen {\n    conv 2, kernel: 1 -> relu\n  }\n  conv 2, kernel: 1\n}\n");
+    expect(view.nodes.map((n) => `${n.title}${n.frozen ? " (frozen)" : ""}`)).toEqual(["input x", "conv 2 1×1 (frozen)", "relu", "conv 2 1×1"]);
+    const svg = renderSvg(await layoutGraph(view));
+    expect(svg.match(/stroke-dasharray="4 3"/g)).toHaveLength(1);
+  });
+
   it("shows a symbolic model's shapes as expressions and leaves its MACs open", () => {
     const view = viewOf(read(join(EXAMPLES, "symbolic", "fcn.cnn")), false, join(EXAMPLES, "symbolic", "fcn.cnn"));
     expect(view.nodes[0]!.shape).toBe("[H, W, 3]");
