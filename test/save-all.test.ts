@@ -6,8 +6,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
 import { fileLoadHandler, serializeModel } from "../src/emit/tfjs-save.js";
 import { loadTfjs } from "../src/runtime/backend.js";
-import { cnnFiles, EXAMPLES } from "./helpers.js";
-import { lowerExample } from "./tfjs-helpers.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cnnFiles, EXAMPLES, ROOT } from "./helpers.js";
+import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
+
+/** cnnc's own layers (grouped convolution, channel split and shuffle, layer scale, …) in one small model. */
+const MODERN_OPS = "ops_modern";
+const lower = (name: string): LoweredExample =>
+  name === MODERN_OPS ? lowerText(readFileSync(join(ROOT, "test", "pytorch", "cases", `${name}.cnn`), "utf8"), 3) : lowerExample(name, 3);
 
 let tf: Tf;
 beforeAll(async () => {
@@ -15,10 +22,9 @@ beforeAll(async () => {
 });
 
 describe("save → load round trip", () => {
-  for (const file of cnnFiles(EXAMPLES)) {
-    const name = file.replace(/\.cnn$/, "");
+  for (const name of [...cnnFiles(EXAMPLES).map((file) => file.replace(/\.cnn$/, "")), MODERN_OPS]) {
     it(name, async () => {
-      const { ir, spec } = lowerExample(name, 3);
+      const { ir, spec } = lower(name);
       const model = buildTfjsModel(tf, spec);
       const files = await serializeModel(tf, model);
       const loaded = await tf.loadLayersModel(fileLoadHandler(tf, files["model.json"], files["weights.bin"]));

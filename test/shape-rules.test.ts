@@ -146,3 +146,35 @@ describe("merges", () => {
     expect(outputOf([8, 8, 3], "add {\n branch {}\n branch { conv 5, 1 }\n }").codes).toEqual(["E0304"]);
   });
 });
+
+describe("channel_split and channel_shuffle", () => {
+  it("split gives one of the equal slices; shuffle keeps the shape", () => {
+    expect(outputOf([7, 7, 116], "channel_split 2, part: 1")).toMatchObject({ shape: [7, 7, 58], codes: [] });
+    expect(outputOf([7, 7, 116], "channel_shuffle 2")).toMatchObject({ shape: [7, 7, 116], codes: [] });
+    expect(paramsOf([7, 7, 116], "channel_shuffle 4")).toEqual({ trainable: 0, nonTrainable: 0, macs: 0 });
+  });
+
+  it.each([
+    [[7, 7, 9], "channel_split 2, part: 0", "E0312"],
+    [[7, 7, 8], "channel_split 2, part: 2", "E0206"],
+    [[7, 7, 8], "channel_split 2", "E0203"],
+    [[7, 7, 10], "channel_shuffle 4", "E0312"],
+    [[40], "channel_shuffle 2", "E0308"],
+  ])("%j → %s reports %s", (input, layer, code) => {
+    const result = outputOf(input, layer);
+    expect(result.codes).toContain(code);
+    expect(result.shape).toBeUndefined();
+  });
+});
+
+describe("hardswish, hardsigmoid, layer_scale and stochastic_depth", () => {
+  it("keep the shape; layer scale learns one scale per channel", () => {
+    for (const layer of ["hardswish", "hardsigmoid", "stochastic_depth 0.1", "layer_scale"]) expect(outputOf([5, 5, 12], layer)).toMatchObject({ shape: [5, 5, 12], codes: [] });
+    expect(paramsOf([5, 5, 12], "layer_scale 0.000001")).toEqual({ trainable: 12, nonTrainable: 0, macs: 0 });
+    expect(paramsOf([5, 5, 12], "stochastic_depth 0.2")).toEqual({ trainable: 0, nonTrainable: 0, macs: 0 });
+  });
+
+  it("stochastic depth's rate is a probability below 1", () => {
+    expect(outputOf([5, 5, 12], "stochastic_depth 1").codes).toContain("E0206");
+  });
+});

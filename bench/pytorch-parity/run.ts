@@ -3,7 +3,8 @@
 // output and the tfjs model's with the same weights on one random input (batch 1).
 // Rewrites the pytorch-parity section of bench/RESULTS.md. Needs /usr/bin/python3 with torch.
 //
-// Run with `npx tsx bench/pytorch-parity/run.ts` (or node on the compiled file).
+// Run with `npx tsx bench/pytorch-parity/run.ts` (or node on the compiled file); name
+// examples (`… run.ts convnext_tiny googlenet`) to rerun only their rows and keep the others.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,9 +16,17 @@ import { loadTfjs } from "../../src/runtime/backend.js";
 import { replaceSection, ROOT } from "../common.js";
 import { prepareParity, runPython } from "./parity.js";
 
+const only = new Set(process.argv.slice(2).map((name) => `${name.replace(/\.cnn$/, "")}.cnn`));
+const resultsFile = join(ROOT, "bench", "RESULTS.md");
+/** The rows recorded before, by example file, kept for the examples not rerun. */
+const previous = new Map([...readFileSync(resultsFile, "utf8").matchAll(/^\| (\S+\.cnn) \|.*$/gm)].map((m) => [m[1]!, m[0]]));
 const { tf } = await loadTfjs("wasm");
 const rows: string[] = [];
 for (const file of readdirSync(join(ROOT, "examples")).filter((f) => f.endsWith(".cnn")).sort()) {
+  if (only.size > 0 && !only.has(file)) {
+    if (previous.has(file)) rows.push(previous.get(file)!);
+    continue;
+  }
   const text = readFileSync(join(ROOT, "examples", file), "utf8");
   const result = compile(text);
   const model = result.models.at(-1)!;
@@ -42,4 +51,4 @@ const body = [
   "|---|---:|---|---|---|---:|---:|",
   ...rows,
 ].join("\n");
-replaceSection(join(ROOT, "bench", "RESULTS.md"), "pytorch-parity", body);
+replaceSection(resultsFile, "pytorch-parity", body);

@@ -36,6 +36,7 @@ export const CODES = {
   E0308: { severity: "error", title: "wrong rank", explanation: "The layer needs an input of a different rank, for example a convolution on a flattened tensor." },
   E0309: { severity: "error", title: "invalid groups", explanation: "A grouped convolution needs both its input and output channels to be divisible by the number of groups." },
   E0310: { severity: "error", title: "shape assertion failed", explanation: "An `expect` statement states a shape that differs from the one the checker inferred." },
+  E0312: { severity: "error", title: "channels not divisible", explanation: "A channel split or shuffle divides the channels into equal groups, so the number of groups must divide the incoming channels." },
   E0311: { severity: "error", title: "unknown input shape", explanation: "The model's input shape is not a list of positive whole numbers." },
   E0701: { severity: "error", title: "no input size fits", explanation: "The model's input has named sizes such as H and W. This layer needs sizes that the layers before it rule out (or that no size satisfies), so no input size passes the check. The message says what this layer needs and what the earlier layers allow." },
   E0702: { severity: "error", title: "size relation cannot be decided", explanation: "A shape check depends on two named sizes at once, for example adding a [H, W] tensor to a [W, H] one. cnnc narrows each size on its own and does not track relations between them: use one name where the sizes must be equal, or give the sizes with `--shape`." },

@@ -2,6 +2,7 @@
 // passed in, so callers choose when to pay for importing it and which package provides it.
 
 import type * as tfjs from "@tensorflow/tfjs";
+import { cnncLayers } from "../runtime/layers.js";
 import { isSeededInitializer, type TfModelSpec } from "./tfjs-lowering.js";
 
 export type Tf = typeof tfjs;
@@ -12,7 +13,7 @@ export function buildTfjsModel(tf: Tf, spec: TfModelSpec): tfjs.LayersModel {
   const tensors = new Map<string, tfjs.SymbolicTensor>();
   const input = tf.input({ shape: spec.input.shape, name: spec.input.name });
   tensors.set(spec.input.name, input);
-  const factories = tf.layers as unknown as Record<string, LayerFactory>;
+  const factories = { ...(tf.layers as unknown as Record<string, LayerFactory>), ...(cnncLayers(tf) as unknown as Record<string, LayerFactory>) };
   for (const layer of spec.layers) {
     const factory = factories[layer.factory];
     if (factory === undefined) throw new Error(`tf.layers has no factory ${layer.factory}`);

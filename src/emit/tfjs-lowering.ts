@@ -75,7 +75,7 @@ const INITIALIZER_KEYS: Record<string, string[]> = {
 };
 
 /** The factories whose layers hold weights: a frozen node's layers among them get `trainable: false`. */
-const WEIGHTED_FACTORIES: ReadonlySet<string> = new Set(["conv2d", "conv2dTranspose", "dense", "depthwiseConv2d", "separableConv2d", "batchNormalization", "layerNormalization"]);
+const WEIGHTED_FACTORIES: ReadonlySet<string> = new Set(["conv2d", "conv2dTranspose", "dense", "depthwiseConv2d", "separableConv2d", "batchNormalization", "layerNormalization", "groupedConv2d", "layerScale"]);
 
 class Lowerer {
   readonly layers: TfLayerSpec[] = [];
@@ -111,6 +111,8 @@ class Lowerer {
     const seeded: Record<string, unknown> = {};
     if (this.options.seed !== undefined) {
       for (const key of INITIALIZER_KEYS[factory] ?? []) seeded[key] = { initializer: "glorotUniform", seed: this.nextSeed++ } satisfies SeededInitializer;
+      // cnnc's grouped convolution takes its seed as a number, which its saved config keeps.
+      if (factory === "groupedConv2d") seeded["seed"] = this.nextSeed++;
     }
     this.layers.push({ name, factory, config: { name, ...config, ...seeded }, inputs });
     if (shape) this.shapes.set(name, shape);
@@ -181,7 +183,9 @@ function lowerConv(l: Lowerer, a: IrAttrsOf<"conv" | "depthwise_conv" | "separab
   const channels = inShape[2]!;
   if (a.groups === 1) return l.add(node.name, "conv2d", { filters: a.filters, ...common }, [source]);
   if (a.groups === channels) return l.add(node.name, "depthwiseConv2d", { ...common, depthMultiplier: a.filters / channels }, [source]);
-  throw new LoweringError(node, `tfjs has no grouped convolution (groups: ${a.groups} of ${channels} channels)`, "use groups: 1, or groups equal to the input channels (a depthwise convolution)");
+  // tfjs has no grouped convolution: cnnc's layer convolves each group's slice (src/runtime/layers.ts), on an explicitly padded input.
+  if (padding === "same") source = l.zeroPad(input, a.padding, `${node.name}_pad`);
+  return l.add(node.name, "groupedConv2d", { filters: a.filters, kernelSize: a.kernel, strides: a.stride, dilationRate: a.dilation, groups: a.groups, useBias: a.bias }, [source]);
 }
 
 function lowerPool(l: Lowerer, a: IrAttrsOf<"maxpool" | "avgpool">, node: IrNode, input: string, inShape: number[]): string {
@@ -253,6 +257,13 @@ const TFJS_LOWERINGS: { [K in IrOp]: TfLowering<K> } = {
   swish: activation("swish"),
   silu: activation("swish"),
   gelu: activation("gelu"),
+  hardswish: (l, a, node, [input]) => l.add(node.name, "hardActivation", { fn: a.op }, [input!]),
+  hardsigmoid: (l, a, node, [input]) => l.add(node.name, "hardActivation", { fn: a.op }, [input!]),
+  layer_scale: (l, a, node, [input]) => l.add(node.name, "layerScale", { init: a.init }, [input!]),
+  // Keras layers see `training` in their call arguments; cnnc's layer is the identity without it.
+  stochastic_depth: (l, a, node, [input]) => l.add(node.name, "stochasticDepth", { rate: a.rate }, [input!]),
+  channel_split: (l, a, node, [input]) => l.add(node.name, "channelSlice", { start: a.start, size: a.size }, [input!]),
+  channel_shuffle: (l, a, node, [input]) => l.add(node.name, "channelShuffle", { groups: a.groups }, [input!]),
   softmax: activation("softmax"),
   leaky_relu: (l, a, node, [input]) => l.add(node.name, "leakyReLU", { alpha: a.alpha }, [input!]),
   elu(l, a, node, [input]) {

@@ -2,6 +2,7 @@
 // tfjs-node, through a custom IO handler, atomically.
 
 import type * as tfjs from "@tensorflow/tfjs";
+import { cnncLayers } from "../runtime/layers.js";
 import type { Tf } from "./tfjs-build.js";
 import { writeFilesAtomically } from "./write-files.js";
 
@@ -39,8 +40,9 @@ export async function saveModel(tf: Tf, model: tfjs.LayersModel, dir: string, ex
   return writeFilesAtomically(dir, await serializeModel(tf, model, extra));
 }
 
-/** A load handler for the files `saveModel` writes, also without tfjs-node. */
+/** A load handler for the files `saveModel` writes, also without tfjs-node; defines cnnc's layers, which the model may use. */
 export function fileLoadHandler(tf: Tf, modelJson: string, weights: Uint8Array): tfjs.io.IOHandler {
+  cnncLayers(tf);
   const parsed = JSON.parse(modelJson) as { modelTopology: object; weightsManifest: { weights: tfjs.io.WeightsManifestEntry[] }[] };
   return tf.io.fromMemory({
     modelTopology: parsed.modelTopology,

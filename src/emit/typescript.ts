@@ -5,7 +5,11 @@
 import type { Plugin } from "prettier";
 import type { TrainConfig } from "../check/train.js";
 import type { IrGraph } from "../ir/ir.js";
+import { CNNC_LAYER_FACTORIES } from "../runtime/layers.js";
+import { CNNC_LAYERS_JAVASCRIPT, CNNC_LAYERS_SOURCE } from "../runtime/layers-source.js";
 import { isSeededInitializer, type TfModelSpec } from "./tfjs-lowering.js";
+
+const customFactories = new Set<string>(CNNC_LAYER_FACTORIES);
 
 const RESERVED = new Set(
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with as implements interface let package private protected public static yield await async of type tf model".split(" "),
@@ -74,7 +78,7 @@ export interface TypeScriptInput {
 /** The module's source before formatting. */
 export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript = false }: TypeScriptInput): string {
   const typed = (annotation: string): string => (javascript ? "" : annotation);
-  const taken = new Set<string>(["inputs"]);
+  const taken = new Set<string>(["inputs", "cnnc", "defineCnncLayers"]);
   const variables = new Map<string, string>();
   const inputVariable = variableName(spec.input.name, taken);
   variables.set(spec.input.name, inputVariable);
@@ -85,7 +89,8 @@ export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript 
     variables.set(layer.name, variable);
     const args = layer.inputs.map((n) => variables.get(n)!);
     const applied = args.length === 1 ? args[0]! : `[${args.join(", ")}]`;
-    body.push(`const ${variable} = tf.layers.${layer.factory}(${literal(layer.config)}).apply(${applied})${typed(" as tf.SymbolicTensor")};`);
+    const factory = customFactories.has(layer.factory) ? `cnnc.${layer.factory}` : `tf.layers.${layer.factory}`;
+    body.push(`const ${variable} = ${factory}(${literal(layer.config)}).apply(${applied})${typed(" as tf.SymbolicTensor")};`);
   }
   const frozenBatchNorm = spec.layers.some((l) => l.factory === "batchNormalization" && l.config["trainable"] === false);
   if (frozenBatchNorm) {
@@ -100,6 +105,10 @@ export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript 
   out.push('// `import { registerTrainingKernels } from "cnnc/kernels"; registerTrainingKernels(tf);`');
   out.push('import * as tf from "@tensorflow/tfjs";');
   out.push("");
+  if (spec.layers.some((layer) => customFactories.has(layer.factory))) {
+    out.push("// cnnc's own layers, for what tfjs has no layer for; defining them registers them, so saved models load.");
+    out.push(javascript ? CNNC_LAYERS_JAVASCRIPT : CNNC_LAYERS_SOURCE, "const cnnc = defineCnncLayers(tf);", "");
+  }
   out.push("/** The input shape, [height, width, channels] or [features], without the batch dimension. */");
   out.push(`export const inputShape = ${literal(ir.input.shape)}${typed(" as const")};`);
   out.push("/** The output shape, without the batch dimension. */");

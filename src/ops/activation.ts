@@ -21,5 +21,7 @@ export const activations = [
   activation("swish", "x · sigmoid(x), also called SiLU (EfficientNet)."),
   activation("silu", "x · sigmoid(x); the same function as swish."),
   activation("gelu", "x · Φ(x), the Gaussian error linear unit."),
+  activation("hardswish", "x · relu6(x + 3) / 6, PyTorch's Hardswish (MobileNetV3)."),
+  activation("hardsigmoid", "relu6(x + 3) / 6, PyTorch's Hardsigmoid (not Keras's hard_sigmoid)."),
   activation("softmax", "exp(x) / Σ exp(x) over the channels: class probabilities."),
 ] as const;

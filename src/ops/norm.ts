@@ -1,4 +1,4 @@
-// Normalisation layers and dropout.
+// Normalisation layers, layer scale, dropout and stochastic depth.
 
 import { channelsOf } from "../check/shape.js";
 import { checkStatedChannels } from "./common.js";
@@ -60,6 +60,34 @@ export const dropout: OpDef<{ op: "dropout"; rate: number }> = {
   macs: () => 0,
   toIr: (args) => ({ op: "dropout", rate: args["rate"] as number }),
   irDoc: "`rate`",
+  field: "pointwise",
+  weights: "none",
+};
+
+export const layerScale: OpDef<{ op: "layer_scale"; init: number }> = {
+  name: "layer_scale",
+  category: "normalization",
+  doc: "Multiplies each channel by a learned scale (ConvNeXt's layer scale), initially `init`.",
+  args: [{ name: "init", type: { kind: "float" }, positional: true, default: 1e-6, doc: "The scales' initial value (ConvNeXt uses 1e-6)." }],
+  inferShape: (ctx) => ctx.input,
+  params: (input) => ({ trainable: channelsOf(input), nonTrainable: 0 }),
+  macs: () => 0,
+  toIr: (args) => ({ op: "layer_scale", init: args["init"] as number }),
+  irDoc: "`init` (the scales' initial value)",
+  field: "pointwise",
+  weights: (_a, { layer, torch, inChannels }) => [vector(`${layer}/gamma`, `${torch}.weight`, inChannels)],
+};
+
+export const stochasticDepth: OpDef<{ op: "stochastic_depth"; rate: number }> = {
+  name: "stochastic_depth",
+  category: "normalization",
+  doc: "While training, drops an example's whole input with probability `rate` and scales the rest by 1 / (1 − rate); the identity at inference. Put it at the end of a residual body.",
+  args: [{ name: "rate", type: { kind: "float", min: 0, max: 1, maxExclusive: true }, positional: true, doc: "Probability of dropping the path, in [0, 1)." }],
+  inferShape: (ctx) => ctx.input,
+  params: () => NO_PARAMS,
+  macs: () => 0,
+  toIr: (args) => ({ op: "stochastic_depth", rate: args["rate"] as number }),
+  irDoc: "`rate` (training only; the identity at inference)",
   field: "pointwise",
   weights: "none",
 };

@@ -1,6 +1,6 @@
 // Reference text generated from the op registry: grammar/README.md's layer table,
-// docs/ir.md's op table and the TextMate grammar's layer keywords. `npm run generate`
-// rewrites the files; a test fails when one is stale.
+// docs/ir.md's op table and the TextMate grammar's layer keywords (written by
+// `npm run generate`, see src/generated-files.ts).
 
 import { formatArgValue } from "./describe.js";
 import { OPS, sourceName } from "./registry.js";
@@ -61,10 +61,3 @@ export function withLayerKeywords(grammarJson: string): string {
   grammar.repository.layers.match = layerKeywordPattern();
   return JSON.stringify(grammar, null, 2) + "\n";
 }
-
-/** Every generated file: its path from the repository root and its content given the current one. */
-export const GENERATED_FILES: readonly { path: string; generate(current: string): string }[] = [
-  { path: "grammar/README.md", generate: (text) => replaceGenerated(text, layerTable()) },
-  { path: "docs/ir.md", generate: (text) => replaceGenerated(text, irOpTable()) },
-  { path: "grammar/cnn.tmLanguage.json", generate: withLayerKeywords },
-];

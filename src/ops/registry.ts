@@ -4,19 +4,20 @@
 // compile until it has the new op's entry.
 
 import { activations } from "./activation.js";
+import { channelShuffle, channelSplit } from "./channels.js";
 import { conv, depthwiseConv, separableConv, transposedConv } from "./conv.js";
 import { dense, flatten, upsample, zeroPad } from "./core.js";
 import { add, concat, multiply } from "./merge.js";
-import { batchnorm, dropout, layernorm } from "./norm.js";
+import { batchnorm, dropout, layernorm, layerScale, stochasticDepth } from "./norm.js";
 import { adaptiveAvgpool, avgpool, globalAvgpool, globalMaxpool, maxpool } from "./pool.js";
 import type { OpDef } from "./types.js";
 
 export const OPS = [
   conv, depthwiseConv, separableConv, transposedConv,
   maxpool, avgpool, adaptiveAvgpool, globalAvgpool, globalMaxpool,
-  batchnorm, layernorm, dropout,
+  batchnorm, layernorm, layerScale, dropout, stochasticDepth,
   ...activations,
-  dense, flatten, upsample, zeroPad,
+  dense, flatten, upsample, zeroPad, channelSplit, channelShuffle,
   concat, add, multiply,
 ] as const;
 

@@ -4,4 +4,4 @@
 
 import { paritySuite } from "./parity-run.js";
 
-paritySuite("PyTorch and tfjs compute the same function", ["ops_spatial", "ops_flat", "lenet5", "visual_intelligence", "squeezenet1_1", "mobilenet_v2", "efficientnet_b0", "densenet121"]);
+paritySuite("PyTorch and tfjs compute the same function", ["ops_spatial", "ops_flat", "ops_modern", "lenet5", "visual_intelligence", "squeezenet1_1", "mobilenet_v2", "efficientnet_b0", "densenet121", "mobilenet_v3_large", "shufflenet_v2_x1_0", "regnet_y_400mf"]);

@@ -23,7 +23,7 @@ const isZero = (p: Pads): boolean => p.every((x) => x === 0);
 /** F.pad's order: left, right, top, bottom. */
 const torchPads = (p: Pads): string => pyTuple([p[2], p[3], p[0], p[1]]);
 
-type Helper = "avg_pool_exact" | "max_pool_exact" | "resize_bilinear_tf" | "SeparableConv2d" | "ChannelLayerNorm";
+type Helper = "avg_pool_exact" | "max_pool_exact" | "resize_bilinear_tf" | "channel_shuffle" | "SeparableConv2d" | "ChannelLayerNorm" | "LayerScale" | "StochasticDepth";
 
 const HELPERS: Record<Helper, string> = {
   max_pool_exact: `def max_pool_exact(x, kernel, stride, pads):
@@ -61,6 +61,36 @@ const HELPERS: Record<Helper, string> = {
     low, high, frac = taps(x.shape[2], size[0])
     frac = frac.view(-1, 1)
     return x[:, :, low, :] + (x[:, :, high, :] - x[:, :, low, :]) * frac
+`,
+  channel_shuffle: `def channel_shuffle(x, groups):
+    """ShuffleNet's channel shuffle: channels as [groups, channels / groups], transposed."""
+    n, c, h, w = x.shape
+    return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+`,
+  LayerScale: `class LayerScale(nn.Module):
+    """A learned scale per channel (ConvNeXt's layer scale)."""
+
+    def __init__(self, channels, init):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels,), init))
+
+    def forward(self, x):
+        return x * self.weight.view((1, -1) + (1,) * (x.dim() - 2))
+`,
+  StochasticDepth: `class StochasticDepth(nn.Module):
+    """While training, drops an example's whole input with probability p and scales the
+    rest by 1 / (1 - p), as torchvision's StochasticDepth(p, "row"); the identity in eval."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = 1.0 - self.p
+        mask = x.new_empty((x.shape[0],) + (1,) * (x.dim() - 1)).bernoulli_(keep)
+        return x * mask / keep
 `,
   SeparableConv2d: `class SeparableConv2d(nn.Module):
     """A depthwise convolution (one filter group per input channel, no bias) followed by a
@@ -158,7 +188,7 @@ export function emitModelPy({ ir, sourceFile, doc }: ModelPyInput): string {
     out.push(`FROZEN_LAYERS = ${pyLiteral(frozen)}`);
   }
   out.push("");
-  for (const helper of ["max_pool_exact", "avg_pool_exact", "resize_bilinear_tf", "SeparableConv2d", "ChannelLayerNorm"] as const) {
+  for (const helper of ["max_pool_exact", "avg_pool_exact", "resize_bilinear_tf", "channel_shuffle", "SeparableConv2d", "ChannelLayerNorm", "LayerScale", "StochasticDepth"] as const) {
     if (helpers.has(helper)) out.push("", HELPERS[helper]);
   }
   out.push("", `class ${className}(nn.Module):`);
@@ -295,6 +325,23 @@ const TORCH_LOWERINGS: { [K in IrOp]: TorchLowering<K> } = {
   silu: call("F.silu"),
   // tfjs's gelu is the exact one, x·Φ(x) with erf, which is also PyTorch's default.
   gelu: call("F.gelu"),
+  hardswish: call("F.hardswish"),
+  hardsigmoid: call("F.hardsigmoid"),
+  layer_scale(a, { name, x, channels, layer, helper }) {
+    helper("LayerScale");
+    layer(`LayerScale(${channels}, ${pyFloat(a.init)})`);
+    return [`self.${name}(${x})`];
+  },
+  stochastic_depth(a, { name, x, layer, helper }) {
+    helper("StochasticDepth");
+    layer(`StochasticDepth(${pyFloat(a.rate)})`);
+    return [`self.${name}(${x})`];
+  },
+  channel_split: (a, { x }) => [`${x}[:, ${a.start}:${a.start + a.size}]`],
+  channel_shuffle(a, { x, helper }) {
+    helper("channel_shuffle");
+    return [`channel_shuffle(${x}, ${a.groups})`];
+  },
   softmax: call("F.softmax", ", dim=1"),
   leaky_relu: (a, { x }) => [`F.leaky_relu(${x}, negative_slope=${pyFloat(a.alpha)})`],
   elu: (a, { x }) => [`F.elu(${x}, alpha=${pyFloat(a.alpha)})`],
