@@ -30,6 +30,19 @@ describe("chooseBackend", () => {
     expect(() => chooseBackend("gpu", probe(["@tensorflow/tfjs"]))).toThrow(/CUDA 11\.2 and cuDNN 8\.1/);
     expect(() => chooseBackend("gpu", probe(ALL, false))).toThrow(/usable NVIDIA GPU/);
   });
+  it("a gpu request that cannot be met names the other GPU paths: the browser backends and the PyTorch target", () => {
+    for (const installed of [["@tensorflow/tfjs"], ALL]) {
+      const message = (() => {
+        try {
+          chooseBackend("gpu", probe(installed, false));
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })();
+      expect(message).toMatch(/webgl and webgpu backends in a browser/);
+      expect(message).toMatch(/--target pytorch.*CUDA under torchrun/);
+    }
+  });
   it("an explicit installed backend is used as requested", () => {
     expect(chooseBackend("cpu", probe(ALL, true))).toEqual({ backend: "cpu", reason: "requested with --backend" });
   });

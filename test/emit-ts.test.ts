@@ -13,14 +13,19 @@ import { emitTypeScript } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { cnnFiles, EXAMPLES, GOLDEN, ROOT } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
+import { FROZEN_MODEL } from "./train/fixtures.js";
 
 const GENERATED = join(ROOT, "test", ".generated", "ts");
 const names = cnnFiles(EXAMPLES).map((f) => f.replace(/\.cnn$/, ""));
 const GOLDEN_EXAMPLES = ["lenet5", "resnet18", "squeezenet1_1", "efficientnet_b0", "unet"];
 
-async function emit(lowered: LoweredExample, sourceFile: string): Promise<string> {
-  return emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile, doc: lowered.doc, train: lowered.ir.train });
+async function emit(lowered: LoweredExample, sourceFile: string, prefixed = false): Promise<string> {
+  return emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile, doc: lowered.doc, train: lowered.ir.train, prefixed });
 }
+
+/** Modules with model-prefixed names, which one index re-exports with `export *` (a frozen batchnorm brings the module's helper). */
+const PREFIXED = { lenet5: "LeNet5", resnet18: "ResNet18" };
+const frozen = "model Frozen {\n  input image: [8, 8, 3]\n  frozen {\n    conv 4, kernel: 3, padding: 1 -> batchnorm -> relu\n  }\n  flatten\n  dense 2\n}\n";
 
 const hostile = `/// Ends the comment */ console.log("injected"); /*\u2028 and a line separator
 model Evil {
@@ -47,6 +52,10 @@ beforeAll(async () => {
     writeFileSync(join(GENERATED, `${name}.ts`), code);
   }
   writeFileSync(join(GENERATED, "evil.ts"), await emit(lowerText(hostile, 5), 'evil */ "name\u2028.cnn'));
+  writeFileSync(join(GENERATED, "frozen.ts"), await emit(lowerText(FROZEN_MODEL, 5), "frozen.cnn"));
+  for (const name of Object.keys(PREFIXED)) writeFileSync(join(GENERATED, `prefixed_${name}.ts`), await emit(lowerExample(name, 5), `${name}.cnn`, true));
+  writeFileSync(join(GENERATED, "prefixed_frozen.ts"), await emit(lowerText(frozen, 5), "frozen.cnn", true));
+  writeFileSync(join(GENERATED, "prefixed_index.ts"), ["lenet5", "resnet18", "frozen"].map((n) => `export * from "./prefixed_${n}.js";\n`).join(""));
   writeFileSync(
     join(GENERATED, "tsconfig.json"),
     JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", skipLibCheck: true, types: [], outDir: "out" }, include: ["*.ts"] }),
@@ -79,6 +88,35 @@ describe("TypeScript target", () => {
         inProcess.dispose();
       }
     }
+  });
+
+  it("keeps frozen layers out of training, batchnorm on its running statistics", async () => {
+    const module = (await import(pathToFileURL(join(GENERATED, "out", "frozen.js")).href)) as { buildModel(): ReturnType<typeof buildTfjsModel> };
+    const model = module.buildModel();
+    try {
+      expect(model.trainableWeights.map((w) => w.originalName)).toEqual(["dense_1/kernel", "dense_1/bias"]);
+      const x = tf.randomNormal([4, 8, 8, 1], 0, 1, "float32", 3);
+      const training = (model.apply(x, { training: true }) as ReturnType<Tf["tensor"]>).dataSync();
+      const inference = (model.apply(x, { training: false }) as ReturnType<Tf["tensor"]>).dataSync();
+      expect(Array.from(training)).toEqual(Array.from(inference));
+    } finally {
+      model.dispose();
+    }
+    }
+  });
+
+  it("with prefixed names, modules of several models are re-exported from one index with `export *` (tsc --strict above)", async () => {
+    const index = (await import(pathToFileURL(join(GENERATED, "out", "prefixed_index.js")).href)) as Record<string, unknown>;
+    for (const [name, model] of Object.entries(PREFIXED)) {
+      const plain = (await import(pathToFileURL(join(GENERATED, "out", `${name}.js`)).href)) as Record<string, unknown>;
+      expect(index[`${model}InputShape`]).toEqual(plain.inputShape);
+      expect(index[`${model}ParameterCounts`]).toEqual(plain.parameterCounts);
+      expect(index[`${model}TrainingSettings`]).toEqual(plain.trainingSettings);
+      const built = (index[`build${model}`] as () => ReturnType<typeof buildTfjsModel>)();
+      expect(built.countParams()).toBe((plain.parameterCounts as { total: number }).total);
+      built.dispose();
+    }
+    expect(Object.keys(index).sort()).toEqual(["FrozenInputShape", "FrozenOutputShape", "FrozenParameterCounts", "LeNet5InputShape", "LeNet5OutputShape", "LeNet5ParameterCounts", "LeNet5TrainingSettings", "ResNet18InputShape", "ResNet18OutputShape", "ResNet18ParameterCounts", "ResNet18TrainingSettings", "buildFrozen", "buildLeNet5", "buildResNet18"]);
   });
 
   it("escapes names and strings from the source", async () => {

@@ -77,8 +77,11 @@ describe("broken examples", () => {
   });
 
   it("cover every diagnostic code", () => {
-    // E0601 comes from lowering to a target, not from `check`; the CLI build tests cover it.
-    const missing = Object.keys(CODES).filter((code) => code !== "E0601" && !seenCodes.has(code));
+    // E0601 and E0620 come from lowering to a target, not from `check`; the CLI build tests
+    // cover them (test/cli.test.ts, test/onnx/onnx.test.ts). E0970 and E0971 come from the
+    // bundler plugins; test/plugins.test.ts covers them.
+    const fromTargets = ["E0601", "E0620", "E0970", "E0971"];
+    const missing = Object.keys(CODES).filter((code) => !fromTargets.includes(code) && !seenCodes.has(code));
     expect(missing).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // `frozen { … }`: the layers inside (and in the blocks they call) keep their weights. The
 // summary, the IR, hovers, the tfjs model (trainable: false, batchnorm on its running
 // statistics), model.py (requires_grad False, eval-mode batchnorm) and `cnnc train`
-// (the weights come out as they went in) all honour it.
+// (the weights come out as they went in) all honour it; test/emit-ts.test.ts runs the
+// TypeScript target's module.
 
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -13,38 +14,14 @@ import { summarize, renderSummary } from "../src/summary/summary.js";
 import { hover } from "../src/ide/hover.js";
 import { buildTfjsModel } from "../src/emit/tfjs-build.js";
 import { emitPytorch } from "../src/emit/pytorch.js";
-import { typeScriptSource } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { readTfjsWeights } from "../src/convert/convert.js";
 import { encodeNpy } from "../src/data/npy.js";
 import { ROOT } from "./helpers.js";
 import { lowerText } from "./tfjs-helpers.js";
 import { withCursor } from "./ide/markers.js";
-import { patterns } from "./train/fixtures.js";
+import { FROZEN_MODEL, patterns } from "./train/fixtures.js";
 
-const FROZEN_MODEL = `block Stem(width) {
-  conv width, kernel: 3, padding: 1, bias: false -> batchnorm -> relu
-}
-
-model Tiny {
-  input image: [8, 8, 1]
-  frozen {
-    Stem(4) as features
-    conv 4, kernel: 1
-  }
-  maxpool 2
-  flatten
-  dense 3
-}
-
-train Tiny {
-  optimizer: sgd(lr: 0.5)
-  loss: cross_entropy
-  batch: 16
-  epochs: 1
-  seed: 5
-}
-`;
 
 describe("frozen bodies", () => {
   it("mark the layers with weights inside them, also in called blocks, and count them apart", () => {
@@ -96,13 +73,6 @@ describe("frozen bodies", () => {
     const inference = model.apply(x, { training: false }) as ReturnType<typeof tf.zeros>;
     expect(Array.from(training.dataSync())).toEqual(Array.from(inference.dataSync()));
     model.dispose();
-  });
-
-  it("emit TypeScript that keeps frozen batchnorm in inference", () => {
-    const { spec, ir } = lowerText(FROZEN_MODEL);
-    const source = typeScriptSource({ spec, ir, sourceFile: "tiny.cnn" });
-    expect(source).toContain("trainable: false");
-    expect(source).toContain("frozenBatchNormsInInference(model);");
   });
 
   it("emit model.py whose frozen layers get no gradient and keep batchnorm statistics in train()", () => {

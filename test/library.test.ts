@@ -11,6 +11,7 @@ import { STDLIB_TEXTS } from "../src/check/stdlib-texts.js";
 import * as browser from "../src/browser.js";
 import * as node from "../src/index.js";
 import { memoryHost } from "../src/check/modules.js";
+import * as paths from "../src/diagnostics/paths.js";
 import { cnnFiles, EXAMPLES, GOLDEN, read, ROOT, STDLIB } from "./helpers.js";
 
 const SRC = join(ROOT, "src");
@@ -65,6 +66,31 @@ describe("browser-safe front end", () => {
   it("the built-in standard library is stdlib/ (regenerate with `node scripts/embed-stdlib.mjs`)", () => {
     expect(Object.keys(STDLIB_TEXTS)).toEqual(cnnFiles(STDLIB));
     for (const name of cnnFiles(STDLIB)) expect(STDLIB_TEXTS[name], name).toBe(read(join(STDLIB, name)));
+  });
+});
+
+describe("path arithmetic without node:path", () => {
+  it("agrees with node:path/posix on POSIX paths", async () => {
+    const posix = await import("node:path/posix");
+    const cases = ["/p/net/main.cnn", "/p/net/../common/./stages.cnn", "/", "/a", "a/b/../../c", "../x.cnn"];
+    for (const path of cases) {
+      expect(paths.dirname(path), path).toBe(posix.dirname(posix.normalize(path)));
+      expect(paths.basename(path), path).toBe(posix.basename(path));
+      expect(paths.extname(path), path).toBe(posix.extname(path));
+    }
+    expect(paths.resolve("/p/net", "../common/stages.cnn")).toBe(posix.resolve("/p/net", "../common/stages.cnn"));
+    expect(paths.resolve("/p", "/q/x.cnn")).toBe("/q/x.cnn");
+    expect(paths.relative("/p/net", "/p/common/stages.cnn")).toBe(posix.relative("/p/net", "/p/common/stages.cnn"));
+    expect(paths.join("/cnnc/stdlib", "resnet.cnn")).toBe("/cnnc/stdlib/resnet.cnn");
+  });
+
+  it("reads Windows paths with either separator and keeps the drive", () => {
+    expect(paths.isAbsolute("C:\\nets\\main.cnn")).toBe(true);
+    expect(paths.resolve("C:\\nets", "..\\common\\stages.cnn")).toBe("C:/common/stages.cnn");
+    expect(paths.dirname("C:\\main.cnn")).toBe("C:/");
+    const host = { ...memoryHost({ "C:/nets/blocks.cnn": "block b(c) {\n  conv c, kernel: 1\n}\n" }), workingFolder: "C:\\nets", stdlibFolder: "C:\\cnnc\\stdlib" };
+    const text = 'import { b } from "./blocks"\nimport { basic } from "std/resnet"\nmodel M {\n  input x: [4, 4, 2]\n  b(2)\n  basic(2)\n}\n';
+    expect(browser.check(text, { path: "main.cnn", host }).diagnostics).toEqual([]);
   });
 });
 
@@ -123,6 +149,22 @@ describe("the library entries", () => {
     const ok = browser.check(text, { path: "/app/net.cnn", host: memoryHost(files) });
     expect(ok.diagnostics).toEqual([]);
     expect(browser.summarize(text, { path: "/app/net.cnn", host: memoryHost(files) }).params.total).toBe(node.summarize(text, { path: "/app/net.cnn", host: memoryHost(files) }).params.total);
+  });
+
+  it("cnnc/kernels registers the training kernels for the active cpu backend, and leaves other backends alone", async () => {
+    const exports = JSON.parse(read(join(ROOT, "package.json"))).exports as Record<string, { default: string }>;
+    expect(exports["./kernels"]!.default).toBe("./dist/src/kernels/install.js");
+    const tf = await import("@tensorflow/tfjs");
+    const { registerTrainingKernels, hasTrainingKernels } = await import("../src/kernels/install.js");
+    await tf.setBackend("cpu");
+    registerTrainingKernels(tf, "webgl");
+    registerTrainingKernels(tf);
+    expect(hasTrainingKernels(tf, "cpu")).toBe(true);
+    // A conv's filter gradient now runs through cnnc's kernel and equals the sum over the input's windows.
+    const x = tf.ones([1, 4, 4, 1]);
+    const grad = tf.grad((w: import("@tensorflow/tfjs").Tensor4D) => tf.conv2d(x as import("@tensorflow/tfjs").Tensor4D, w, 1, "valid").sum())(tf.ones([3, 3, 1, 1]));
+    expect(Array.from(grad.dataSync())).toEqual(new Array(9).fill(4));
+    tf.dispose([x, grad]);
   });
 
   it("the README's example prints what its comments say", () => {

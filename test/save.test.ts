@@ -5,11 +5,12 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
-import { fileLoadHandler, saveModel } from "../src/emit/tfjs-save.js";
+import { fileLoadHandler, serializeModel } from "../src/emit/tfjs-save.js";
+import { writeFilesAtomically } from "../src/emit/write-files.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { CLI, ROOT } from "./helpers.js";
 import { lowerExample } from "./tfjs-helpers.js";
@@ -29,7 +30,7 @@ describe("saving and loading", () => {
     it(`${name}: save → loadLayersModel gives identical predictions`, async () => {
       const model = buildTfjsModel(tf, lowerExample(name, 11).spec);
       const dir = join(mkdtempSync(join(tmpdir(), "cnnc-save-")), "model");
-      await saveModel(tf, model, dir);
+      writeFilesAtomically(dir, await serializeModel(tf, model));
       expect(readdirSync(dir).sort()).toEqual(["model.json", "weights.bin"]);
       const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
       expect(modelJson).toMatchObject({ format: "layers-model", weightsManifest: [{ paths: ["weights.bin"] }] });
@@ -52,12 +53,23 @@ describe("saving and loading", () => {
     expect(readFileSync(join(base, "a", "weights.bin")).equals(readFileSync(join(base, "c", "weights.bin")))).toBe(false);
   });
 
-  it("a missing parent directory is a clear error", () => {
+  it("missing folders of -o are created; --prefixed-names names the exports after the model", () => {
     const base = mkdtempSync(join(tmpdir(), "cnnc-missing-"));
-    const result = cnnc(["build", "examples/lenet5.cnn", "--target", "ts", "-o", join(base, "no", "such", "dir")]);
+    const result = cnnc(["build", "examples/lenet5.cnn", "--target", "ts", "--prefixed-names", "-o", join(base, "a", "b", "c")]);
+    expect(result.status, result.stderr).toBe(0);
+    const code = readFileSync(join(base, "a", "b", "c", "lenet5.ts"), "utf8");
+    expect(code).toContain("export function buildLeNet5(): tf.LayersModel {");
+    expect(code).toContain("export const LeNet5TrainingSettings: LeNet5TrainingSettings = {");
+    expect(code).not.toMatch(/export (const|function) (buildModel|inputShape)\b/);
+  });
+
+  it("an output folder under a file is a clear error and creates nothing", () => {
+    const base = mkdtempSync(join(tmpdir(), "cnnc-under-file-"));
+    writeFileSync(join(base, "file"), "");
+    const result = cnnc(["build", "examples/lenet5.cnn", "--target", "ts", "-o", join(base, "file", "out")]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^error: cannot create the output directory .*: its parent directory does not exist\n$/);
-    expect(existsSync(join(base, "no"))).toBe(false);
+    expect(result.stderr).toMatch(/^error: cannot create the output directory .*: a parent is not a directory\n$/);
+    expect(readdirSync(base)).toEqual(["file"]);
   });
 
   it("a read-only directory is a clear error and leaves no partial files", () => {

@@ -93,3 +93,21 @@ export function runPython(jobs: object[]): ParityResult[] {
   const output = execFileSync(PYTHON, [join(ROOT, "test", "pytorch", "parity.py")], { input: JSON.stringify(jobs), encoding: "utf8", maxBuffer: 64 << 20 });
   return JSON.parse(output) as ParityResult[];
 }
+
+export interface TorchvisionJob {
+  name: string;
+  seed: number;
+  state_dict: string;
+  input: string;
+  input_shape: number[];
+  output: string;
+  /** A Python expression building the network instead of torchvision.models.<name>. */
+  module?: string;
+  kwargs?: Record<string, unknown>;
+}
+
+/** Saves seeded torchvision models' state_dicts and their outputs on the given inputs (test/pytorch/torchvision_weights.py). */
+export function runTorchvision(jobs: TorchvisionJob[]): { name: string; params: number; seconds: number }[] {
+  const output = execFileSync(PYTHON, [join(ROOT, "test", "pytorch", "torchvision_weights.py")], { input: JSON.stringify(jobs), encoding: "utf8", maxBuffer: 64 << 20 });
+  return JSON.parse(output) as { name: string; params: number; seconds: number }[];
+}

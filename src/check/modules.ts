@@ -12,7 +12,7 @@
 
 import { diagnostic } from "../diagnostics/codes.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
-import { basename, dirname, extname, isAbsolute, relative, resolve } from "../diagnostics/paths.js";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "../diagnostics/paths.js";
 import { SourceMap, type SourceFile } from "../diagnostics/source-map.js";
 import { lookupOp } from "../ops/registry.js";
 import type { BlockDecl, ConstantDecl, Identifier, ImportDecl, ImportName, ModelDecl, Program } from "../syntax/ast.js";
@@ -159,8 +159,9 @@ export class ModuleLoader {
     private readonly sink: DiagnosticSink,
   ) {
     this.evaluator = new Evaluator(sink);
-    this.stdlib = host.stdlibFolder ?? BUILT_IN_STDLIB;
-    this.workingFolder = host.workingFolder ?? "/";
+    // Normalized like every path the loader makes (a Windows host's folders come with backslashes).
+    this.stdlib = join(host.stdlibFolder ?? BUILT_IN_STDLIB);
+    this.workingFolder = join(host.workingFolder ?? "/");
     this.mainFolder = this.workingFolder;
   }
 

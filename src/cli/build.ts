@@ -10,7 +10,7 @@ import { writeFilesAtomically } from "../emit/write-files.js";
 import { lowerCompilation, pickModel, UsageError as CliUsageError, type Lowered } from "../library.js";
 import type { BackendRequest } from "../runtime/backend.js";
 
-export const TARGETS = ["ir", "tfjs", "ts", "pytorch"] as const;
+export const TARGETS = ["ir", "tfjs", "ts", "pytorch", "onnx"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface BuildOptions {
@@ -21,6 +21,12 @@ export interface BuildOptions {
   backend: BackendRequest;
   /** Values for symbolic input sizes (`--shape`). */
   sizes?: ReadonlyMap<string, number>;
+  /** For the ONNX target: a saved tfjs model or a PyTorch state_dict whose weights the model gets. */
+  weights?: string;
+  /** For the ONNX target: the layout of the graph's input. */
+  inputLayout?: "nchw" | "nhwc";
+  /** For the ts target: model-prefixed export names (`--prefixed-names`). */
+  prefixedNames?: boolean;
 }
 
 /** A misuse of the command line: printed without a stack trace, exit 2. */
@@ -71,6 +77,13 @@ export async function build(file: string, source: string, options: BuildOptions,
     process.stdout.write(`wrote ${written.join(", ")}\n`);
     return 0;
   }
+  if ((options.weights !== undefined || options.inputLayout !== undefined) && options.target !== "onnx") {
+    throw new CliUsageError(`${options.weights !== undefined ? "--weights" : "--input-layout"} applies to --target onnx only`);
+  }
+  if (options.target === "onnx") {
+    const { buildOnnx } = await import("./onnx.js");
+    return buildOnnx(file, source, { out: options.out, model: options.model, seed: options.seed, sizes: options.sizes, weights: options.weights, inputLayout: options.inputLayout ?? "nchw", backend: options.backend }, color);
+  }
   if (options.target === "pytorch") {
     const { buildPytorch } = await import("./pytorch.js");
     return buildPytorch(file, source, { out: options.out, model: options.model, sizes: options.sizes });
@@ -79,7 +92,7 @@ export async function build(file: string, source: string, options: BuildOptions,
   if (lowered === undefined) return 1;
   if (options.target === "ts") {
     const { emitTypeScript } = await import("../emit/typescript.js");
-    const code = await emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile: basename(file), doc: lowered.doc, train: lowered.ir.train });
+    const code = await emitTypeScript({ spec: lowered.spec, ir: lowered.ir, sourceFile: basename(file), doc: lowered.doc, train: lowered.ir.train, prefixed: options.prefixedNames });
     const written = writeFilesAtomically(options.out, { [`${stem}.ts`]: code });
     process.stdout.write(`wrote ${written.join(", ")}\n`);
     return 0;

@@ -17,8 +17,10 @@ import { build, CliUsageError, exampleSize, pickModel, shapeOption, TARGETS, typ
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
+import { registerPlaygroundCommand } from "./playground.js";
 import { BACKENDS, BackendUnavailable, type BackendRequest } from "../runtime/backend.js";
 import { OutputError, writeFilesAtomically } from "../emit/write-files.js";
+import { INPUT_LAYOUTS } from "./onnx.js";
 import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
 import { graphView } from "../graph/view.js";
@@ -178,20 +180,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; expand?: boolean; out?: string }) => setExit(await graph(file, options)));
   program
     .command("build")
-    .description("compile a model to the IR, a saved tfjs model (model.json + weights.bin), TypeScript source, or PyTorch source (model.py + train.py)")
+    .description("compile a model to the IR, a saved tfjs model (model.json + weights.bin), TypeScript source, PyTorch source (model.py + train.py), or ONNX (model.onnx)")
     .argument("<file>", ".cnn file")
     .addOption(new Option("--target <target>", "what to produce").choices(TARGETS).default("tfjs"))
     .requiredOption("-o, --out <dir>", "output directory (created if missing)")
     .option("--model <name>", "the model to build (default: the last one in the file)")
     .option("--seed <n>", "seed every weight initializer, for byte-identical output", parseSeed)
-    .addOption(new Option("--backend <backend>", "tfjs backend for --target tfjs").choices(BACKENDS).default("auto"))
+    .addOption(new Option("--backend <backend>", "tfjs backend for --target tfjs (and for the initial weights of --target onnx)").choices(BACKENDS).default("auto"))
     .addOption(shapeOption())
-    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number> }) => {
+    .option("--weights <path>", "--target onnx: the weights of a saved tfjs model (directory or model.json) or a PyTorch state_dict file (default: initial weights, seeded by --seed)")
+    .addOption(new Option("--input-layout <layout>", "--target onnx: the input's layout; nhwc adds a transpose, so the graph takes channels-last images (default: nchw)").choices(INPUT_LAYOUTS))
+    .option("--prefixed-names", "for --target ts: export buildLeNet5, LeNet5InputShape, … (the model's name first), so that one index can `export *` several models")
+    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; weights?: string; inputLayout?: "nchw" | "nhwc"; prefixedNames?: boolean }) => {
       setExit(await build(file, readSource(file), { ...options, sizes: options.shape }, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
   registerTrainCommands(program, setExit);
   registerPytorchCommands(program, setExit);
   registerEditorCommands(program, setExit);
+  registerPlaygroundCommand(program, setExit);
   program
     .command("explain")
     .description("explain a diagnostic code")

@@ -16,6 +16,9 @@ import { BACKENDS, type BackendRequest } from "../runtime/backend.js";
 import { ConversionError } from "../convert/weights.js";
 import { CliUsageError, pickModel, shapeOption } from "./build.js";
 import { diagnostic } from "../diagnostics/codes.js";
+import type { Span } from "../diagnostics/diagnostic.js";
+import type { Compilation } from "../compile.js";
+import { loadTorchWeights, type WeightOptions } from "./weights.js";
 
 export interface PytorchBuildOptions {
   out: string;
@@ -28,14 +31,14 @@ function colorOn(): boolean {
 }
 
 /** Compiles a file to the IR of one model; prints diagnostics and returns undefined on errors. */
-function compileToIr(file: string, source: string, modelName: string | undefined, sizes?: ReadonlyMap<string, number>): { ir: IrGraph; doc?: string } | undefined {
+function compileToIr(file: string, source: string, modelName: string | undefined, sizes?: ReadonlyMap<string, number>): { ir: IrGraph; doc?: string; modelSpan: Span; sources: Compilation["sources"] } | undefined {
   const result = compile(source, { sizes, path: file, host: nodeHost });
   if (result.diagnostics.some((d) => d.severity === "error")) {
     process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: colorOn(), sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
     return undefined;
   }
   const model = pickModel(result.models, file, modelName, { concrete: true });
-  return { ir: buildIr(model, source, result.trains.find((t) => t.model === model.name)), doc: model.decl.doc };
+  return { ir: buildIr(model, source, result.trains.find((t) => t.model === model.name)), doc: model.decl.doc, modelSpan: model.decl.name.span, sources: result.sources };
 }
 
 /** `cnnc build FILE --target pytorch -o DIR`: writes DIR/model.py and DIR/train.py. Returns the exit code. */
@@ -47,7 +50,7 @@ export async function buildPytorch(file: string, source: string, options: Pytorc
   return 0;
 }
 
-function readBytes(path: string): Uint8Array {
+export function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (error) {
@@ -56,7 +59,7 @@ function readBytes(path: string): Uint8Array {
   }
 }
 
-export interface ConvertOptions {
+export interface ConvertOptions extends WeightOptions {
   from: string;
   to: string;
   model?: string;
@@ -65,7 +68,7 @@ export interface ConvertOptions {
 }
 
 /** A saved tfjs model is a directory holding model.json, or the model.json itself. */
-function tfjsModelJson(path: string): string | undefined {
+export function tfjsModelJson(path: string): string | undefined {
   if (existsSync(path) && statSync(path).isDirectory()) return join(path, "model.json");
   return basename(path) === "model.json" ? path : undefined;
 }
@@ -76,7 +79,8 @@ export async function convert(file: string, source: string, options: ConvertOpti
   const { ir } = compiled;
   let spec: TfModelSpec;
   try {
-    spec = lowerToTfjs(ir);
+    // Seeded: layers the weights do not cover start as `cnnc build --seed 0` builds them.
+    spec = lowerToTfjs(ir, { seed: 0 });
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
     process.stderr.write(renderDiagnostics([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })], file, source, { color: colorOn() }) + "\n");
@@ -92,11 +96,15 @@ export async function convert(file: string, source: string, options: ConvertOpti
       process.stdout.write(`wrote ${written.join(", ")}\n`);
       return 0;
     }
-    const { torchFileToTfjs } = await import("../convert/convert.js");
+    const context = { file, source, sources: compiled.sources, modelSpan: compiled.modelSpan, color: colorOn() };
+    const weights = await loadTorchWeights(options.from, readBytes(options.from), ir, spec, context, options);
+    if (weights === undefined) return 1;
+    const { modelWithWeights } = await import("../convert/convert.js");
     const { loadTfjs } = await import("../runtime/backend.js");
     const { tf } = await loadTfjs(options.backend);
-    const files = await torchFileToTfjs(tf, ir, spec, readBytes(options.from), { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs } });
-    const written = writeFilesAtomically(options.to, files);
+    const built = await modelWithWeights(tf, ir, spec, weights, { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs } });
+    // From one PyTorch file to another: the state_dict of model.py, under its names and in its layout.
+    const written = TORCH_FILE.test(options.to) ? writeFilesAtomically(dirname(options.to), { [basename(options.to)]: built.torch() }) : writeFilesAtomically(options.to, built.tfjs);
     process.stdout.write(`wrote ${written.join(", ")}\n`);
     return 0;
   } catch (error) {
@@ -105,6 +113,9 @@ export async function convert(file: string, source: string, options: ConvertOpti
     return 1;
   }
 }
+
+/** A PyTorch file name, as `--to` gives it for a state_dict of model.py. */
+const TORCH_FILE = /\.(pt|pth|ckpt)$/;
 
 function readSource(file: string): string {
   return new TextDecoder().decode(readBytes(file));
@@ -116,9 +127,12 @@ export function registerPytorchCommands(program: Command, setExit: (code: number
     .description("move weights between a saved tfjs model (model.json + weights.bin) and a PyTorch state_dict file of the same model")
     .argument("<file>", "the .cnn file both were built from")
     .requiredOption("--from <path>", "a tfjs model directory (or its model.json), or a PyTorch file (a state_dict, or a train.py checkpoint)")
-    .requiredOption("--to <path>", "the PyTorch file to write (from tfjs), or the tfjs model directory to write (from PyTorch)")
+    .requiredOption("--to <path>", "the PyTorch file to write (a state_dict of model.py: from tfjs, or from another PyTorch file), or the tfjs model directory to write")
     .option("--model <name>", "the model (default: the last one in the file)")
     .addOption(shapeOption())
     .addOption(new Option("--backend <backend>", "tfjs backend used to write a tfjs model").choices(BACKENDS).default("cpu"))
+    .option("--strict", "refuse a PyTorch file unless every layer gets weights from it and all of it is used")
+    .option("--explain", "print which state_dict module each layer takes")
+    .option("--map <file>", 'a JSON map file pinning layers to state_dict modules: { "dense_1": "fc" } (null starts a layer fresh)')
     .action(async (file: string, options: ConvertOptions) => setExit(await convert(file, readSource(file), options)));
 }

@@ -19,18 +19,31 @@ import { readImage } from "../data/images.js";
 import { loadData } from "../data/load.js";
 import { resolveSettings, SettingsError, type TrainSettings } from "../train/config.js";
 import { evaluateModel } from "../train/evaluate.js";
+import { folderStore } from "../train/checkpoint.js";
 import { ResumeError, train } from "../train/loop.js";
 import { makeObjective } from "../train/objective.js";
-import { loadTrainingBackend, prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
+import { loadTrainingBackend } from "../train/backend.js";
+import { prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
 import { historyTable, progressSink } from "../train/progress.js";
 import { CliUsageError, pickModel, shapeOption } from "./build.js";
 import { estimateMemory, formatBytes } from "../summary/memory.js";
 import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
 import type { SourceFile } from "../check/modules.js";
+import { loadTorchWeights, type WeightOptions } from "./weights.js";
+import type { Tensor } from "../convert/weights.js";
 
 function color(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && process.env["NO_COLOR"] === undefined;
+}
+
+function readBytes(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliUsageError(`cannot read ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
+  }
 }
 
 function readText(file: string): string {
@@ -52,8 +65,10 @@ function parseNumber(flag: string, integer: boolean, min: number, max: number): 
   };
 }
 
-export interface TrainCommandOptions {
+export interface TrainCommandOptions extends WeightOptions {
   model?: string;
+  /** A PyTorch state_dict to start from (matched by structure). */
+  init?: string;
   /** Values for symbolic input sizes (`--shape H=28,W=28`). */
   shape?: ReadonlyMap<string, number>;
   data?: string;
@@ -68,6 +83,15 @@ export interface TrainCommandOptions {
   validationSplit?: number;
   normalize: NormalizationName;
   augment?: Augmentation;
+  engine: "tfjs" | "pytorch";
+  /** --engine pytorch: the Python that runs train.py, and torchrun's options. */
+  python?: string;
+  nproc?: number;
+  nnodes?: string;
+  nodeRank?: number;
+  rdzvBackend?: string;
+  rdzvEndpoint?: string;
+  rdzvId?: string;
 }
 
 /** Errors in the data or settings are the user's input: exit 1 with the message. */
@@ -92,6 +116,11 @@ function warnIfTooLarge(graph: ModelGraph, declared: TrainConfig | undefined, ba
 
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
+  if (options.engine === "pytorch" && options.augment !== undefined) throw new CliUsageError("--augment applies to --engine tfjs only: train.py does not augment");
+  if (options.engine !== "pytorch") {
+    const flag = (["python", "nproc", "nnodes", "nodeRank", "rdzvBackend", "rdzvEndpoint", "rdzvId"] as const).find((key) => options[key] !== undefined);
+    if (flag !== undefined) throw new CliUsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --engine pytorch only`);
+  }
   const result = compile(source, { sizes: options.shape, path: file, host: nodeHost });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   const fail = (diagnostics: typeof result.diagnostics): number => {
@@ -119,6 +148,15 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     if (!(error instanceof LoweringError)) throw error;
     return fail([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
   }
+  let initialWeights: Map<string, Tensor> | undefined;
+  if (options.init !== undefined) {
+    if (options.resume) throw new CliUsageError("--init and --resume exclude each other: a resumed run continues from its checkpoint");
+    const context = { file, source, sources: result.sources, modelSpan: graph.decl.name.span, color: color(process.stderr) };
+    initialWeights = await loadTorchWeights(options.init, readBytes(options.init), ir, spec, context, options);
+    if (initialWeights === undefined) return 1;
+  } else if (options.strict || options.explain || options.map !== undefined) {
+    throw new CliUsageError(`${options.strict ? "--strict" : options.explain ? "--explain" : "--map"} applies to the weights of --init; give --init FILE`);
+  }
   const output = graph.nodes[graph.outputId!]!;
   const facts: ModelFacts = {
     name: graph.name,
@@ -141,19 +179,14 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     const prepared = prepareData(splits, facts, settings, options.normalize);
     progress.message(`data: ${splits.description}; ${prepared.train.count} training${prepared.validation ? `, ${prepared.validation.count} validation` : ""}${prepared.test ? `, ${prepared.test.count} test` : ""} images`);
     for (const note of prepared.notes) progress.message(note);
+    const training = { input: facts.input, normalization: prepared.normalization, classNames: splits.train.classNames, classes: facts.outputWidth!, loss: settings.loss, metrics: settings.metrics, lastOp: facts.lastOp };
+    if (options.engine === "pytorch") {
+      const { trainWithPytorch } = await import("./train-pytorch.js");
+      return await trainWithPytorch({ ...options, file, ir, spec, doc: graph.decl.doc, settings, prepared, training, out, resume: options.resume === true, progress });
+    }
     const { tf, backend, reason } = await loadTrainingBackend(options.backend);
     progress.message(`backend: ${backend} (${reason})`);
     const objective = makeObjective(tf, settings, facts.lastOp, facts.outputWidth!);
-    const training: TrainingMetadata = {
-      input: facts.input,
-      normalization: prepared.normalization,
-      classNames: splits.train.classNames,
-      classes: facts.outputWidth!,
-      loss: settings.loss,
-      metrics: settings.metrics,
-      lastOp: facts.lastOp,
-      fromLogits: objective.fromLogits,
-    };
     process.on("SIGINT", onSigint);
     const outcome = await train({
       tf,
@@ -164,10 +197,11 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
       validation: prepared.validation,
       test: prepared.test,
       augmentation: options.augment,
-      outDir: out,
+      store: folderStore(out),
       resume: options.resume === true,
+      initialWeights,
       progress,
-      metadata: { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs }, training },
+      metadata: { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs }, training: { ...training, fromLogits: objective.fromLogits } satisfies TrainingMetadata },
       interrupted: () => interruptions > 0,
     });
     if (outcome.status === "diverged") {
@@ -331,8 +365,20 @@ export function registerTrainCommands(program: Command, setExit: (code: number) 
     })
     .option("--out <dir>", "output folder (default: runs/<file name>)")
     .option("--resume", "continue from the last checkpoint in --out")
+    .option("--init <file>", "start from the weights of a PyTorch state_dict (torchvision's, or any network of the same structure): layers that fit load, the others start fresh")
+    .option("--strict", "with --init: refuse unless every layer gets weights and all of the file is used")
+    .option("--explain", "with --init: print which state_dict module each layer takes")
+    .option("--map <file>", 'with --init: a JSON map file pinning layers to state_dict modules, { "dense_1": "fc" }; null starts a layer fresh')
     .addOption(shapeOption())
     .addOption(backend())
+    .addOption(new Option("--engine <engine>", "tfjs (in this process) or pytorch (the PyTorch target's train.py; CUDA when PyTorch sees a GPU)").choices(["tfjs", "pytorch"]).default("tfjs"))
+    .option("--python <path>", "--engine pytorch: the Python that runs train.py (default: $CNNC_PYTHON, else python3 or /usr/bin/python3, whichever imports torch)")
+    .option("--nproc <n>", "--engine pytorch: processes on this machine, under torchrun", parseNumber("--nproc", true, 1, 1024))
+    .option("--nnodes <n>", "--engine pytorch: torchrun's --nnodes (a number, or MIN:MAX), for a cluster")
+    .option("--node-rank <n>", "--engine pytorch: torchrun's --node_rank", parseNumber("--node-rank", true, 0, 65_535))
+    .option("--rdzv-backend <name>", "--engine pytorch: torchrun's --rdzv_backend, such as c10d")
+    .option("--rdzv-endpoint <host:port>", "--engine pytorch: torchrun's --rdzv_endpoint")
+    .option("--rdzv-id <id>", "--engine pytorch: torchrun's --rdzv_id")
     .action(async (file: string, options: TrainCommandOptions) => setExit(await trainCommand(file, options)));
   program
     .command("evaluate")

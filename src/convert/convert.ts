@@ -4,7 +4,9 @@
 
 import type { IrGraph } from "../ir/ir.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
+import type * as tfjs from "@tensorflow/tfjs";
 import type { Tf } from "../emit/tfjs-build.js";
+import { matchStateDict, type MatchReport, type Pins } from "./match.js";
 import { readTorchStateDict, writeTorchStateDict } from "./torch-file.js";
 import { ConversionError, tfjsToTorch, torchToTfjs, weightMap, type Tensor } from "./weights.js";
 
@@ -44,30 +46,49 @@ export function readTfjsWeights(modelJson: string, weights: Uint8Array): Map<str
   return result;
 }
 
-/** A saved tfjs model's weights as the bytes of a PyTorch state_dict file. */
-export function tfjsToTorchFile(ir: IrGraph, spec: TfModelSpec, modelJson: string, weights: Uint8Array): Uint8Array {
-  return writeTorchStateDict(tfjsToTorch(weightMap(ir, spec), readTfjsWeights(modelJson, weights)));
+/** A saved tfjs model's weights as the PyTorch target's state_dict. */
+export function tfjsToTorchState(ir: IrGraph, spec: TfModelSpec, modelJson: string, weights: Uint8Array): Map<string, Tensor> {
+  return tfjsToTorch(weightMap(ir, spec), readTfjsWeights(modelJson, weights));
 }
 
-/** A PyTorch state_dict file as a saved tfjs model: the model built from the IR, with these weights. */
-export async function torchFileToTfjs(tf: Tf, ir: IrGraph, spec: TfModelSpec, torchFile: Uint8Array, extra: Record<string, unknown> = {}): Promise<{ "model.json": string; "weights.bin": Uint8Array }> {
-  const weights = torchToTfjs(weightMap(ir, spec), readTorchStateDict(torchFile));
+/** A saved tfjs model's weights as the bytes of a PyTorch state_dict file. */
+export function tfjsToTorchFile(ir: IrGraph, spec: TfModelSpec, modelJson: string, weights: Uint8Array): Uint8Array {
+  return writeTorchStateDict(tfjsToTorchState(ir, spec, modelJson, weights));
+}
+
+/** A PyTorch state_dict file's tensors, checked against the model: every entry present, with its shape, and nothing else. */
+export function readModelTorchState(ir: IrGraph, spec: TfModelSpec, torchFile: Uint8Array): Map<string, Tensor> {
+  const state = readTorchStateDict(torchFile);
+  torchToTfjs(weightMap(ir, spec), state);
+  return state;
+}
+
+/** A PyTorch state_dict file matched to the model (by name, else by structure), with its weights under tfjs's names. */
+export function matchTorchFile(ir: IrGraph, spec: TfModelSpec, torchFile: Uint8Array, pins?: Pins): { report: MatchReport; weights: Map<string, Tensor> } {
+  const map = weightMap(ir, spec);
+  const report = matchStateDict(ir, map, readTorchStateDict(torchFile), pins);
+  return { report, weights: torchToTfjs(map, report.state, true) };
+}
+
+/** Writes the given weights (by tfjs name) into a built model's variables; the others keep their values. */
+export function writeWeights(tf: Tf, model: tfjs.LayersModel, weights: ReadonlyMap<string, Tensor>): void {
+  for (const variable of model.weights) {
+    const tensor = weights.get(variable.originalName);
+    if (tensor !== undefined) variable.write(tf.tensor(tensor.data as Float32Array, tensor.shape));
+  }
+}
+
+/**
+ * The model built from the IR (seeded, so the layers the weights do not cover start as
+ * `cnnc build --seed` would), with these weights: as a saved tfjs model, and as the
+ * state_dict of model.py.
+ */
+export async function modelWithWeights(tf: Tf, ir: IrGraph, spec: TfModelSpec, weights: ReadonlyMap<string, Tensor>, extra: Record<string, unknown> = {}): Promise<{ tfjs: { "model.json": string; "weights.bin": Uint8Array }; torch: () => Uint8Array }> {
   const { buildTfjsModel } = await import("../emit/tfjs-build.js");
   const { serializeModel } = await import("../emit/tfjs-save.js");
   const model = buildTfjsModel(tf, spec);
+  writeWeights(tf, model, weights);
   const files = await serializeModel(tf, model, extra);
   model.dispose();
-  const entries = manifest(files["model.json"]);
-  const parts = entries.map((entry) => {
-    const tensor = weights.get(entry.name);
-    if (tensor === undefined) throw new ConversionError(`no weight for the tfjs variable ${entry.name}`);
-    return tensor.data as Float32Array;
-  });
-  const bytes = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), at);
-    at += part.byteLength;
-  }
-  return { "model.json": files["model.json"], "weights.bin": bytes };
+  return { tfjs: files, torch: () => tfjsToTorchFile(ir, spec, files["model.json"], files["weights.bin"]) };
 }

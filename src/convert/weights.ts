@@ -17,8 +17,11 @@ export interface Tensor {
   data: Float32Array | BigInt64Array;
 }
 
+/** A weight pair with the IR node it belongs to. */
+export type NodeWeightPair = WeightPair & { node: number };
+
 export interface WeightMap {
-  pairs: WeightPair[];
+  pairs: NodeWeightPair[];
   /** Torch-only entries (batchnorm's num_batches_tracked), written as zero. */
   counters: string[];
 }
@@ -30,7 +33,7 @@ export function weightMap(ir: IrGraph, spec: TfModelSpec): WeightMap {
   const ids = torchIdentifiers(ir);
   const byId = new Map(ir.nodes.map((n) => [n.id, n]));
   const tfLayers = new Set(spec.layers.map((l) => l.name));
-  const pairs: WeightPair[] = [];
+  const pairs: NodeWeightPair[] = [];
   const counters: string[] = [];
   for (const node of ir.nodes) {
     if (node.attrs.op === "input") continue;
@@ -38,14 +41,15 @@ export function weightMap(ir: IrGraph, spec: TfModelSpec): WeightMap {
     if (weights === "none") continue;
     const input = node.inputs.length ? byId.get(node.inputs[0]!)!.shape : [];
     const torch = ids.get(node.id)!;
-    pairs.push(...weights(node.attrs, { layer: node.name, torch, inChannels: input[input.length - 1]!, outChannels: node.shape[node.shape.length - 1]!, tfLayers }));
+    const context = { layer: node.name, torch, inChannels: input[input.length - 1]!, outChannels: node.shape[node.shape.length - 1]!, tfLayers };
+    pairs.push(...weights(node.attrs, context).map((pair) => ({ ...pair, node: node.id })));
     if (node.attrs.op === "batchnorm") counters.push(`${torch}.num_batches_tracked`);
   }
   return { pairs, counters };
 }
 
 /** Permutes the axes of a dense row-major tensor: result axis i is source axis permutation[i]. */
-function permute(data: Float32Array, shape: readonly number[], permutation: readonly number[]): Float32Array {
+export function permute(data: Float32Array, shape: readonly number[], permutation: readonly number[]): Float32Array {
   if (shape.length > 4) throw new Error("weights have at most four axes");
   // Pads to four axes of size 1 at the front, so one set of nested loops serves every rank.
   const pad = 4 - shape.length;
@@ -103,11 +107,15 @@ export function tfjsToTorch(map: WeightMap, weights: ReadonlyMap<string, Tensor>
   return result;
 }
 
-/** A torch state_dict to tfjs weights (by name). */
-export function torchToTfjs(map: WeightMap, state: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+/**
+ * A torch state_dict to tfjs weights (by name). With `partial`, entries the state_dict lacks
+ * are left out of the result (the layers a structural match skipped) instead of an error.
+ */
+export function torchToTfjs(map: WeightMap, state: ReadonlyMap<string, Tensor>, partial = false): Map<string, Tensor> {
   const result = new Map<string, Tensor>();
   for (const pair of map.pairs) {
     const source = state.get(pair.torch);
+    if (source === undefined && partial) continue;
     if (source === undefined) throw new ConversionError(`the state_dict has no entry ${pair.torch}`);
     if (!sameShape(source.shape, pair.torchShape)) throw new ConversionError(`the state_dict entry ${pair.torch} has shape [${source.shape}], but the model needs [${pair.torchShape}]`);
     if (source.dtype !== "float32") throw new ConversionError(`the state_dict entry ${pair.torch} is ${source.dtype}, not float32`);

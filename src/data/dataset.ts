@@ -28,6 +28,9 @@ export interface DataSplits {
 
 export class DataError extends Error {}
 
+/** Fashion-MNIST's class names, by label. */
+export const FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
 export function classCount(labels: Labels): number {
   return labels.kind === "index" ? labels.classes : labels.width;
 }

@@ -3,35 +3,24 @@
 // IDX files, NPY arrays or class subfolders of images.
 
 import { existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { DataError, type Dataset, type DataSplits } from "./dataset.js";
+import { join } from "node:path";
+import { packageRoot } from "../runtime/package-root.js";
+import { DataError, FASHION_CLASSES, type Dataset, type DataSplits } from "./dataset.js";
 import { readIdxPair } from "./idx.js";
 import { classFolders, readImageFolders } from "./images.js";
 import { readNpy } from "./npy.js";
-
-export const FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 /** Where Debian's `dataset-fashion-mnist` puts the full set; CNNC_FASHION_MNIST overrides it. */
 export function fashionMnistDir(): string {
   return process.env["CNNC_FASHION_MNIST"] ?? "/usr/share/datasets/fashion-mnist";
 }
 
-/** The repository (or installed package) root, found from this file in src/ or dist/src/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new DataError("cannot find the cnnc package root for the built-in data");
-    dir = parent;
-  }
-  return dir;
-}
-
 export const BUILTIN_DATA = "fashion-mnist-subset";
 
 export function builtinDataDir(): string {
-  return join(packageRoot(), "data", BUILTIN_DATA);
+  const root = packageRoot();
+  if (root === undefined) throw new DataError("cannot find the cnnc package root for the built-in data");
+  return join(root, "data", BUILTIN_DATA);
 }
 
 function readIdxDir(dir: string, description: string, classNames?: string[]): DataSplits {

@@ -1,15 +1,25 @@
-// POSIX path arithmetic without node:path, so the front end runs in a browser too. Paths
-// are `/`-separated; Node's own path module is only used by the Node-only front doors.
+// Path arithmetic without node:path, so the front end runs in a browser too. Paths come out
+// `/`-separated; a Windows path (`C:\nets\main.cnn`) is read with either separator and
+// keeps its drive (`C:/nets/main.cnn`), which Windows' file functions accept.
 
-export function isAbsolute(path: string): boolean {
-  return path.startsWith("/");
+const DRIVE = /^[A-Za-z]:\//;
+
+/** The root a path starts from: `/`, a drive such as `C:/`, or none for a relative path. */
+function rootOf(slashed: string): string {
+  return slashed.startsWith("/") ? "/" : DRIVE.test(slashed) ? slashed.slice(0, 3) : "";
 }
 
-/** `a/./b/../c` → `a/c`; keeps a leading `/` and any leading `..` of a relative path. */
+export function isAbsolute(path: string): boolean {
+  return rootOf(path.replace(/\\/g, "/")) !== "";
+}
+
+/** `a/./b/../c` → `a/c`; keeps the root and any leading `..` of a relative path. */
 function normalize(path: string): string {
-  const absolute = isAbsolute(path);
+  const slashed = path.replace(/\\/g, "/");
+  const root = rootOf(slashed);
+  const absolute = root !== "";
   const parts: string[] = [];
-  for (const part of path.split("/")) {
+  for (const part of slashed.slice(root.length).split("/")) {
     if (part === "" || part === ".") continue;
     if (part === ".." && (parts.length > 0 ? parts[parts.length - 1] !== ".." : absolute)) {
       parts.pop();
@@ -18,7 +28,7 @@ function normalize(path: string): string {
     parts.push(part);
   }
   const joined = parts.join("/");
-  return absolute ? `/${joined}` : joined === "" ? "." : joined;
+  return absolute ? `${root}${joined}` : joined === "" ? "." : joined;
 }
 
 export function join(...parts: string[]): string {
@@ -32,9 +42,10 @@ export function resolve(from: string, path: string): string {
 
 export function dirname(path: string): string {
   const normal = normalize(path);
+  const root = rootOf(normal);
   const slash = normal.lastIndexOf("/");
   if (slash < 0) return ".";
-  return slash === 0 ? "/" : normal.slice(0, slash);
+  return slash < root.length ? root : normal.slice(0, slash);
 }
 
 export function basename(path: string): string {

@@ -3,10 +3,10 @@
 
 import type { IrGraph } from "../ir/ir.js";
 import { emitModelPy } from "./pytorch/model.js";
-import { emitTrainPy } from "./pytorch/train.js";
+import { emitTrainPy, type TrainPySettings } from "./pytorch/train.js";
 
 export { emitModelPy, torchClassName, torchIdentifiers } from "./pytorch/model.js";
-export { emitTrainPy } from "./pytorch/train.js";
+export { emitTrainPy, type TrainPySettings } from "./pytorch/train.js";
 
 export interface PytorchInput {
   ir: IrGraph;
@@ -14,8 +14,10 @@ export interface PytorchInput {
   sourceFile: string;
   /** The model's doc comment. */
   doc?: string;
+  /** The settings train.py trains with; default: the IR's `train` declaration. */
+  train?: TrainPySettings;
 }
 
-export function emitPytorch({ ir, sourceFile, doc }: PytorchInput): { "model.py": string; "train.py": string } {
-  return { "model.py": emitModelPy({ ir, sourceFile, doc }), "train.py": emitTrainPy({ ir, sourceFile, train: ir.train }) };
+export function emitPytorch({ ir, sourceFile, doc, train }: PytorchInput): { "model.py": string; "train.py": string } {
+  return { "model.py": emitModelPy({ ir, sourceFile, doc }), "train.py": emitTrainPy({ ir, sourceFile, train: train ?? ir.train }) };
 }

@@ -6,7 +6,7 @@
 // explicit padding layers are added; where no tfjs layer computes the IR's function, a
 // LoweringError names the node, and the CLI reports it at the node's source line.
 
-import type { IrAttrsOf, IrGraph, IrNode, IrOp, Pads, Pair } from "../ir/ir.js";
+import { poolOverhang, type IrAttrsOf, type IrGraph, type IrNode, type IrOp, type Pads, type Pair } from "../ir/ir.js";
 
 export interface TfLayerSpec {
   /** Unique layer name in the tfjs model. */
@@ -189,9 +189,7 @@ function lowerConv(l: Lowerer, a: IrAttrsOf<"conv" | "depthwise_conv" | "separab
 }
 
 function lowerPool(l: Lowerer, a: IrAttrsOf<"maxpool" | "avgpool">, node: IrNode, input: string, inShape: number[]): string {
-  const [h, w] = node.shape;
-  const extraBottom = Math.max(0, (h! - 1) * a.stride[0] + a.kernel[0] - (inShape[0]! + a.padding[0] + a.padding[1]));
-  const extraRight = Math.max(0, (w! - 1) * a.stride[1] + a.kernel[1] - (inShape[1]! + a.padding[2] + a.padding[3]));
+  const [extraBottom, extraRight] = poolOverhang(a, inShape, node.shape);
   const factory = a.op === "maxpool" ? "maxPooling2d" : "averagePooling2d";
   const config = { poolSize: a.kernel, strides: a.stride };
   if (extraBottom === 0 && extraRight === 0) {

@@ -1,10 +1,10 @@
-// Saves a LayersModel in the standard tfjs format (model.json + weights.bin) without
-// tfjs-node, through a custom IO handler, atomically.
+// A LayersModel in the standard tfjs format (model.json + weights.bin), in memory, without
+// tfjs-node, through custom IO handlers. No file system here (the playground serialises
+// with it too): callers write the files with writeFilesAtomically.
 
 import type * as tfjs from "@tensorflow/tfjs";
 import { cnncLayers } from "../runtime/layers.js";
 import type { Tf } from "./tfjs-build.js";
-import { writeFilesAtomically } from "./write-files.js";
 
 export const WEIGHTS_FILE = "weights.bin";
 
@@ -36,11 +36,7 @@ export async function serializeModel(tf: Tf, model: tfjs.LayersModel, extra: Rec
   return files!;
 }
 
-export async function saveModel(tf: Tf, model: tfjs.LayersModel, dir: string, extra: Record<string, unknown> = {}): Promise<string[]> {
-  return writeFilesAtomically(dir, await serializeModel(tf, model, extra));
-}
-
-/** A load handler for the files `saveModel` writes, also without tfjs-node; defines cnnc's layers, which the model may use. */
+/** A load handler for the files `serializeModel` makes, also without tfjs-node; defines cnnc's layers, which the model may use. */
 export function fileLoadHandler(tf: Tf, modelJson: string, weights: Uint8Array): tfjs.io.IOHandler {
   cnncLayers(tf);
   const parsed = JSON.parse(modelJson) as { modelTopology: object; weightsManifest: { weights: tfjs.io.WeightsManifestEntry[] }[] };

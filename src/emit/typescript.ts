@@ -73,11 +73,33 @@ export interface TypeScriptInput {
   train?: TrainConfig;
   /** The same module without type annotations, for bundler plugins that must hand on JavaScript. */
   javascript?: boolean;
+  /**
+   * Export names prefixed with the model's (`buildLeNet5`, `LeNet5InputShape`, …) instead of
+   * the plain ones, so that several models' modules can be re-exported with `export *` from
+   * one index without a clash.
+   */
+  prefixed?: boolean;
+}
+
+/** The names a module exports, plain or prefixed with the model's name. */
+function exportNames(model: string, prefixed: boolean) {
+  const stem = model.replace(/[^A-Za-z0-9_$]/g, "_");
+  const p = prefixed ? stem[0]!.toUpperCase() + stem.slice(1) : "";
+  return {
+    buildModel: prefixed ? `build${p}` : "buildModel",
+    inputShape: prefixed ? `${p}InputShape` : "inputShape",
+    outputShape: prefixed ? `${p}OutputShape` : "outputShape",
+    parameterCounts: prefixed ? `${p}ParameterCounts` : "parameterCounts",
+    trainingSettings: prefixed ? `${p}TrainingSettings` : "trainingSettings",
+    TrainingSettings: `${p}TrainingSettings`,
+    Choice: `${p}Choice`,
+  };
 }
 
 /** The module's source before formatting. */
-export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript = false }: TypeScriptInput): string {
+export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript = false, prefixed = false }: TypeScriptInput): string {
   const typed = (annotation: string): string => (javascript ? "" : annotation);
+  const names = exportNames(ir.model, prefixed);
   const taken = new Set<string>(["inputs", "cnnc", "defineCnncLayers"]);
   const variables = new Map<string, string>();
   const inputVariable = variableName(spec.input.name, taken);
@@ -110,19 +132,20 @@ export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript 
     out.push(javascript ? CNNC_LAYERS_JAVASCRIPT : CNNC_LAYERS_SOURCE, "const cnnc = defineCnncLayers(tf);", "");
   }
   out.push("/** The input shape, [height, width, channels] or [features], without the batch dimension. */");
-  out.push(`export const inputShape = ${literal(ir.input.shape)}${typed(" as const")};`);
+  out.push(`export const ${names.inputShape} = ${literal(ir.input.shape)}${typed(" as const")};`);
   out.push("/** The output shape, without the batch dimension. */");
-  out.push(`export const outputShape = ${literal(ir.output.shape)}${typed(" as const")};`);
+  out.push(`export const ${names.outputShape} = ${literal(ir.output.shape)}${typed(" as const")};`);
   out.push("/** Parameter counts: trainable (PyTorch's parameters() outside `frozen` bodies), frozen, non-trainable (batchnorm running statistics), and their total (tfjs countParams()). */");
-  out.push(`export const parameterCounts = ${literal(ir.params)}${typed(" as const")};`);
+  out.push(`export const ${names.parameterCounts} = ${literal(ir.params)}${typed(" as const")};`);
   out.push("");
   out.push(docComment(doc).trimEnd());
-  out.push(`export function buildModel()${typed(": tf.LayersModel")} {`);
+  out.push(`export function ${names.buildModel}()${typed(": tf.LayersModel")} {`);
   out.push(...body.map((line) => `  ${line}`));
   out.push("}");
-  if (frozenBatchNorm) out.push("", frozenBatchNormHelper(typed));
+  // A helper every module would export under the same name stays private to a prefixed one.
+  if (frozenBatchNorm) out.push("", frozenBatchNormHelper(typed).replace(/^export /m, prefixed ? "" : "export "));
   if (train !== undefined) {
-    if (!javascript) out.push(...trainingTypes());
+    if (!javascript) out.push(...trainingTypes(names.Choice, names.TrainingSettings));
     const choice = (c: TrainConfig["optimizer"] | undefined): unknown => (c === undefined ? undefined : { name: c.name, config: Object.fromEntries(Object.entries(c.config).filter(([, v]) => v !== undefined)) });
     const settings = {
       optimizer: choice(train.optimizer),
@@ -135,19 +158,19 @@ export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript 
       earlyStopping: choice(train.earlyStopping),
       seed: train.seed,
     };
-    out.push(`export const trainingSettings${typed(": TrainingSettings")} = ${literal(settings)};`);
+    out.push(`export const ${names.trainingSettings}${typed(`: ${names.TrainingSettings}`)} = ${literal(settings)};`);
   }
   return out.filter((line, i) => !(line === "" && out[i - 1] === "")).join("\n") + "\n";
 }
 
-function trainingTypes(): string[] {
+function trainingTypes(choice: string, settings: string): string[] {
   return [
     "",
     "/** A setting with its arguments, such as the optimizer `adam` with `lr`. */",
-    "export interface Choice {\n  readonly name: string;\n  readonly config: Readonly<Record<string, number | boolean | string>>;\n}",
+    `export interface ${choice} {\n  readonly name: string;\n  readonly config: Readonly<Record<string, number | boolean | string>>;\n}`,
     "",
     "/** The model's `train` declaration. */",
-    "export interface TrainingSettings {\n  readonly optimizer: Choice;\n  readonly scheduler?: Choice;\n  readonly loss: Choice;\n  readonly metrics: readonly Choice[];\n  readonly batch: number;\n  readonly epochs: number;\n  readonly validationSplit: number;\n  readonly earlyStopping?: Choice;\n  readonly seed: number;\n}",
+    `export interface ${settings} {\n  readonly optimizer: ${choice};\n  readonly scheduler?: ${choice};\n  readonly loss: ${choice};\n  readonly metrics: readonly ${choice}[];\n  readonly batch: number;\n  readonly epochs: number;\n  readonly validationSplit: number;\n  readonly earlyStopping?: ${choice};\n  readonly seed: number;\n}`,
   ];
 }
 

@@ -1,9 +1,10 @@
 // Writes a set of output files so that a failure leaves nothing half-written: each file
 // goes to a temporary name in the target directory and is renamed into place only after
-// every file was written.
+// every file was written. Missing folders are created (`-o out/a/b`), and removed again
+// when the files cannot be written.
 
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 export class OutputError extends Error {}
 
@@ -16,10 +17,9 @@ function describe(error: unknown): string {
 }
 
 export function writeFilesAtomically(dir: string, files: Record<string, string | Uint8Array>): string[] {
-  // Only the last component is created: a missing parent is more likely a typo than a wish.
-  if (!existsSync(dirname(resolve(dir)))) throw new OutputError(`cannot create the output directory ${dir}: its parent directory does not exist`);
+  let created: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    created = mkdirSync(dir, { recursive: true });
   } catch (error) {
     throw new OutputError(`cannot create the output directory ${dir}: ${describe(error)}`);
   }
@@ -40,6 +40,7 @@ export function writeFilesAtomically(dir: string, files: Record<string, string |
     return written;
   } catch (error) {
     for (const path of temporary) rmSync(path, { force: true });
+    if (created !== undefined) rmSync(created, { recursive: true, force: true });
     throw new OutputError(`cannot write to ${dir}: ${describe(error)}`);
   }
 }

@@ -7,6 +7,7 @@
 // the `.cnn` files under its workspace folders) and how to analyse each.
 
 import { BUILT_IN_STDLIB } from "../check/modules.js";
+import { join } from "../diagnostics/paths.js";
 import type { Span, TextEdit } from "../diagnostics/diagnostic.js";
 import { lookupOp } from "../ops/registry.js";
 import { KEYWORD_TEXTS } from "../syntax/lexer.js";
@@ -77,7 +78,7 @@ function isTopLevelDeclaration(analysis: Analysis, symbol: SourceSymbol): boolea
 
 /** Whether a file lies in the standard library's folder (the host's, or the built-in one). */
 export function isStandardLibrary(path: string, stdlibFolder: string = BUILT_IN_STDLIB): boolean {
-  return path.startsWith(stdlibFolder + "/");
+  return path.startsWith(join(stdlibFolder) + "/");
 }
 
 /**

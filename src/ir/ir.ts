@@ -7,6 +7,7 @@
 
 import type { TrainConfig } from "../check/train.js";
 import type { RegisteredOp } from "../ops/registry.js";
+import type { Pads, Pair } from "../ops/types.js";
 
 export const IR_VERSION = 1;
 
@@ -59,4 +60,13 @@ export interface IrGraph {
   params: { trainable: number; frozen: number; nonTrainable: number; total: number };
   macs: number;
   train?: TrainConfig;
+}
+
+/**
+ * How far a pooling layer's last windows run past the padded input, [bottom, right]: nonzero
+ * only in ceil mode. Those elements belong to no input and never count.
+ */
+export function poolOverhang(attrs: { kernel: Pair; stride: Pair; padding: Pads }, input: readonly number[], output: readonly number[]): Pair {
+  const past = (axis: 0 | 1, before: number, after: number): number => Math.max(0, (output[axis]! - 1) * attrs.stride[axis] + attrs.kernel[axis] - (input[axis]! + before + after));
+  return [past(0, attrs.padding[0], attrs.padding[1]), past(1, attrs.padding[2], attrs.padding[3])];
 }

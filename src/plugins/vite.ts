@@ -33,8 +33,9 @@ export default function cnnc(options: CnncPluginOptions = {}): CnncVitePlugin {
   return {
     name: "cnnc",
     async transform(_code, id) {
-      const path = id.split("?", 1)[0]!;
-      if (!path.endsWith(".cnn") || path.startsWith("\0")) return null;
+      // `?import` is how Vite's dev server asks for a module; other queries (`?raw`, `?url`) are other plugins' business.
+      const [path, query] = id.split("?", 2) as [string, string | undefined];
+      if (!path.endsWith(".cnn") || path.startsWith("\0") || (query !== undefined && query !== "import")) return null;
       try {
         const module = await compileCnnModule(path, options);
         for (const file of module.watchFiles) this.addWatchFile(file);

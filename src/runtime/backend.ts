@@ -23,8 +23,15 @@ export const PACKAGES: Record<Backend, string> = {
   cpu: "@tensorflow/tfjs",
 };
 
+/**
+ * tfjs-node-gpu 4.x is the only GPU path inside Node, and an old one: libtensorflow 2.9.1,
+ * built for CUDA 11.2 and cuDNN 8.1. The living GPU paths are named wherever it fails.
+ */
+const OTHER_GPU_PATHS =
+  "other GPU paths: tfjs's webgl and webgpu backends in a browser (any GPU; bundle the model with cnnc/vite or cnnc/esbuild, or `cnnc build --target ts`), or `cnnc build --target pytorch`, whose train.py runs on CUDA under torchrun";
+
 const HOW_TO_GET: Record<Backend, string> = {
-  gpu: "install it with `npm install @tensorflow/tfjs-node-gpu`; its install script downloads libtensorflow 2.9.1 for GPU, and it needs Linux x64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1",
+  gpu: `install it with \`npm install @tensorflow/tfjs-node-gpu\`; its install script downloads libtensorflow 2.9.1 for GPU, and it needs Linux x64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1 (not newer); ${OTHER_GPU_PATHS}`,
   tensorflow: "install it with `npm install @tensorflow/tfjs-node`; its install script downloads libtensorflow 2.9.1, so the machine needs internet access during the install",
   wasm: "install it with `npm install @tensorflow/tfjs-backend-wasm`",
   cpu: "install it with `npm install @tensorflow/tfjs`",
@@ -43,7 +50,7 @@ export function chooseBackend(request: BackendRequest, probe: BackendProbe): Bac
       throw new BackendUnavailable(`backend \`${request}\` needs ${PACKAGES[request]}, which is not installed: ${HOW_TO_GET[request]}`);
     }
     if (request === "gpu" && !probe.gpuUsable()) {
-      throw new BackendUnavailable("backend `gpu` needs a usable NVIDIA GPU (no /dev/nvidia0 or nvidia-smi found), with CUDA 11.2 and cuDNN 8.1 for tfjs-node-gpu 4.x");
+      throw new BackendUnavailable(`backend \`gpu\` needs a usable NVIDIA GPU (no /dev/nvidia0 or nvidia-smi found), with CUDA 11.2 and cuDNN 8.1 for tfjs-node-gpu 4.x; ${OTHER_GPU_PATHS}`);
     }
     return { backend: request, reason: "requested with --backend" };
   }
@@ -84,8 +91,14 @@ export async function loadTfjs(request: BackendRequest, probe: BackendProbe = ma
   const choice = chooseBackend(request, probe);
   let tf: Tf;
   if (choice.backend === "gpu" || choice.backend === "tensorflow") {
-    // The native packages re-export tfjs with their backend registered.
-    tf = (await import(PACKAGES[choice.backend])) as Tf;
+    // The native packages re-export tfjs with their backend registered. Importing one loads
+    // libtensorflow, which fails when its CUDA or cuDNN libraries are missing or too new.
+    try {
+      tf = (await import(PACKAGES[choice.backend])) as Tf;
+    } catch (error) {
+      const needs = choice.backend === "gpu" ? `CUDA 11.2 and cuDNN 8.1 on the library path; ${OTHER_GPU_PATHS}` : "the libtensorflow its install script downloads; reinstall it with internet access";
+      throw new BackendUnavailable(`${PACKAGES[choice.backend]} is installed but does not load (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): it needs ${needs}`);
+    }
   } else {
     tf = await import("@tensorflow/tfjs");
     if (choice.backend === "wasm") await import("@tensorflow/tfjs-backend-wasm");

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFilesAtomically } from "../emit/write-files.js";
+import type { RunStore } from "./loop.js";
 import type { PlateauState, StoppingState } from "./schedule.js";
 
 export type EpochLogs = Record<string, number>;
@@ -74,5 +75,16 @@ export function readCheckpoint(outDir: string): LoadedCheckpoint | undefined {
     weights: new Uint8Array(read("weights.bin")),
     optimizerSpecs: JSON.parse(read("optimizer.json").toString("utf8")) as LoadedCheckpoint["optimizerSpecs"],
     optimizerData: new Uint8Array(read("optimizer.bin")),
+  };
+}
+
+/** A run kept in a folder: the results in it, the checkpoints in its `checkpoints/`. */
+export function folderStore(outDir: string): RunStore {
+  return {
+    where: outDir,
+    checkpointPlace: join(outDir, CHECKPOINT_DIR),
+    readCheckpoint: () => readCheckpoint(outDir),
+    writeCheckpoint: (files, state) => void writeCheckpoint(outDir, files, state),
+    writeResults: (files) => writeFilesAtomically(outDir, files),
   };
 }

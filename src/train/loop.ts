@@ -1,17 +1,20 @@
 // The training loop. It is written out rather than delegated to model.fit so that it can
 // report every step, stop on a non-finite loss naming where it happened, checkpoint at
-// every epoch end, and save and stop cleanly between two steps when interrupted.
+// every epoch end, and save and stop cleanly between two steps when interrupted. Where
+// checkpoints and results go is the caller's `RunStore`: a folder for `cnnc train`, memory
+// in the playground, which runs this same loop in the browser.
 
 import type * as tfjs from "@tensorflow/tfjs";
 import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tfjs-build.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
-import { fileLoadHandler, saveModel, serializeModel } from "../emit/tfjs-save.js";
-import { writeFilesAtomically } from "../emit/write-files.js";
+import { fileLoadHandler, serializeModel } from "../emit/tfjs-save.js";
+import { writeWeights } from "../convert/convert.js";
+import type { Tensor } from "../convert/weights.js";
 import { NO_AUGMENTATION, type Augmentation } from "../data/augment.js";
 import { classCount, type Dataset } from "../data/dataset.js";
 import { epochOrder, seededRandom } from "../data/random.js";
 import { batchTensors } from "./batches.js";
-import { readCheckpoint, writeCheckpoint, type EpochLogs, type RunState } from "./checkpoint.js";
+import type { CheckpointFiles, EpochLogs, LoadedCheckpoint, RunState } from "./checkpoint.js";
 import type { TrainSettings } from "./config.js";
 import { evaluateModel, type Evaluation } from "./evaluate.js";
 import { makeObjective } from "./objective.js";
@@ -19,6 +22,7 @@ import { makeOptimizer } from "./optimizer.js";
 import { plotHistory } from "./plot.js";
 import type { ProgressSink } from "./progress.js";
 import { makeSchedule, shouldStop as stopEarly, type StoppingState } from "./schedule.js";
+import { useUnbiasedMovingVariance } from "./moving-variance.js";
 
 export interface TrainInputs {
   tf: Tf;
@@ -30,8 +34,10 @@ export interface TrainInputs {
   validation?: Dataset;
   test?: Dataset;
   augmentation?: Augmentation;
-  outDir: string;
+  store: RunStore;
   resume: boolean;
+  /** Weights to start from, by tfjs name (from `--init`); the layers they omit keep their seeded initialisation. */
+  initialWeights?: ReadonlyMap<string, Tensor>;
   progress: ProgressSink;
   /** Saved in model.json's userDefinedMetadata, for evaluate and predict. */
   metadata: Record<string, unknown>;
@@ -51,6 +57,18 @@ export interface TrainOutcome {
   files: string[];
 }
 
+/** Where a run keeps its checkpoints and its results (`folderStore` in ./checkpoint.ts writes a folder). */
+export interface RunStore {
+  /** Where the results go, in words: the output folder. */
+  readonly where: string;
+  /** Where the checkpoints are, in words, for messages. */
+  readonly checkpointPlace: string;
+  readCheckpoint(): LoadedCheckpoint | undefined;
+  writeCheckpoint(files: Omit<CheckpointFiles, "state.json">, state: RunState): void;
+  /** Keeps the run's final files, returning their names as the user should see them. */
+  writeResults(files: Record<string, string | Uint8Array>): string[];
+}
+
 export class ResumeError extends Error {}
 
 export function settingsFingerprint(settings: TrainSettings, spec: TfModelSpec, trainCount: number): string {
@@ -58,7 +76,8 @@ export function settingsFingerprint(settings: TrainSettings, spec: TfModelSpec, 
   return JSON.stringify({ ...settings, epochs: undefined, model: spec.name, trainCount });
 }
 
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// Lets other work (Ctrl-C, a page's drawing) run between steps; browsers have no setImmediate.
+const tick = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
   const { tf, settings, train: data, progress } = inputs;
@@ -71,8 +90,8 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
 
   let model: tfjs.LayersModel;
   let state: RunState = { epoch: 0, step: 0, history: [], learningRate: baseRate, stopping: { best: null, wait: 0 }, fingerprint };
-  const checkpoint = inputs.resume ? readCheckpoint(inputs.outDir) : undefined;
-  if (inputs.resume && checkpoint === undefined) throw new ResumeError(`--resume: ${inputs.outDir} has no checkpoint to resume from; run without --resume to start`);
+  const checkpoint = inputs.resume ? inputs.store.readCheckpoint() : undefined;
+  if (inputs.resume && checkpoint === undefined) throw new ResumeError(`--resume: ${inputs.store.where} has no checkpoint to resume from; run without --resume to start`);
   if (checkpoint) {
     if (checkpoint.state.fingerprint !== fingerprint) {
       throw new ResumeError(`--resume: the checkpoint in ${checkpoint.dir} was made with other settings or data (only --epochs may change on resume); start afresh without --resume or with another --out`);
@@ -84,23 +103,25 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     state = checkpoint.state;
     schedule.restore(state.plateau);
     progress.message(`resuming from ${checkpoint.dir}: ${state.epoch} epoch${state.epoch === 1 ? "" : "s"} done${state.step ? `, ${state.step} steps into the next` : ""}`);
-  } else model = buildTfjsModel(tf, inputs.spec);
+  } else {
+    model = buildTfjsModel(tf, inputs.spec);
+    if (inputs.initialWeights) writeWeights(tf, model, inputs.initialWeights);
+  }
+  useUnbiasedMovingVariance(tf, model);
   const variables = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
 
   const save = async (): Promise<void> => {
     const files = await serializeModel(tf, model, inputs.metadata);
     const optimizerState = await optimizer.saveState();
-    writeCheckpoint(inputs.outDir, { ...files, "optimizer.json": JSON.stringify(optimizerState.specs), "optimizer.bin": optimizerState.data }, { ...state, plateau: schedule.state(), learningRate: optimizer.learningRate() });
+    inputs.store.writeCheckpoint({ ...files, "optimizer.json": JSON.stringify(optimizerState.specs), "optimizer.bin": optimizerState.data }, { ...state, plateau: schedule.state(), learningRate: optimizer.learningRate() });
   };
   const finish = async (status: TrainStatus, message?: string, test?: Evaluation): Promise<TrainOutcome> => {
-    const written = await saveModel(tf, model, inputs.outDir, inputs.metadata);
     const history = { model: inputs.spec.name, status, settings, epochs: state.history, ...(test ? { test: { loss: test.loss, ...test.metrics } } : {}) };
-    written.push(
-      ...writeFilesAtomically(inputs.outDir, {
-        "history.json": JSON.stringify(history, null, 2) + "\n",
-        "history.svg": plotHistory(state.history, objective.metricKeys[0], `${inputs.spec.name}: ${state.history.length} epoch${state.history.length === 1 ? "" : "s"}`),
-      }),
-    );
+    const written = inputs.store.writeResults({
+      ...(await serializeModel(tf, model, inputs.metadata)),
+      "history.json": JSON.stringify(history, null, 2) + "\n",
+      "history.svg": plotHistory(state.history, objective.metricKeys[0], `${inputs.spec.name}: ${state.history.length} epoch${state.history.length === 1 ? "" : "s"}`),
+    });
     model.dispose();
     return { status, history: state.history, test, message, files: written };
   };
@@ -131,7 +152,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
       const hitValues = await hits!.data();
       tf.dispose([x, y, loss, hits!]);
       if (!Number.isFinite(lossValue)) {
-        const kept = state.epoch > 0 ? `; the last good checkpoint (after epoch ${state.epoch}) is kept in ${inputs.outDir}/checkpoints` : "; no checkpoint was written";
+        const kept = state.epoch > 0 ? `; the last good checkpoint (after epoch ${state.epoch}) is kept in ${inputs.store.checkpointPlace}` : "; no checkpoint was written";
         return { status: "diverged", history: state.history, message: `the loss became ${lossValue} at epoch ${epoch + 1}, step ${step + 1}${kept}; try a lower learning rate (--lr), or check the data for NaN values`, files: [] };
       }
       partial.loss += lossValue * indices.length;

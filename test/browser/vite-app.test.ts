@@ -2,7 +2,7 @@
 // (test/browser/app/) that imports examples/lenet5.cnn through cnnc/vite. The project
 // type-checks with cnnc/client's types and builds; a broken .cnn fails the build (Vite
 // and esbuild) with file:line and the rendered diagnostic. The built page then runs in
-// headless Chromium: on webgl (and webgpu where offered) LeNet-5's loss falls, and its
+// headless Chromium: on webgl (and webgpu where there is an adapter) LeNet-5's loss falls, and its
 // predictions with the seeded initial weights equal Node's wasm run within 1e-4.
 //
 // One npm install, one Vite build and one browser run: about two minutes on a busy 2-core
@@ -104,6 +104,22 @@ describe("a Vite project with cnnc installed from its tarball", () => {
     expect(build.output).toContain("  = help:");
     expect(existsSync(join(APP, "dist-broken"))).toBe(false);
 
+    // The dev server: the error Vite's overlay shows carries the plugin, the place and the rendered diagnostic as its frame.
+    const vite = (await import(pathToFileURL(join(APP, "node_modules", "vite", "dist", "node", "index.js")).href)) as typeof import("vite");
+    const server = await vite.createServer({ root: APP, configFile: join(APP, "vite.config.mjs"), server: { middlewareMode: true, ws: false }, appType: "custom", logLevel: "silent" });
+    try {
+      const overlay = await server.transformRequest("/broken/broken.cnn").then(
+        () => undefined,
+        (error: { plugin?: string; loc?: unknown; frame?: string; message: string }) => error,
+      );
+      expect(overlay?.plugin).toBe("cnnc");
+      expect(overlay?.loc).toEqual({ file: join(APP, "broken", "broken.cnn"), line: 3, column: 3 });
+      expect(overlay?.frame).toContain("error[E0308]");
+      expect((await server.transformRequest("/src/lenet5.cnn?import"))?.code).toContain("export function buildModel()");
+    } finally {
+      await server.close();
+    }
+
     const esbuild = (await import("esbuild")) as typeof import("esbuild");
     const plugin = (await import(pathToFileURL(join(APP, "node_modules", "cnnc", "dist", "src", "plugins", "esbuild.js")).href)) as typeof import("../../src/plugins/esbuild.js");
     const bundle = (entry: string) => esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: "esm", external: ["@tensorflow/tfjs"], plugins: [plugin.default({ seed: 1 })], logLevel: "silent" });
@@ -119,11 +135,11 @@ describe("a Vite project with cnnc installed from its tarball", () => {
     expect(failure?.notes[0]!.text).toContain("--> ");
   }, 120_000);
 
-  it("trains LeNet-5 on webgl in Chromium, and predicts as Node's wasm run does", async () => {
+  it("trains LeNet-5 on webgl and webgpu in Chromium, and predicts as Node's wasm run does", async () => {
     expect(existsSync(join(APP, "dist", "index.html"))).toBe(true);
     const server = await serveFolder(join(APP, "dist"));
     type Run = { requested: string; backend: string; predictions?: number[][]; losses?: number[]; msPerStep?: number; error?: string };
-    let result: { runs?: Run[]; error?: string; userAgent?: string };
+    let result: { runs?: Run[]; library?: { ok: boolean; total: number; missing: string[] }; error?: string; userAgent?: string };
     try {
       result = await withChromium(async (browser) => {
         const page = await browser.newPage({ viewport: { width: 900, height: 400 } });
@@ -143,8 +159,15 @@ describe("a Vite project with cnnc installed from its tarball", () => {
     for (const run of runs) console.log(`browser backend ${run.requested}: ${run.error ?? `tf.getBackend() = ${run.backend}, loss ${run.losses![0]!.toFixed(4)} → ${run.losses!.at(-1)!.toFixed(4)}, ${run.msPerStep!.toFixed(0)} ms a step`}`);
     console.log(`screenshot: ${join(APP, "lenet5-browser.png")} (${result.userAgent})`);
 
+    // `import { check, summarize } from "cnnc"` in the page: the browser entry, with the standard library built in.
+    const probeText = 'import { basic } from "std/resnet"\nmodel Probe {\n  input image: [8, 8, 3]\n  basic(4)\n}\n';
+    expect(result.library).toEqual({ ok: true, total: (await import("../../src/index.js")).summarize(probeText).params.total, missing: ["E0801"] });
+
     const webgl = runs.find((r) => r.requested === "webgl")!;
     expect(webgl.backend).toBe("webgl");
+    // webgpu runs wherever the browser offers an adapter (headless Chromium 156 offers SwiftShader's).
+    const webgpu = runs.find((r) => r.requested === "webgpu")!;
+    if (webgpu.error !== "the browser offers no WebGPU adapter") expect(webgpu.error).toBeUndefined();
     const { tf } = await loadTfjs("wasm");
     const { buildModel } = (await import(pathToFileURL(join(APP, "node_modules", "cnnc", "dist", "src", "index.js")).href)) as typeof import("../../src/index.js");
     const model = await buildModel(read(join(EXAMPLES, "lenet5.cnn")), { tf, seed: 1 });

@@ -50,7 +50,7 @@ describe("names through imports and top-level constants", () => {
   it("hovers an imported call with the block's signature, doc and origin", () => {
     const { analysis, offset } = withCursor(at("bottleneck(width)"));
     const contents = hover(analysis, offset)!.contents;
-    expect(contents).toContain("block bottleneck(width, stride = 1, expansion = 4)");
+    expect(contents).toContain("block bottleneck(width, stride = 1, expansion = 4, groups = 1)");
     expect(contents).toContain("The bottleneck block of ResNet-50");
     expect(contents).toContain("imported from `std/resnet`");
   });

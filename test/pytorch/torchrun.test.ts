@@ -83,7 +83,7 @@ describe("train.py under torchrun", () => {
       result = await run(PYTHON, args(await freePort()), { cwd: dir, env, timeoutMs: 180_000 });
     }
     if (result.code !== 0) throw new Error(`torchrun ${result.timedOut ? "timed out" : `exited with ${result.code}`}:\n${result.output.slice(-4000)}`);
-    expect(readdirSync(out).sort()).toEqual(["checkpoint.pt", "log.jsonl", "model.pt"]);
+    expect(readdirSync(out).sort()).toEqual(["checkpoint.pt", "log.jsonl", "model.pt", "result.json"]);
     const log = readFileSync(join(out, "log.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(log).toHaveLength(1);
     // 57 training examples (64 less the 10% validation split), 8 per process and batch: 4 batches each.

@@ -70,12 +70,12 @@ describe("cnnc train", () => {
     expect(first!.top[0]!.probability).toBeLessThanOrEqual(1);
   });
 
-  it("names both the data and the model when the class count does not match the output", () => {
+  it("names both the data and the model when a label is not below the output width", () => {
     const project = tinyProject();
-    writeFileSync(project.model, readFileSync(project.model, "utf8").replace("dense 3", "dense 5"));
+    writeFileSync(project.model, readFileSync(project.model, "utf8").replace("dense 3", "dense 2"));
     const result = cnnc(["train", project.model, "--data", project.data, "--out", join(project.dir, "run"), "--backend", "cpu"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("has 8×8×1 images and 3 classes, but model `Tiny` takes [8, 8, 1] and outputs [5]");
+    expect(result.stderr).toContain("has 8×8×1 images and labels up to 2, but model `Tiny` takes [8, 8, 1] and outputs [2]: every label must be below the output width 2");
     expect(existsSync(join(project.dir, "run"))).toBe(false);
   });
 

@@ -23,6 +23,31 @@ train Tiny {
 }
 `;
 
+/** A model with a frozen stem (a block call and a conv) and a head that trains, for the freezing and --init tests. */
+export const FROZEN_MODEL = `block Stem(width) {
+  conv width, kernel: 3, padding: 1, bias: false -> batchnorm -> relu
+}
+
+model Tiny {
+  input image: [8, 8, 1]
+  frozen {
+    Stem(4) as features
+    conv 4, kernel: 1
+  }
+  maxpool 2
+  flatten
+  dense 3
+}
+
+train Tiny {
+  optimizer: sgd(lr: 0.5)
+  loss: cross_entropy
+  batch: 16
+  epochs: 1
+  seed: 5
+}
+`;
+
 export function patternImage(kind: number, variation: number): Uint8Array {
   const image = new Uint8Array(64);
   for (let p = 0; p < 64; p++) {

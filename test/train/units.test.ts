@@ -18,7 +18,7 @@ import { encodeNpy, parseNpy } from "../../src/data/npy.js";
 import { epochOrder, seededRandom } from "../../src/data/random.js";
 import { resolveSettings, SettingsError } from "../../src/train/config.js";
 import { plotHistory } from "../../src/train/plot.js";
-import { checkDataFitsModel } from "../../src/train/prepare.js";
+import { checkDataFitsModel, prepareData } from "../../src/train/prepare.js";
 import { historyTable } from "../../src/train/progress.js";
 import { makeSchedule, shouldStop } from "../../src/train/schedule.js";
 
@@ -102,13 +102,30 @@ describe("fitting images to the model", () => {
     expect([...resized]).toEqual(new Array(12).fill(7));
   });
 
-  it("checks images and classes against the model and names both", () => {
-    const data: Dataset = { x: new Float32Array(0), shape: [28, 28, 1], count: 0, labels: { kind: "index", values: new Int32Array(0), classes: 10 }, pixelMax: 255 };
+  it("checks images and labels against the model and names both", () => {
+    const labels = Int32Array.from({ length: 20 }, (_, i) => i % 10);
+    const data: Dataset = { x: new Float32Array(0), shape: [28, 28, 1], count: 20, labels: { kind: "index", values: labels, classes: 10 }, pixelMax: 255 };
     const settings = resolveSettings(undefined, {});
-    expect(() => checkDataFitsModel(data, { name: "LeNet5", input: [32, 32, 1], outputWidth: 10, lastOp: "softmax" }, settings, "Fashion-MNIST")).not.toThrow();
+    expect(checkDataFitsModel(data, { name: "LeNet5", input: [32, 32, 1], outputWidth: 10, lastOp: "softmax" }, settings, "Fashion-MNIST")).toEqual([]);
     expect(() => checkDataFitsModel(data, { name: "Net", input: [32, 32, 1], outputWidth: 5, lastOp: "dense" }, settings, "Fashion-MNIST")).toThrow(
-      "the data (Fashion-MNIST) has 28×28×1 images and 10 classes, but model `Net` takes [32, 32, 1] and outputs [5]",
+      "the data (Fashion-MNIST) has 28×28×1 images and labels up to 9, but model `Net` takes [32, 32, 1] and outputs [5]: every label must be below the output width 5; change the last dense layer to `dense 10`",
     );
+  });
+
+  it("takes data that leaves the model's last classes out, with a note (labels up to 984 for 1,000 outputs)", () => {
+    const labels = Int32Array.from({ length: 985 }, (_, i) => i);
+    const data: Dataset = { x: new Float32Array(0), shape: [8, 8, 3], count: 985, labels: { kind: "index", values: labels, classes: 985 }, pixelMax: 255 };
+    const notes = checkDataFitsModel(data, { name: "ResNet50", input: [8, 8, 3], outputWidth: 1000, lastOp: "dense" }, resolveSettings(undefined, {}), "random labels");
+    expect(notes).toEqual(["the data (random labels) has 985 of the 1000 classes model `ResNet50` outputs; the others are never a training target"]);
+  });
+
+  it("prepares index labels over the model's classes, so one-hot targets have the output's width", () => {
+    const data: Dataset = { x: new Float32Array(4 * 4), shape: [2, 2, 1], count: 4, labels: { kind: "index", values: Int32Array.from([0, 1, 2, 1]), classes: 3 }, pixelMax: 255 };
+    const model = { name: "Net", input: [2, 2, 1] as [number, number, number], outputWidth: 10, lastOp: "dense" };
+    const prepared = prepareData({ train: data, test: data, description: "tiny" }, model, { ...resolveSettings(undefined, {}), validationSplit: 0 }, "scale");
+    expect(prepared.train.labels).toMatchObject({ kind: "index", classes: 10 });
+    expect(prepared.test!.labels).toMatchObject({ kind: "index", classes: 10 });
+    expect(prepared.notes).toEqual(["the data (tiny) has 3 of the 10 classes model `Net` outputs; the others are never a training target"]);
   });
 });
 

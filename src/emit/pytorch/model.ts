@@ -4,7 +4,7 @@
 // become small exact helpers, and `flatten` first moves channels last, because cnnc (like
 // tfjs) flattens in height, width, channel order.
 
-import type { IrAttrsOf, IrGraph, IrNode, IrOp, Pads } from "../../ir/ir.js";
+import { poolOverhang, type IrAttrsOf, type IrGraph, type IrNode, type IrOp, type Pads } from "../../ir/ir.js";
 import { IdentifierPool, pyComment, pyFloat, pyLiteral, pyNumber, pyString, pyTuple } from "./python.js";
 
 /** The Python identifier of every node: its layer attribute and its local variable in `forward`. */
@@ -256,9 +256,7 @@ function lowerConv(a: IrAttrsOf<"conv" | "depthwise_conv" | "separable_conv">, {
 }
 
 function lowerPool(a: IrAttrsOf<"maxpool" | "avgpool">, { node, name, x, inShape, layer, helper }: TorchContext): string[] {
-  const [h, w] = node.shape;
-  const extraBottom = Math.max(0, (h! - 1) * a.stride[0] + a.kernel[0] - (inShape[0]! + a.padding[0] + a.padding[1]));
-  const extraRight = Math.max(0, (w! - 1) * a.stride[1] + a.kernel[1] - (inShape[1]! + a.padding[2] + a.padding[3]));
+  const [extraBottom, extraRight] = poolOverhang(a, inShape, node.shape);
   const fitsLayer = symmetric(a.padding) && a.padding[0] * 2 <= a.kernel[0] && a.padding[2] * 2 <= a.kernel[1];
   const common = `kernel_size=${pyTuple(a.kernel)}, stride=${pyTuple(a.stride)}`;
   if (fitsLayer) {

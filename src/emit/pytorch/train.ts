@@ -4,18 +4,32 @@
 // GPU). Settings from the source reach the script only as a Python literal, through
 // pyLiteral, so no name or string in a `.cnn` file can become code.
 
-import type { TrainConfig } from "../../check/train.js";
 import type { IrGraph } from "../../ir/ir.js";
 import { pyLiteral, pyString } from "./python.js";
+
+type Setting = { name: string; config: Record<string, unknown> };
+
+/** A checked `train` declaration, or the settings of a run (the declaration with the command line's flags laid over it). */
+export interface TrainPySettings {
+  optimizer: Setting;
+  scheduler?: Setting;
+  loss: Setting;
+  metrics: Setting[];
+  batch: number;
+  epochs: number;
+  validationSplit: number;
+  earlyStopping?: Setting;
+  seed: number;
+}
 
 export interface TrainPyInput {
   ir: IrGraph;
   sourceFile: string;
-  train?: TrainConfig;
+  train?: TrainPySettings;
 }
 
 /** The settings train.py needs, as plain data; defaults are the `train` declaration's own. */
-function settings(ir: IrGraph, train: TrainConfig | undefined): Record<string, unknown> {
+function settings(ir: IrGraph, train: TrainPySettings | undefined): Record<string, unknown> {
   const choice = (c: { name: string; config: Record<string, unknown> } | undefined): unknown => (c === undefined ? null : { name: c.name, config: c.config });
   const output = ir.nodes.find((n) => n.id === ir.output.node)!;
   return {
@@ -46,7 +60,11 @@ export function emitTrainPy({ ir, sourceFile, train }: TrainPyInput): string {
 #
 # \`batch\` is the global batch: under torchrun each of the N processes takes batch / N.
 # Rank 0 alone writes DIR/checkpoint.pt (every epoch, for --resume), DIR/model.pt (the final
-# state_dict, which \`cnnc convert\` reads) and DIR/log.jsonl.
+# state_dict, which \`cnnc convert\` reads), DIR/log.jsonl (one line per epoch) and
+# DIR/result.json (how the run ended, and the --test-images metrics).
+#
+# \`cnnc train FILE --engine pytorch\` runs this script on data it has already brought to the
+# model's input (padded or resized, normalised) as float32 NPY arrays.
 `;
   return `${header}
 import argparse
@@ -55,6 +73,7 @@ import json
 import math
 import os
 import struct
+import time
 
 import numpy as np
 import torch
@@ -105,6 +124,10 @@ def load_labels(path, count):
     if CONFIG["loss"]["name"] == "cross_entropy":
         if labels.ndim == 2 and labels.shape[1] == OUTPUT_SHAPE[0] and labels.dtype.kind == "f":
             labels = labels.argmax(axis=1)  # One-hot rows become class indices.
+        # Labels are checked against the model's output, not against each other: data may
+        # leave the last classes out (a subset, a fine-tuning set), as cnnc train allows.
+        if len(labels) and (labels.min() < 0 or labels.max() >= OUTPUT_SHAPE[0]):
+            raise SystemExit(f"{path}: labels from {labels.min()} to {labels.max()}, but the model outputs {OUTPUT_SHAPE[0]} classes: every label must be from 0 to {OUTPUT_SHAPE[0] - 1}")
         return torch.from_numpy(labels.astype(np.int64))
     labels = torch.from_numpy(labels.astype(np.float32))
     if len(OUTPUT_SHAPE) == 3 and labels.dim() == 4:
@@ -168,9 +191,11 @@ def make_scheduler(optimizer, epochs):
         return None
     name, c = CONFIG["scheduler"]["name"], CONFIG["scheduler"]["config"]
     if name == "reduce_on_plateau":
-        # The threshold is an absolute change, as the setting's documentation says.
+        # The threshold is an absolute change, as the setting's documentation says. The
+        # language (and the tfjs engine) reduces after "patience" epochs without improvement
+        # (at least one), as Keras does; PyTorch reduces after patience + 1.
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode=c["mode"], factor=c["factor"], patience=c["patience"], threshold=c["threshold"], threshold_mode="abs", cooldown=c["cooldown"], min_lr=c["min_lr"]
+            optimizer, mode=c["mode"], factor=c["factor"], patience=max(c["patience"], 1) - 1, threshold=c["threshold"], threshold_mode="abs", cooldown=c["cooldown"], min_lr=c["min_lr"]
         )
     if name == "step":
         return torch.optim.lr_scheduler.StepLR(optimizer, step_size=c["step_size"], gamma=c["gamma"])
@@ -227,12 +252,15 @@ def main():
     parser.add_argument("--train-labels", required=True)
     parser.add_argument("--val-images")
     parser.add_argument("--val-labels")
+    parser.add_argument("--test-images", help="evaluated once after training; the metrics go to OUT/result.json")
+    parser.add_argument("--test-labels")
     parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
     parser.add_argument("--batch", type=int, default=CONFIG["batch"], help="global batch size")
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
     parser.add_argument("--out", default="checkpoints")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--seed", type=int, default=CONFIG["seed"], help="seed for initialisation and shuffling")
     args = parser.parse_args()
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -244,7 +272,9 @@ def main():
     device = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
     if use_cuda:
         torch.cuda.set_device(device)
-    torch.manual_seed(CONFIG["seed"])
+    torch.manual_seed(args.seed)
+    if rank == 0:
+        print(json.dumps({"torch": torch.__version__, "device": str(device), "processes": world}), flush=True)
 
     images = load_images(args.train_images)
     labels = load_labels(args.train_labels, len(images))
@@ -260,6 +290,12 @@ def main():
         validation = TensorDataset(images[split:], labels[split:]) if split < len(images) else None
     if validation is not None and world > 1:
         validation = Subset(validation, range(rank, len(validation), world))
+    test = None
+    if args.test_images:
+        test_images = load_images(args.test_images)
+        test = TensorDataset(test_images, load_labels(args.test_labels, len(test_images)))
+        if world > 1:
+            test = Subset(test, range(rank, len(test), world))
 
     model = build_model().to(device)
     if world > 1:
@@ -269,8 +305,8 @@ def main():
     scheduler = make_scheduler(optimizer, args.epochs)
     loss_fn = make_loss()
     per_process = max(1, args.batch // world)
-    sampler = DistributedSampler(training, num_replicas=world, rank=rank, shuffle=True, seed=CONFIG["seed"]) if world > 1 else None
-    generator = torch.Generator().manual_seed(CONFIG["seed"])
+    sampler = DistributedSampler(training, num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if world > 1 else None
+    generator = torch.Generator().manual_seed(args.seed)
     loader = DataLoader(training, batch_size=per_process, sampler=sampler, shuffle=sampler is None, generator=None if sampler else generator)
 
     start = 0
@@ -287,9 +323,13 @@ def main():
 
     stopping = CONFIG["early_stopping"]
     best, waited = None, 0
+    if args.resume and os.path.exists(checkpoint_path):
+        best, waited = state.get("stopping", (None, 0))
+    status = "finished"
     for epoch in range(start, args.epochs):
         if sampler is not None:
             sampler.set_epoch(epoch)
+        started = time.perf_counter()
         model.train()
         totals = {"loss": 0.0, "count": 0.0}
         batches = 0
@@ -314,17 +354,14 @@ def main():
         if validation is not None and len(validation) > 0:
             logs.update({"val_" + key: value for key, value in evaluate(model, validation, loss_fn, device, per_process, world).items()})
         logs["lr"] = optimizer.param_groups[0]["lr"]
+        logs["seconds"] = time.perf_counter() - started
         logs["batches_per_rank"] = batches_per_rank
         if scheduler is not None:
             if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(logs[CONFIG["scheduler"]["config"]["monitor"]])
             else:
                 scheduler.step()
-        if rank == 0:
-            print(json.dumps(logs), flush=True)
-            with open(os.path.join(args.out, "log.jsonl"), "a") as log:
-                log.write(json.dumps(logs) + "\n")
-            save_atomically({"model": plain.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch + 1}, checkpoint_path)
+        stop = False
         if stopping is not None:
             c = stopping["config"]
             value = logs[c["monitor"]]
@@ -333,10 +370,24 @@ def main():
                 best, waited = value, 0
             else:
                 waited += 1
-                if waited >= c["patience"]:
-                    break
+                stop = waited >= c["patience"]
+        if rank == 0:
+            print(json.dumps(logs), flush=True)
+            with open(os.path.join(args.out, "log.jsonl"), "a") as log:
+                log.write(json.dumps(logs) + "\n")
+            checkpoint = {"model": plain.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch + 1, "stopping": (best, waited)}
+            save_atomically(checkpoint, checkpoint_path)
+        if stop:
+            status = "stopped early"
+            break
+    result = {"status": status}
+    if test is not None:
+        result["test"] = evaluate(model, test, loss_fn, device, per_process, world)
     if rank == 0:
         save_atomically(plain.state_dict(), os.path.join(args.out, "model.pt"))
+        with open(os.path.join(args.out, "result.json.tmp"), "w") as f:
+            json.dump(result, f)
+        os.replace(os.path.join(args.out, "result.json.tmp"), os.path.join(args.out, "result.json"))
     if world > 1:
         # The processes leave together: with gloo, tearing down the group while another
         # process is still writing files can leave torchrun waiting for ever.
@@ -345,5 +396,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        # Ctrl-C: checkpoint.pt holds the last finished epoch, for --resume.
+        raise SystemExit(130)
 `;

@@ -1,0 +1,163 @@
+// `cnnc build FILE --target onnx -o DIR`: DIR/model.onnx with the weights of a saved tfjs
+// model or a PyTorch state_dict (`--weights`), or the tfjs builder's initial weights
+// (seeded with `--seed`). A model with symbolic sizes gets one graph for every accepted
+// size, with the sizes as named dimensions, when no layer's lowering depends on them.
+
+import { basename } from "node:path";
+import { compile, type Compilation } from "../compile.js";
+import { nodeHost } from "../host/node.js";
+import { diagnostic } from "../diagnostics/codes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
+import { buildIr } from "../ir/build.js";
+import type { IrGraph } from "../ir/ir.js";
+import type { ModelGraph } from "../check/graph.js";
+import { formatDim } from "../check/symbolic.js";
+import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lowering.js";
+import { lowerToOnnx, type InputLayout } from "../emit/onnx/lowering.js";
+import { encodeModel, type OnnxDim, type OnnxModel } from "../emit/onnx/proto.js";
+import { writeFilesAtomically } from "../emit/write-files.js";
+import { ConversionError, type Tensor } from "../convert/weights.js";
+import type { BackendRequest } from "../runtime/backend.js";
+import { exampleSize, pickModel } from "./build.js";
+import { readBytes, tfjsModelJson } from "./pytorch.js";
+
+export const INPUT_LAYOUTS = ["nchw", "nhwc"] as const satisfies readonly InputLayout[];
+
+export interface OnnxBuildOptions {
+  out: string;
+  model?: string;
+  seed?: number;
+  sizes?: ReadonlyMap<string, number>;
+  /** A saved tfjs model (directory or model.json) or a PyTorch state_dict file. */
+  weights?: string;
+  inputLayout: InputLayout;
+  backend: BackendRequest;
+}
+
+class BuildFailure extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super("build failed");
+  }
+}
+
+function lowerForTfjs(ir: IrGraph, seed: number | undefined): TfModelSpec {
+  try {
+    return lowerToTfjs(ir, { seed });
+  } catch (error) {
+    if (!(error instanceof LoweringError)) throw error;
+    throw new BuildFailure([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
+  }
+}
+
+/** The PyTorch target's state_dict for the model: from `--weights`, or the tfjs builder's initial weights. */
+async function modelWeights(ir: IrGraph, spec: TfModelSpec, options: OnnxBuildOptions): Promise<Map<string, Tensor>> {
+  const convert = await import("../convert/convert.js");
+  if (options.weights !== undefined) {
+    const modelJson = tfjsModelJson(options.weights);
+    if (modelJson === undefined) return convert.readModelTorchState(ir, spec, readBytes(options.weights));
+    const { join, dirname } = await import("node:path");
+    return convert.tfjsToTorchState(ir, spec, new TextDecoder().decode(readBytes(modelJson)), readBytes(join(dirname(modelJson), "weights.bin")));
+  }
+  const { loadTfjs } = await import("../runtime/backend.js");
+  const { buildTfjsModel } = await import("../emit/tfjs-build.js");
+  const { serializeModel } = await import("../emit/tfjs-save.js");
+  const { tf } = await loadTfjs(options.backend);
+  const model = buildTfjsModel(tf, spec);
+  const files = await serializeModel(tf, model);
+  model.dispose();
+  return convert.tfjsToTorchState(ir, spec, files["model.json"], files["weights.bin"]);
+}
+
+/** Two accepted values of every symbolic size: the graph is size-independent when both lower alike. */
+function twoInstances(model: ModelGraph): [Map<string, number>, Map<string, number>] {
+  const first = new Map<string, number>();
+  const second = new Map<string, number>();
+  for (const [name, set] of model.sizes!.sets) {
+    const a = exampleSize(set);
+    // The next accepted size (within one period), else any other; a size accepted alone is compared with itself.
+    const later = Array.from({ length: set.period }, (_, i) => a + 1 + i).find((x) => set.has(x));
+    first.set(name, a);
+    second.set(name, later ?? set.sample(2).find((x) => x !== a) ?? a);
+  }
+  return [first, second];
+}
+
+function instantiate(source: string, file: string, model: ModelGraph, sizes: ReadonlyMap<string, number>): { ir: IrGraph; compilation: Compilation } {
+  const compilation = compile(source, { sizes, path: file, host: nodeHost });
+  const errors = compilation.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new BuildFailure(errors);
+  const instance = compilation.models.find((m) => m.name === model.name)!;
+  return { ir: buildIr(instance, source, compilation.trains.find((t) => t.model === model.name)), compilation };
+}
+
+/** The first node whose ONNX lowering differs between two sizes, as the IR node it comes from. */
+function firstDifference(a: OnnxModel, b: OnnxModel, ir: IrGraph): IrGraph["nodes"][number] | undefined {
+  const describe = (model: OnnxModel, i: number): string => {
+    const node = model.graph.nodes[i];
+    if (node === undefined) return "";
+    const constants = model.graph.initializers.filter((t) => node.inputs.includes(t.name) && t.name.startsWith(`${node.name.split("/")[0]}/`));
+    return JSON.stringify([node, constants.map((t) => [t.name, t.dims, Array.from(t.data, String)])]);
+  };
+  for (let i = 0; i < Math.max(a.graph.nodes.length, b.graph.nodes.length); i++) {
+    if (describe(a, i) === describe(b, i)) continue;
+    const layer = (a.graph.nodes[i] ?? b.graph.nodes[i])!.name.split("/")[0];
+    return ir.nodes.find((n) => n.name === layer);
+  }
+  return undefined;
+}
+
+async function lower(file: string, source: string, options: OnnxBuildOptions, result: Compilation): Promise<OnnxModel> {
+  const model = pickModel(result.models, file, options.model);
+  const producerVersion = "0.1.0";
+  const metadata = { source: basename(file), model: model.name, layout: options.inputLayout === "nhwc" ? "input NHWC, feature maps NCHW" : "NCHW" };
+  if (model.sizes === undefined || (options.sizes !== undefined && options.sizes.size > 0)) {
+    const concrete = pickModel(result.models, file, options.model, { concrete: true });
+    const ir = buildIr(concrete, source, result.trains.find((t) => t.model === concrete.name));
+    const spec = lowerForTfjs(ir, options.seed);
+    return lowerToOnnx(ir, { weights: await modelWeights(ir, spec, options), inputLayout: options.inputLayout, producerVersion, metadata });
+  }
+  const [sizesA, sizesB] = twoInstances(model);
+  const a = instantiate(source, file, model, sizesA);
+  const b = instantiate(source, file, model, sizesB);
+  const spec = lowerForTfjs(a.ir, options.seed);
+  const weights = await modelWeights(a.ir, spec, options);
+  const format = (shape: readonly (number | object)[]): OnnxDim[] => shape.map((d) => (typeof d === "number" ? d : formatDim(d as never, { sizes: model.sizes!.sets })));
+  const dims = { inputDims: format(model.nodes.find((n) => n.op === "input")!.shape), outputDims: format(model.nodes[model.outputId!]!.shape) };
+  const common = { ...dims, weights, inputLayout: options.inputLayout, producerVersion, metadata };
+  const onnxA = lowerToOnnx(a.ir, common);
+  const onnxB = lowerToOnnx(b.ir, common);
+  const bytesA = encodeModel(onnxA);
+  const bytesB = encodeModel(onnxB);
+  if (bytesA.length === bytesB.length && bytesA.every((x, i) => x === bytesB[i])) return onnxA;
+  const node = firstDifference(onnxA, onnxB, a.ir) ?? a.ir.nodes[a.ir.output.node]!;
+  const at = (sizes: Map<string, number>): string => [...sizes].map(([n, v]) => `${n}=${v}`).join(",");
+  throw new BuildFailure([
+    diagnostic("E0620", { start: node.source.start, end: node.source.end }, `the ONNX form of \`${node.name}\` differs between the accepted sizes ${at(sizesA)} and ${at(sizesB)}, so one graph cannot serve every size`, {
+      help: `fix the sizes with \`--shape ${at(sizesA)}\` (one ONNX model per size)`,
+    }),
+  ]);
+}
+
+export async function buildOnnx(file: string, source: string, options: OnnxBuildOptions, color: boolean): Promise<number> {
+  const result = compile(source, { sizes: options.sizes, path: file, host: nodeHost });
+  const report = (diagnostics: Diagnostic[]): number => {
+    process.stderr.write(renderDiagnostics(diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}\n`);
+    return 1;
+  };
+  if (result.diagnostics.some((d) => d.severity === "error")) return report(result.diagnostics);
+  let onnx: OnnxModel;
+  try {
+    onnx = await lower(file, source, options, result);
+  } catch (error) {
+    if (error instanceof BuildFailure) return report(error.diagnostics);
+    if (error instanceof ConversionError) {
+      process.stderr.write(`error: ${options.weights}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const written = writeFilesAtomically(options.out, { "model.onnx": encodeModel(onnx) });
+  process.stdout.write(`wrote ${written.join(", ")}\n`);
+  return 0;
+}

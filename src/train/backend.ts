@@ -1,0 +1,41 @@
+// The tfjs backend for training in Node, with cnnc's gradient kernels registered.
+
+import type { Tf } from "../emit/tfjs-build.js";
+import { loadTfjs, machineProbe, chooseBackend, type BackendRequest } from "../runtime/backend.js";
+
+type PrepareTraining = (tf: Tf, backend: string) => unknown;
+
+/** The gradient kernels of src/kernels (issue 6), when that module is present in this build. */
+async function trainingKernels(): Promise<PrepareTraining | undefined> {
+  // A computed specifier keeps this file compiling before src/kernels exists.
+  const specifier = "../kernels/index.js";
+  try {
+    const module = (await import(specifier)) as { prepareTraining?: PrepareTraining };
+    return module.prepareTraining;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface TrainingBackend {
+  tf: Tf;
+  backend: string;
+  reason: string;
+}
+
+/**
+ * Loads tfjs for training. Stock wasm cannot train convolutions (it has no
+ * Conv2DBackpropFilter), so without cnnc's kernels `auto` falls back from wasm to cpu.
+ */
+export async function loadTrainingBackend(request: BackendRequest): Promise<TrainingBackend> {
+  const prepare = await trainingKernels();
+  let effective = request;
+  let note = "";
+  if (request === "auto" && prepare === undefined && chooseBackend("auto", machineProbe).backend === "wasm") {
+    effective = "cpu";
+    note = "; wasm cannot train convolutions without cnnc's gradient kernels, so using cpu";
+  }
+  const loaded = await loadTfjs(effective);
+  if (prepare) await prepare(loaded.tf, loaded.backend);
+  return { tf: loaded.tf, backend: loaded.backend, reason: loaded.reason + note + (prepare ? "; cnnc's training kernels registered" : "") };
+}
