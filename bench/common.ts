@@ -28,3 +28,12 @@ export function replaceSection(path: string, name: string, body: string): void {
   const updated = start >= 0 && stop > start ? text.slice(0, start) + section + text.slice(stop + end.length) : `${text}\n${section}\n`;
   writeFileSync(path, updated);
 }
+
+/** A model of `layers` plain layers in a row (conv, batchnorm, relu, …): the benchmarks' large input. */
+export function generatedModel(layers: number): string {
+  const lines = ["model Generated {", "  input image: [32, 32, 16]"];
+  const kinds = ["conv 16, kernel: 3, padding: 1", "batchnorm", "relu"];
+  for (let i = 0; i < layers; i++) lines.push(`  ${kinds[i % kinds.length]}`);
+  lines.push("}", "");
+  return lines.join("\n");
+}

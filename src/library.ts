@@ -141,8 +141,8 @@ export interface Lowered {
 }
 
 /**
- * Compiles and lowers a model for tfjs, or says why it cannot: the text's errors, or an
- * E0601 where tfjs cannot compute a layer.
+ * Compiles and lowers a model for tfjs, or says why it cannot: the text's errors, an
+ * E0601 where tfjs cannot compute a layer, or an E0640 where the model is too deep for it.
  */
 export function lowerCompilation(result: Compilation, text: string, options: LibraryOptions & { seed?: number }): Lowered | { diagnostics: Diagnostic[] } {
   if (result.diagnostics.some((d) => d.severity === "error")) return { diagnostics: result.diagnostics };
@@ -152,7 +152,7 @@ export function lowerCompilation(result: Compilation, text: string, options: Lib
     return { ir, spec: lowerToTfjs(ir, { seed: options.seed }), doc: model.decl.doc };
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
-    return { diagnostics: [diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })] };
+    return { diagnostics: [diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })] };
   }
 }
 

@@ -136,13 +136,13 @@ describe("symbolic sizes on the command line", () => {
 describe("cnnc build", () => {
   it("reports what tfjs cannot express at the layer's line, and writes nothing", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "cnnc-")), "out");
-    const text = "model G {\n  input x: [8, 8, 8]\n  conv 16, kernel: 3, groups: 4\n}\n";
-    const file = join(dirname(dir), "grouped.cnn");
+    const text = "model G {\n  input x: [16, 16, 8]\n  conv 16, kernel: 3, stride: 2, dilation: 2\n}\n";
+    const file = join(dirname(dir), "strided_dilated.cnn");
     writeFileSync(file, text);
     for (const target of ["tfjs", "ts"]) {
       const result = cnnc(["build", file, "--target", target, "-o", dir]);
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain("error[E0601]: tfjs has no grouped convolution");
+      expect(result.stderr).toContain("error[E0601]: tfjs cannot combine a stride above 1 with a dilation above 1");
       expect(result.stderr).toContain(":3:3");
       expect(existsSync(dir)).toBe(false);
     }

@@ -11,12 +11,12 @@ import { pathToFileURL } from "node:url";
 import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
 import { emitTypeScript } from "../src/emit/typescript.js";
 import { loadTfjs } from "../src/runtime/backend.js";
-import { cnnFiles, EXAMPLES, GOLDEN, ROOT } from "./helpers.js";
+import { GOLDEN, ROOT, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
 import { FROZEN_MODEL } from "./train/fixtures.js";
 
 const GENERATED = join(ROOT, "test", ".generated", "ts");
-const names = cnnFiles(EXAMPLES).map((f) => f.replace(/\.cnn$/, ""));
+const names = tfjsExamples();
 const GOLDEN_EXAMPLES = ["lenet5", "resnet18", "squeezenet1_1", "efficientnet_b0", "unet"];
 
 async function emit(lowered: LoweredExample, sourceFile: string, prefixed = false): Promise<string> {
@@ -65,7 +65,8 @@ beforeAll(async () => {
   const check = spawnSync(process.execPath, [tsc, "-p", GENERATED, "--noEmit"], { encoding: "utf8" });
   typeCheck = { status: check.status, output: check.stdout + check.stderr };
   execFileSync(process.execPath, [tsc, "-p", GENERATED], { encoding: "utf8" });
-});
+  // Emitting, formatting and compiling every example twice takes minutes on a busy two-core machine.
+}, 300_000);
 
 describe("TypeScript target", () => {
   for (const name of GOLDEN_EXAMPLES) {
@@ -90,21 +91,6 @@ describe("TypeScript target", () => {
     }
   });
 
-  it("keeps frozen layers out of training, batchnorm on its running statistics", async () => {
-    const module = (await import(pathToFileURL(join(GENERATED, "out", "frozen.js")).href)) as { buildModel(): ReturnType<typeof buildTfjsModel> };
-    const model = module.buildModel();
-    try {
-      expect(model.trainableWeights.map((w) => w.originalName)).toEqual(["dense_1/kernel", "dense_1/bias"]);
-      const x = tf.randomNormal([4, 8, 8, 1], 0, 1, "float32", 3);
-      const training = (model.apply(x, { training: true }) as ReturnType<Tf["tensor"]>).dataSync();
-      const inference = (model.apply(x, { training: false }) as ReturnType<Tf["tensor"]>).dataSync();
-      expect(Array.from(training)).toEqual(Array.from(inference));
-    } finally {
-      model.dispose();
-    }
-    }
-  });
-
   it("with prefixed names, modules of several models are re-exported from one index with `export *` (tsc --strict above)", async () => {
     const index = (await import(pathToFileURL(join(GENERATED, "out", "prefixed_index.js")).href)) as Record<string, unknown>;
     for (const [name, model] of Object.entries(PREFIXED)) {
@@ -117,6 +103,20 @@ describe("TypeScript target", () => {
       built.dispose();
     }
     expect(Object.keys(index).sort()).toEqual(["FrozenInputShape", "FrozenOutputShape", "FrozenParameterCounts", "LeNet5InputShape", "LeNet5OutputShape", "LeNet5ParameterCounts", "LeNet5TrainingSettings", "ResNet18InputShape", "ResNet18OutputShape", "ResNet18ParameterCounts", "ResNet18TrainingSettings", "buildFrozen", "buildLeNet5", "buildResNet18"]);
+  });
+
+  it("keeps frozen layers out of training, batchnorm on its running statistics", async () => {
+    const module = (await import(pathToFileURL(join(GENERATED, "out", "frozen.js")).href)) as { buildModel(): ReturnType<typeof buildTfjsModel> };
+    const model = module.buildModel();
+    try {
+      expect(model.trainableWeights.map((w) => w.originalName)).toEqual(["dense_1/kernel", "dense_1/bias"]);
+      const x = tf.randomNormal([4, 8, 8, 1], 0, 1, "float32", 3);
+      const training = (model.apply(x, { training: true }) as ReturnType<Tf["tensor"]>).dataSync();
+      const inference = (model.apply(x, { training: false }) as ReturnType<Tf["tensor"]>).dataSync();
+      expect(Array.from(training)).toEqual(Array.from(inference));
+    } finally {
+      model.dispose();
+    }
   });
 
   it("escapes names and strings from the source", async () => {

@@ -17,6 +17,19 @@ export function cnnFiles(dir: string): string[] {
     .sort();
 }
 
+/**
+ * The largest modern families (4 to 11 GMACs, up to 69M parameters): their tfjs builds and
+ * round trips take minutes on CI's two cores, so the tfjs tests run them only with
+ * `CNNC_EXHAUSTIVE=1` (README, "Tests"). Their figures, summaries and IR are checked always.
+ */
+export const HEAVY_EXAMPLES = ["convnext_tiny", "efficientnet_v2_s", "inception_v3", "resnext50_32x4d", "wide_resnet50_2"];
+
+/** The examples (names without .cnn) whose tfjs models the tfjs tests build. */
+export function tfjsExamples(): string[] {
+  const names = cnnFiles(EXAMPLES).map((f) => f.replace(/\.cnn$/, ""));
+  return process.env["CNNC_EXHAUSTIVE"] === "1" ? names : names.filter((name) => !HEAVY_EXAMPLES.includes(name));
+}
+
 export function read(path: string): string {
   return readFileSync(path, "utf8");
 }

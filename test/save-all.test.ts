@@ -1,4 +1,4 @@
-// Every example survives the tfjs save format: serialised as model.json + weights.bin and
+// Every example (the heaviest only with CNNC_EXHAUSTIVE=1) survives the tfjs save format: serialised as model.json + weights.bin and
 // loaded back with tf.loadLayersModel, it predicts exactly what the built model predicts.
 // (test/save.test.ts covers writing to disk, seeds and output-directory errors.)
 
@@ -8,7 +8,7 @@ import { fileLoadHandler, serializeModel } from "../src/emit/tfjs-save.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cnnFiles, EXAMPLES, ROOT } from "./helpers.js";
+import { ROOT, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText, type LoweredExample } from "./tfjs-helpers.js";
 
 /** cnnc's own layers (grouped convolution, channel split and shuffle, layer scale, …) in one small model. */
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 describe("save → load round trip", () => {
-  for (const name of [...cnnFiles(EXAMPLES).map((file) => file.replace(/\.cnn$/, "")), MODERN_OPS]) {
+  for (const name of [...tfjsExamples(), MODERN_OPS]) {
     it(name, async () => {
       const { ir, spec } = lower(name);
       const model = buildTfjsModel(tf, spec);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTfjsModel } from "../src/emit/tfjs-build.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import type { Tf } from "../src/emit/tfjs-build.js";
-import { cnnFiles, EXAMPLES } from "./helpers.js";
+import { EXAMPLES, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText } from "./tfjs-helpers.js";
 
 let tf: Tf;
@@ -18,8 +18,7 @@ afterAll(async () => {
 });
 
 describe("every example as a tfjs LayersModel", () => {
-  for (const file of cnnFiles(EXAMPLES)) {
-    const name = file.replace(/\.cnn$/, "");
+  for (const name of tfjsExamples()) {
     it(name, async () => {
       await tf.setBackend("wasm");
       const { ir, spec } = lowerExample(name, 1);

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { compile } from "../../src/compile.js";
 import { buildIr } from "../../src/ir/build.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
-import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
+import { LoweringError, lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { summarize } from "../../src/summary/summary.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import { median, replaceSection, ROOT } from "../common.js";
+import { generatedModel, median, replaceSection, ROOT } from "../common.js";
 
 const examplesDir = join(ROOT, "examples");
 
@@ -32,14 +32,6 @@ function time(fn: () => unknown, runs: number, warmup: number): number {
     samples.push(performance.now() - start);
   }
   return median(samples);
-}
-
-export function generatedModel(layers: number): string {
-  const lines = ["model Generated {", "  input image: [32, 32, 16]"];
-  const kinds = ["conv 16, kernel: 3, padding: 1", "batchnorm", "relu"];
-  for (let i = 0; i < layers; i++) lines.push(`  ${kinds[i % kinds.length]}`);
-  lines.push("}", "");
-  return lines.join("\n");
 }
 
 async function main(): Promise<void> {
@@ -69,8 +61,8 @@ async function main(): Promise<void> {
       tfCell = tfMs.toFixed(0);
       ratioCell = `${(tfMs / checkMs).toFixed(0)}×`;
     } catch (error) {
-      // tfjs-layers walks the graph recursively and overflows the stack on very deep models.
-      tfCell = `fails: ${(error as Error).name}: ${(error as Error).message}`;
+      // tfjs-layers walks the graph recursively: lowering refuses models deeper than it can take.
+      tfCell = error instanceof LoweringError ? `refused (${error.code}): ${error.message}` : `fails: ${(error as Error).name}: ${(error as Error).message}`;
       ratioCell = "—";
     }
     const row = `| ${c.name} | ${layers.toLocaleString("en-US")} | ${checkMs.toFixed(2)} | ${tfCell} | ${ratioCell} |`;

@@ -21,10 +21,14 @@ import { loadTfjs } from "../../src/runtime/backend.js";
 import { replaceSection, ROOT } from "../common.js";
 import { random, runPython, runTorchvision } from "../pytorch-parity/parity.js";
 
-/** The reference examples torchvision 0.14 has, by torchvision.models name. */
-const EXAMPLES = ["alexnet", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50", "resnet152", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1", "densenet121"];
-/** The cheap ones first, so that an interrupted run has recorded as many as it could. */
-const BY_COST = ["squeezenet1_1", "mobilenet_v2", "resnet18", "efficientnet_b0", "alexnet", "resnet34", "densenet121", "resnet50", "resnet152", "vgg16", "vgg16_bn"];
+/** The reference examples torchvision 0.14 has, by torchvision.models name, cheapest first (a stopped run keeps its rows). */
+const EXAMPLES = [
+  "squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x1_0", "mnasnet1_0", "mobilenet_v3_large", "regnet_y_400mf", "resnet18", "efficientnet_b0",
+  "alexnet", "googlenet", "resnet34", "densenet121", "convnext_tiny", "resnet50", "resnext50_32x4d", "inception_v3", "efficientnet_v2_s",
+  "wide_resnet50_2", "resnet152", "vgg16", "vgg16_bn",
+];
+/** Constructor arguments that give the network the example describes (no auxiliary classifiers). */
+const KWARGS: Record<string, Record<string, unknown>> = { googlenet: { aux_logits: false, init_weights: false }, inception_v3: { aux_logits: false, init_weights: false } };
 const only = process.argv.slice(2);
 
 const { tf } = await loadTfjs("wasm");
@@ -34,7 +38,7 @@ const record = (): void => {
   const body = [
     "## torchvision-weights",
     "",
-    "`cnnc convert examples/NAME.cnn --from torchvision.pth --strict` on the state_dict of `torchvision.models.NAME(weights=None)` (torchvision 0.14, seed 3, batchnorm affine parameters and running statistics randomised) saved with `torch.save(model.state_dict())`: matched by structure (torchvision's key names), every layer loaded and every tensor used. The error is the largest absolute difference from torchvision's own eval-mode forward on one uniform random input in [−1, 1), 224×224, batch 1: the tfjs model (wasm backend, NHWC) and the generated model.py (NCHW) with the converted weights. `npm run bench:torchvision` (busy machine; the errors do not depend on the load).",
+    "`cnnc convert examples/NAME.cnn --from torchvision.pth --strict` on the state_dict of `torchvision.models.NAME(weights=None)` (torchvision 0.14, seed 3, batchnorm affine parameters and running statistics randomised) saved with `torch.save(model.state_dict())`: matched by structure (torchvision's key names), every layer loaded and every tensor used. The error is the largest absolute difference from torchvision's own eval-mode forward on one uniform random input in [−1, 1) at the example's size (224×224; Inception v3 299×299), batch 1: the tfjs model (wasm backend, NHWC) and the generated model.py (NCHW) with the converted weights. `npm run bench:torchvision` (busy machine; the errors do not depend on the load).",
     "",
     "| torchvision model | modules matched | tfjs max abs error | model.py max abs error | max abs output |",
     "|---|---:|---:|---:|---:|",
@@ -43,7 +47,7 @@ const record = (): void => {
   ].join("\n");
   replaceSection(join(ROOT, "bench", "RESULTS.md"), "torchvision-weights", body);
 };
-for (const name of BY_COST.filter((n) => only.length === 0 || only.includes(n))) {
+for (const name of EXAMPLES.filter((n) => only.length === 0 || only.includes(n))) {
   const file = join(ROOT, "examples", `${name}.cnn`);
   const text = readFileSync(file, "utf8");
   const result = compile(text, { path: file });
@@ -54,7 +58,7 @@ for (const name of BY_COST.filter((n) => only.length === 0 || only.includes(n)))
     const next = random(5);
     const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 1);
     writeFileSync(join(dir, "input.bin"), input);
-    runTorchvision([{ name, seed: 3, state_dict: join(dir, "torchvision.pth"), input: join(dir, "input.bin"), input_shape: shape, output: join(dir, "torchvision.bin") }]);
+    runTorchvision([{ name, seed: 3, state_dict: join(dir, "torchvision.pth"), input: join(dir, "input.bin"), input_shape: shape, output: join(dir, "torchvision.bin"), ...(KWARGS[name] ? { kwargs: KWARGS[name] } : {}) }]);
     const expected = new Float32Array(Uint8Array.from(readFileSync(join(dir, "torchvision.bin"))).buffer);
     const cli = (to: string): string => execFileSync(process.execPath, [join(ROOT, "dist", "src", "cli", "bin.js"), "convert", file, "--from", join(dir, "torchvision.pth"), "--to", to, "--strict", "--explain"], { encoding: "utf8", maxBuffer: 64 << 20 });
     const explained = cli(join(dir, "tfjs"));

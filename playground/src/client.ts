@@ -28,9 +28,9 @@ export class CompilerClient {
     };
   }
 
-  update(text: string, model?: string): number {
+  update(text: string, model?: string, expand?: boolean): number {
     this.version++;
-    this.send({ kind: "update", version: this.version, text, ...(model !== undefined ? { model } : {}) });
+    this.send({ kind: "update", version: this.version, text, ...(model !== undefined ? { model } : {}), ...(expand !== undefined ? { expand } : {}) });
     return this.version;
   }
 

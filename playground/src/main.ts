@@ -2,6 +2,7 @@
 // panels, and the downloads. The compiler runs in the worker (./worker.ts); tfjs is loaded
 // only when a model is trained or downloaded, so the page is usable before it arrives.
 
+import { formatBytes } from "../../src/summary/memory.js";
 import type { SummaryJson } from "../../src/summary/summary.js";
 import { drawChart, type ChartPoint } from "./chart.js";
 import { CompilerClient } from "./client.js";
@@ -22,13 +23,15 @@ interface PageTimings {
   checkMillis: number[];
   /** Milliseconds from navigation start to the first diagnostics of the first example in the editor. */
   usableAt?: number;
+  /** The version of the text in the editor. */
+  textVersion: number;
   /** The version of the text whose diagnostics are shown. */
   shownVersion: number;
   /** The version whose summary is shown. */
   reportVersion: number;
   text(): string;
 }
-const timings: PageTimings = { keystrokeToDiagnostics: [], checkMillis: [], shownVersion: 0, reportVersion: 0, text: () => editor.view.state.doc.toString() };
+const timings: PageTimings = { keystrokeToDiagnostics: [], checkMillis: [], textVersion: 0, shownVersion: 0, reportVersion: 0, text: () => editor.view.state.doc.toString() };
 (window as unknown as { cnncPlayground: PageTimings }).cnncPlayground = timings;
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -46,8 +49,9 @@ let trained: { model: string; results: Record<string, string | Uint8Array> } | u
 /** Errors in the text whose diagnostics are shown. */
 let errorCount = 0;
 
+const expandBlocks = byId<HTMLInputElement>("expand");
 const sendText = (text: string): void => {
-  const version = client.update(text, selectedModel);
+  const version = (timings.textVersion = client.update(text, selectedModel, expandBlocks.checked));
   changedAt.set(version, performance.now());
 };
 const editor = createEditor(byId("editor"), client, sendText);
@@ -80,6 +84,7 @@ client.onReport = (version, report, tokens, error) => {
     summaryPanel.prepend(note);
   }
   if (report.graphSvg !== undefined) showGraph(report.graphSvg);
+  else graphPanel.textContent = errorCount > 0 ? "The graph is drawn when the text has no errors." : "No graph for this model.";
 };
 
 function showStatus(diagnostics: PageDiagnostic[], millis: number): void {
@@ -116,16 +121,22 @@ function summaryView(summary: SummaryJson): HTMLElement {
   fact("Parameters", `${number(summary.params.total)} (${number(summary.params.trainable)} trainable, ${number(summary.params.nonTrainable)} non-trainable)`);
   fact("MACs", summary.macs === null ? `depend on the input size${summary.macsAt ? `: ${number(summary.macsAt.macs)} at ${Object.entries(summary.macsAt.sizes).map(([k, v]) => `${k}=${v}`).join(", ")}` : ""}` : number(summary.macs));
   for (const condition of summary.conditions ?? []) fact("Accepted sizes", condition);
+  const memory = summary.memory;
+  if (memory !== undefined) {
+    fact(`Training memory (batch ${memory.batch}, ${memory.optimizer})`, `${formatBytes(memory.training.tfjs)} in tfjs, ${formatBytes(memory.training.pytorch)} in PyTorch`);
+    fact("… of which", `activations ${formatBytes(memory.activations)} (kept for backward ${formatBytes(memory.saved)}), parameters ${formatBytes(memory.params)}, gradients ${formatBytes(memory.gradients)}, optimizer state ${formatBytes(memory.optimizerState)}`);
+  }
   root.append(facts);
   const table = document.createElement("table");
   table.className = "layers";
   const head = table.createTHead().insertRow();
-  for (const title of ["Layer", "Op", "Output shape", "Params", "MACs", "Line"]) head.append(Object.assign(document.createElement("th"), { textContent: title }));
+  for (const title of ["Layer", "Op", "Output shape", "Params", "MACs", "Activations", "Line"]) head.append(Object.assign(document.createElement("th"), { textContent: title }));
   const body = table.createTBody();
   for (const layer of summary.layers) {
     const row = body.insertRow();
     row.title = `line ${layer.line}${layer.block.length ? ` (in ${layer.block.join(" › ")})` : ""}: click to show it`;
-    for (const cell of [layer.name, layer.op, `[${layer.outputShape.join(", ")}]`, number(layer.params), number(layer.macs), String(layer.line)]) row.insertCell().textContent = cell;
+    const activation = layer.memory === undefined ? "—" : formatBytes(layer.memory.activation);
+    for (const cell of [layer.name, layer.op, `[${layer.outputShape.join(", ")}]`, number(layer.params), number(layer.macs), activation, String(layer.line)]) row.insertCell().textContent = cell;
     row.addEventListener("click", () => editor.goToLine(layer.line));
   }
   root.append(table);
@@ -160,6 +171,7 @@ const examples = byId<HTMLSelectElement>("examples");
 examples.append(...Object.keys(EXAMPLES).sort().map((name) => new Option(name, name)));
 examples.value = FIRST_EXAMPLE;
 examples.addEventListener("change", () => loadExample(examples.value));
+expandBlocks.addEventListener("change", () => sendText(editor.view.state.doc.toString()));
 byId<HTMLSelectElement>("models").addEventListener("change", (event) => {
   selectedModel = (event.target as HTMLSelectElement).value;
   sendText(editor.view.state.doc.toString());

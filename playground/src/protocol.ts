@@ -55,7 +55,8 @@ export interface ModelReport {
 }
 
 export type Request =
-  | { kind: "update"; version: number; text: string; model?: string }
+  /** `expand` opens block calls in the graph. */
+  | { kind: "update"; version: number; text: string; model?: string; expand?: boolean }
   | { kind: "hover"; id: number; version: number; offset: number }
   | { kind: "complete"; id: number; version: number; offset: number }
   | { kind: "format"; id: number; version: number }

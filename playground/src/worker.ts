@@ -1,7 +1,7 @@
 // The compiler in a web worker: every keystroke's text is checked here with the language
 // server's incremental checker, and the editor features, the formatter, the summary and
 // the emitters are the same functions `cnnc lsp`, `cnnc fmt`, `cnnc summary` and
-// `cnnc build` call. This file only translates between them and the page's messages.
+// `cnnc build` call, and the graph is `cnnc graph`'s. This file only translates between them and the page's messages.
 
 import { analysisOf, type Analysis } from "../../src/ide/analysis.js";
 import { completion } from "../../src/ide/completion.js";
@@ -13,6 +13,11 @@ import { formatText } from "../../src/format/printer.js";
 import { LineIndex } from "../../src/syntax/line-index.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { renderSummary, summarize } from "../../src/summary/summary.js";
+import { graphView } from "../../src/graph/view.js";
+import { layoutGraph } from "../../src/graph/layout.js";
+import { renderSvg } from "../../src/graph/svg.js";
+import ELK from "elkjs/lib/elk-api.js";
+import elkWorkerUrl from "elkjs/lib/elk-worker.min.js?url";
 import { buildIr } from "../../src/ir/build.js";
 import { LoweringError, lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { emitPytorch } from "../../src/emit/pytorch.js";
@@ -25,7 +30,7 @@ import type { ArtifactResult, ModelReport, PageDiagnostic, Reply, Request } from
 const SOURCE_NAME = "playground.cnn";
 
 const checker = new IncrementalChecker();
-let current: { version: number; text: string; model?: string; analysis?: Analysis } = { version: -1, text: "" };
+let current: { version: number; text: string; model?: string; expand?: boolean; analysis?: Analysis } = { version: -1, text: "" };
 
 function post(reply: Reply): void {
   (self as unknown as Worker).postMessage(reply);
@@ -57,11 +62,21 @@ function pickModel(models: readonly ModelGraph[], name: string | undefined): Mod
   return models.find((m) => m.name === name) ?? models[models.length - 1];
 }
 
-function report(a: Analysis): ModelReport | undefined {
+/**
+ * ELK lays the graph out in a worker of its own. Its single-file build, run in this worker,
+ * would take over this worker's messages (it installs itself as the page's layout worker).
+ */
+let elk: InstanceType<typeof ELK> | undefined;
+
+async function report(a: Analysis): Promise<ModelReport | undefined> {
   const models = a.compilation.models;
   const model = pickModel(models, current.model);
   if (model === undefined) return undefined;
-  const summary = summarize(model, a.text);
+  const train = a.compilation.trains.find((t) => t.model === model.name);
+  const summary = summarize(model, a.text, { memory: { ...(train !== undefined ? { train } : {}) } });
+  // The graph of a model that checked only in part would mislead; it waits for a clean text.
+  const clean = !a.compilation.diagnostics.some((d) => d.severity === "error");
+  const graphSvg = clean ? renderSvg(await layoutGraph(graphView(model, a.text, { expand: current.expand === true }), (elk ??= new ELK({ workerFactory: () => new Worker(elkWorkerUrl) })))) : undefined;
   const output = model.nodes[model.outputId!];
   const untrainable =
     model.sizes !== undefined
@@ -69,7 +84,7 @@ function report(a: Analysis): ModelReport | undefined {
       : output === undefined || output.shape.length !== 1
         ? "it does not end in one vector per image (flatten or global pooling, then dense)"
         : undefined;
-  return { models: models.map((m) => m.name), model: model.name, summary, table: renderSummary(summary), ...(untrainable !== undefined ? { untrainable } : {}) };
+  return { models: models.map((m) => m.name), model: model.name, summary, table: renderSummary(summary), ...(graphSvg !== undefined ? { graphSvg } : {}), ...(untrainable !== undefined ? { untrainable } : {}) };
 }
 
 /** The model's IR and tfjs layer specs, or the reason there are none. */
@@ -116,13 +131,14 @@ function scheduleReport(version: number): void {
   clearTimeout(reportTimer);
   reportTimer = setTimeout(() => {
     if (version !== current.version) return;
-    try {
-      const a = analysis();
-      const tokens = semanticTokens(a).map((t) => ({ from: t.start, to: t.start + t.length, type: t.type }));
-      post({ kind: "report", version, report: report(a), tokens });
-    } catch (error) {
-      post({ kind: "report", version, tokens: [], error: `internal error: ${(error as Error).message}` });
-    }
+    const a = analysis();
+    const tokens = semanticTokens(a).map((t) => ({ from: t.start, to: t.start + t.length, type: t.type }));
+    report(a).then(
+      (result) => {
+        if (version === current.version) post({ kind: "report", version, report: result, tokens });
+      },
+      (error: Error) => post({ kind: "report", version, tokens, error: `internal error: ${error.message}` }),
+    );
   }, REPORT_DELAY_MS);
 }
 
@@ -130,7 +146,7 @@ function handle(request: Request): void {
   switch (request.kind) {
     case "update": {
       const started = performance.now();
-      current = { version: request.version, text: request.text, ...(request.model !== undefined ? { model: request.model } : {}) };
+      current = { version: request.version, text: request.text, ...(request.model !== undefined ? { model: request.model } : {}), ...(request.expand !== undefined ? { expand: request.expand } : {}) };
       const a = analysis();
       const diagnostics = a.compilation.diagnostics.map((d) => pageDiagnostic(a, d));
       const hints = inlayHints(a);

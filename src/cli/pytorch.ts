@@ -83,7 +83,7 @@ export async function convert(file: string, source: string, options: ConvertOpti
     spec = lowerToTfjs(ir, { seed: 0 });
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
-    process.stderr.write(renderDiagnostics([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })], file, source, { color: colorOn() }) + "\n");
+    process.stderr.write(renderDiagnostics([diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })], file, source, { color: colorOn() }) + "\n");
     return 1;
   }
   try {

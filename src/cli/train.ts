@@ -117,6 +117,9 @@ function warnIfTooLarge(graph: ModelGraph, declared: TrainConfig | undefined, ba
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
   if (options.engine === "pytorch" && options.augment !== undefined) throw new CliUsageError("--augment applies to --engine tfjs only: train.py does not augment");
+  if (options.engine === "pytorch" && options.init !== undefined) {
+    throw new CliUsageError("--init applies to --engine tfjs only for now; for train.py, write the weights as model.py's state_dict with `cnnc convert FILE --from WEIGHTS --to init.pt` and load it in train.py");
+  }
   if (options.engine !== "pytorch") {
     const flag = (["python", "nproc", "nnodes", "nodeRank", "rdzvBackend", "rdzvEndpoint", "rdzvId"] as const).find((key) => options[key] !== undefined);
     if (flag !== undefined) throw new CliUsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --engine pytorch only`);
@@ -146,7 +149,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     spec = lowerToTfjs(ir, { seed: settings.seed });
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
-    return fail([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
+    return fail([diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
   }
   let initialWeights: Map<string, Tensor> | undefined;
   if (options.init !== undefined) {

@@ -6,9 +6,11 @@
 // which for the networks cnnc describes is the order they run); and the model's layers
 // with weights in graph order, each with the tensors model.py's module holds. A module
 // matches a layer when its tensors have the same shapes in the same order (for batchnorm:
-// weight, bias, running mean and variance). The matching is the longest alignment that
+// weight, bias, running mean and variance), trailing 1s aside (a 1x1 conv takes a linear
+// layer's weight). The matching is the longest alignment that
 // keeps both orders; a layer that the alignment leaves out takes the first unused module
-// that fits, out of order; a map file pins pairs where structure alone is ambiguous.
+// that fits, out of order (a shortcut projection registered before its body takes it back
+// from the body layer that took it); a map file pins pairs where structure alone is ambiguous.
 //
 // Foreign state_dicts come from modules that flatten NCHW tensors channels first, where
 // cnnc flattens channels last: the first dense layer after a flatten gets its columns
@@ -77,7 +79,7 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.len
 
 export const formatShapes = (tensors: readonly { suffix: string; shape: readonly number[] }[]): string => tensors.map((t) => `${t.suffix} [${t.shape.join(", ")}]`).join(", ");
 
-/** The state_dict's float tensors grouped into modules, in file order. */
+/** The state_dict's float tensors grouped into modules, in file order (a container's own parameters after its submodules'). */
 export function torchModules(state: ReadonlyMap<string, Tensor>): TorchModule[] {
   const byPrefix = new Map<string, TorchModule>();
   for (const [key, tensor] of state) {
@@ -87,7 +89,13 @@ export function torchModules(state: ReadonlyMap<string, Tensor>): TorchModule[] 
     if (module === undefined) byPrefix.set(prefix, (module = { prefix, index: byPrefix.size, tensors: [] }));
     module.tensors.push({ key, suffix: suffixOf(key), shape: tensor.shape });
   }
-  return [...byPrefix.values()];
+  // PyTorch writes a module's own parameters before its submodules', but a container's own
+  // parameter (ConvNeXt's layer scale) applies after them: it goes after its last descendant.
+  const modules = [...byPrefix.values()];
+  const anchor = (m: TorchModule): number => Math.max(m.index, ...modules.filter((d) => m.prefix === "" || d.prefix.startsWith(`${m.prefix}.`)).map((d) => d.index));
+  const keyed = modules.map((m) => ({ m, anchor: anchor(m), parent: anchor(m) > m.index }));
+  keyed.sort((a, b) => a.anchor - b.anchor || Number(a.parent) - Number(b.parent) || a.m.index - b.m.index);
+  return keyed.map(({ m }, index) => ({ ...m, index }));
 }
 
 /** The model's modules with weights, in graph order, from the weight map's torch side. */
@@ -102,12 +110,22 @@ export function layerModules(ir: IrGraph, map: WeightMap): LayerModule[] {
   return [...byPrefix.values()];
 }
 
+/**
+ * A shape without its trailing 1s: a 1x1 conv's [out, in, 1, 1] holds its numbers as a
+ * linear layer's [out, in] does, and ConvNeXt's layer scale [C, 1, 1] as cnnc's [C].
+ */
+const core = (shape: readonly number[]): readonly number[] => {
+  let end = shape.length;
+  while (end > 1 && shape[end - 1] === 1) end--;
+  return shape.slice(0, end);
+};
+
 const fits = (layer: LayerModule, module: TorchModule): boolean =>
-  layer.tensors.length === module.tensors.length && layer.tensors.every((t, i) => sameShape(t.shape, module.tensors[i]!.shape));
+  layer.tensors.length === module.tensors.length && layer.tensors.every((t, i) => sameShape(core(t.shape), core(module.tensors[i]!.shape)));
 
 /** The same kind of module: as many tensors, of the same ranks (a conv for a conv, a batchnorm for a batchnorm). */
 const sameKind = (layer: LayerModule, module: TorchModule): boolean =>
-  layer.tensors.length === module.tensors.length && layer.tensors.every((t, i) => t.shape.length === module.tensors[i]!.shape.length);
+  layer.tensors.length === module.tensors.length && layer.tensors.every((t, i) => core(t.shape).length === core(module.tensors[i]!.shape).length);
 
 /** The longest alignment of layers to modules that keeps both orders (dynamic programming over both sequences). */
 function align(layers: readonly LayerModule[], modules: readonly TorchModule[]): [number, number][] {
@@ -200,6 +218,16 @@ export function matchStateDict(ir: IrGraph, map: WeightMap, state: ReadonlyMap<s
         matches.push({ layer, module, how: "out of order" });
         taken.add(module);
       }
+    }
+    // A shortcut's projection follows its body in the graph; some libraries register it before
+    // (torchvision's RegNet: `proj`, then `f.a`), where the alignment gives the shortcut's module
+    // to an equal-shaped body layer and leaves the shortcut the body's. Swap such pairs back.
+    for (const late of matches.filter((m) => m.how === "out of order" && m.layer.node.role === "shortcut")) {
+      const displaced = matches
+        .filter((m) => m.how === "order" && m.layer.node.role !== "shortcut" && m.module.index < late.module.index && fits(late.layer, m.module) && fits(m.layer, late.module))
+        .reduce<ModuleMatch | undefined>((best, m) => (best === undefined || m.module.index > best.module.index ? m : best), undefined);
+      if (displaced === undefined) continue;
+      [late.module, displaced.module] = [displaced.module, late.module];
     }
     const matched = new Set(matches.map((m) => m.layer));
     for (const layer of open) {

@@ -3,10 +3,14 @@
 // input, so folders of mixed sizes work.
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { extname, join } from "node:path";
-import jpeg from "jpeg-js";
-import { PNG } from "pngjs";
+import type jpegJs from "jpeg-js";
+import type * as pngJs from "pngjs";
 import { DataError, fitImage, type Dataset } from "./dataset.js";
+
+// The decoders load when the first image is read, not with every `cnnc` command.
+const require = createRequire(import.meta.url);
 
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg"]);
 
@@ -22,10 +26,10 @@ export function readImage(path: string, channels: number): { pixels: Float32Arra
   let height: number;
   try {
     if (bytes[0] === 0x89 && bytes[1] === 0x50) {
-      const png = PNG.sync.read(bytes);
+      const png = (require("pngjs") as typeof pngJs).PNG.sync.read(bytes);
       [rgba, width, height] = [png.data, png.width, png.height];
     } else if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-      const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      const decoded = (require("jpeg-js") as typeof jpegJs).decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
       [rgba, width, height] = [decoded.data, decoded.width, decoded.height];
     } else throw new Error("it is neither PNG nor JPEG");
   } catch (error) {

@@ -1,11 +1,12 @@
 // Builds a `tf.LayersModel` in process from TensorFlow.js layer specs. The tfjs module is
-// passed in, so callers choose when to pay for importing it and which package provides it.
+// passed in (its type `Tf` lives in runtime/), so callers choose which package provides it.
 
 import type * as tfjs from "@tensorflow/tfjs";
 import { cnncLayers } from "../runtime/layers.js";
+import type { Tf } from "../runtime/tf.js";
 import { isSeededInitializer, type TfModelSpec } from "./tfjs-lowering.js";
 
-export type Tf = typeof tfjs;
+export type { Tf };
 
 type LayerFactory = (config: Record<string, unknown>) => tfjs.layers.Layer;
 

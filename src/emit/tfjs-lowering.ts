@@ -30,10 +30,20 @@ export class LoweringError extends Error {
     readonly node: IrNode,
     message: string,
     readonly help?: string,
+    /** The diagnostic code: E0601 for a layer tfjs cannot express, E0640 for a model too deep. */
+    readonly code: "E0601" | "E0640" = "E0601",
   ) {
     super(message);
   }
 }
+
+/**
+ * The longest chain of layers, input to output, that cnnc lowers for tfjs. tfjs-layers
+ * builds, saves and loads a model by recursive graph walks that overflowed Node's default
+ * stack at 4,400 to 4,700 layers here (test/tfjs-depth.test.ts builds one at the limit);
+ * the margin leaves room for deeper callers.
+ */
+export const TFJS_MAX_DEPTH = 3_000;
 
 const isZero = (p: Pads): boolean => p.every((x) => x === 0);
 
@@ -81,6 +91,8 @@ class Lowerer {
   readonly layers: TfLayerSpec[] = [];
   private readonly outputs = new Map<number, string>();
   private readonly shapes = new Map<string, number[]>();
+  /** The number of layers on the longest path from the input to each layer. */
+  private readonly depths = new Map<string, number>();
   private nextSeed: number;
 
   constructor(
@@ -100,6 +112,15 @@ class Lowerer {
       const inputs = node.inputs.map((id) => this.outputs.get(id)!);
       const first = this.layers.length;
       const out = this.lower(node, inputs);
+      const depth = this.depths.get(out) ?? 0;
+      if (depth > TFJS_MAX_DEPTH) {
+        throw new LoweringError(
+          node,
+          `the model is ${depth.toLocaleString("en-US")} tfjs layers deep here, over TensorFlow.js's limit of ${TFJS_MAX_DEPTH.toLocaleString("en-US")}`,
+          "tfjs-layers overflows the stack on longer chains; make the model shallower, or build it for PyTorch (`--target pytorch`), which has no such limit",
+          "E0640",
+        );
+      }
       if (node.frozen) for (const layer of this.layers.slice(first)) if (WEIGHTED_FACTORIES.has(layer.factory)) layer.config["trainable"] = false;
       this.outputs.set(node.id, out);
       this.shapes.set(out, node.shape);
@@ -115,6 +136,7 @@ class Lowerer {
       if (factory === "groupedConv2d") seeded["seed"] = this.nextSeed++;
     }
     this.layers.push({ name, factory, config: { name, ...config, ...seeded }, inputs });
+    this.depths.set(name, 1 + Math.max(...inputs.map((input) => this.depths.get(input) ?? 0)));
     if (shape) this.shapes.set(name, shape);
     return name;
   }

@@ -4,7 +4,7 @@
 // ResNet-20 layer on wasm. Here every derivative comes from one loop.
 
 import type { KernelBackend, KernelConfig, TensorInfo } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { kernelContext, type TrainingBackendName } from "./context.js";
 
 export const BATCH_NORM_GRAD = "CnncFusedBatchNormGrad";

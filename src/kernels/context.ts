@@ -5,7 +5,7 @@
 // only place that knows.
 
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 
 export type TrainingBackendName = "cpu" | "wasm";
 

@@ -9,7 +9,7 @@
 // locals: V8 keeps those in registers, ≈ 3× faster than accumulating into an array.
 
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { kernelContext, type TrainingBackendName } from "./context.js";
 
 type Stock = (kernelName: string) => KernelConfig | undefined;

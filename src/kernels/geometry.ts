@@ -3,7 +3,7 @@
 // rearranged tensors; every such rewrite is plain arithmetic on these numbers, kept here
 // so that it can be tested without a backend.
 
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 
 export type Pair = [number, number];
 /** [top, bottom, left, right]; entries may be negative where rows or columns go unread. */

@@ -9,7 +9,7 @@
 //   full-size tensor of ones built in JavaScript.
 
 import type { GradConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { BATCH_NORM_GRAD } from "./batchnorm.js";
 import { pair } from "./geometry.js";
 import { BROADCAST } from "./memory.js";

@@ -4,7 +4,7 @@
 // (a LeNet-5 step takes seconds). `prepareTraining` registers cnnc's kernels through
 // tfjs's public kernel registry; see conv.ts and loops.ts for how they compute.
 
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { PACKAGES, type Backend, type BackendChoice, type BackendProbe } from "../runtime/backend.js";
 import { isTrainingBackend, registerTrainingKernels } from "./install.js";
 import { registerThreadedWasm, wasmThreadCount } from "./wasm-threads.js";

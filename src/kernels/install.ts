@@ -3,7 +3,7 @@
 // tfjs's cpu or wasm backend (webgl and webgpu have their own gradient kernels).
 
 import type { GradConfig, KernelConfig } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import type { TrainingBackendName } from "./context.js";
 import { trainingGradients } from "./gradients.js";
 import { trainingKernels } from "./register.js";

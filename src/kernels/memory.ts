@@ -13,7 +13,7 @@
 //   tfjs builds a full-size tensor of ones in JavaScript and multiplies by it.
 
 import type { DataType, KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { kernelContext, type TrainingBackendName } from "./context.js";
 import { pair } from "./geometry.js";
 import { copyWindow } from "./loops.js";

@@ -3,7 +3,7 @@
 // returns a fresh output that the engine owns.
 
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { batchNormGradKernel } from "./batchnorm.js";
 import { kernelContext, type KernelContext, type TrainingBackendName } from "./context.js";
 import { conv2DBackpropFilter, conv2DBackpropInput, conv2DForwardJs, depthwiseInputGradientByConv } from "./conv.js";

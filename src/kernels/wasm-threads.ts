@@ -17,7 +17,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import type { KernelBackend } from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 
 const require = createRequire(import.meta.url);
 

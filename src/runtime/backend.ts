@@ -4,7 +4,7 @@
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "./tf.js";
 
 export const BACKENDS = ["auto", "cpu", "wasm", "tensorflow", "gpu"] as const;
 export type BackendRequest = (typeof BACKENDS)[number];

@@ -53,7 +53,7 @@ function identifier(token: IToken | undefined, fallback: Span): A.Identifier {
 
 const KEYWORD_TYPES = new Set(KEYWORDS);
 
-const PRECEDENCE: Record<A.BinaryOp, number> = {
+export const PRECEDENCE: Record<A.BinaryOp, number> = {
   or: 1,
   and: 2,
   "==": 3,
@@ -438,7 +438,7 @@ export class AstBuilder {
   }
 }
 
-function unquote(image: string): string {
+export function unquote(image: string): string {
   const inner = image.slice(1, -1);
   return inner.replace(/\\(.)/g, (_, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch));
 }

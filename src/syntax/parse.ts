@@ -5,6 +5,7 @@ import type { IToken } from "chevrotain";
 import { DocComment, lex } from "./lexer.js";
 import { parseCst } from "./parser.js";
 import { AstBuilder } from "./build-ast.js";
+import { fastParse } from "./fast-parse.js";
 import type { Comment, Program } from "./ast.js";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { diagnostic, syntaxError, unexpectedCharacter } from "../diagnostics/codes.js";
@@ -25,24 +26,37 @@ export function parse(text: string, base = 0): ParseResult {
   return result;
 }
 
-function parseAtZero(text: string): ParseResult {
+/** Parses with the Chevrotain grammar even where the text has no errors: the reference test/fast-parse.test.ts holds the fast parser to. */
+export function parseWithGrammar(text: string): ParseResult {
+  return parseAtZero(text, false);
+}
+
+function parseAtZero(text: string, fastPath = true): ParseResult {
   const { tokens, comments: commentTokens, hashComments, errors: lexErrors } = lex(text);
   const diagnostics: Diagnostic[] = lexErrors.map((e) => unexpectedCharacter(e.offset, e.length, e.text));
   for (const hash of hashComments) {
     const span = { start: hash.startOffset, end: hash.startOffset + 1 };
     diagnostics.push(diagnostic("E0102", span, "`#` does not start a comment in .cnn files", { help: "use `//` for comments", fixes: [{ title: "Use `//`", edits: [{ span, newText: "//" }] }] }));
   }
-  const { cst, errors } = parseCst(tokens);
-  for (const error of errors) diagnostics.push(syntaxError(error.message, errorSpan(error.token, error.previous, text)));
   const comments: Comment[] = commentTokens.map((t) => ({
     text: t.image,
     span: { start: t.startOffset, end: t.startOffset + t.image.length },
     doc: t.tokenType === DocComment,
   }));
-  const builder = new AstBuilder(docCommentsByFollowingOffset(commentTokens, tokens, text));
+  const docs = docCommentsByFollowingOffset(commentTokens, tokens, text);
+  const fast = fastPath ? fastParse(tokens, docs, text.length, comments) : undefined;
+  if (fast !== undefined) return { program: fast, diagnostics };
+  return { program: parseWithRecovery(tokens, docs, text, comments, diagnostics), diagnostics };
+}
+
+/** The Chevrotain grammar with its error recovery, for text with syntax errors; adds them to `diagnostics`. */
+function parseWithRecovery(tokens: IToken[], docs: Map<number, string>, text: string, comments: Comment[], diagnostics: Diagnostic[]): Program {
+  const { cst, errors } = parseCst(tokens);
+  for (const error of errors) diagnostics.push(syntaxError(error.message, errorSpan(error.token, error.previous, text)));
+  const builder = new AstBuilder(docs);
   const program = builder.program(cst, text.length, comments);
   diagnostics.push(...builder.diagnostics);
-  return { program, diagnostics };
+  return program;
 }
 
 /** Where to put the caret for a parse error: on the token, or just after the previous one at the end of input. */

@@ -2,7 +2,9 @@
 // the concrete syntax tree it builds is turned into the AST by `build-ast.ts`.
 //
 // One parser instance serves every input (Chevrotain's recommended use): `parseCst`
-// resets it with the new tokens.
+// resets it with the new tokens. It is made on first use: text without syntax errors
+// never gets here (fast-parse.ts), and the grammar's self-analysis takes tens of
+// milliseconds. That analysis skips Chevrotain's grammar validations, which a test runs.
 
 import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "./chevrotain.js";
 import * as T from "./lexer.js";
@@ -66,9 +68,9 @@ const messages: IParserErrorMessageProvider = {
   },
 };
 
-class CnnParser extends CstParser {
-  constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: "onlyOffset", maxLookahead: 3, errorMessageProvider: messages });
+export class CnnParser extends CstParser {
+  constructor({ validate }: { validate: boolean }) {
+    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: "onlyOffset", maxLookahead: 3, errorMessageProvider: messages, skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
@@ -482,7 +484,7 @@ class CnnParser extends CstParser {
   });
 }
 
-const parser = new CnnParser();
+let parser: CnnParser | undefined;
 
 export interface CstResult {
   cst: CstNode;
@@ -490,6 +492,7 @@ export interface CstResult {
 }
 
 export function parseCst(tokens: IToken[]): CstResult {
+  parser ??= new CnnParser({ validate: false });
   parser.input = tokens;
   const cst = parser.file();
   const errors = parser.errors.map((e) => ({

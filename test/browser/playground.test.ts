@@ -2,9 +2,9 @@
 // by `cnnc playground`'s server; the test loads it, types a shape error and sees its
 // diagnostic at the right line, fixes it and sees the summary update (the figures `cnnc
 // summary` gives for the same text), uses hover, completion, inlay shapes and formatting,
-// downloads the TypeScript module (equal to `cnnc build --target ts`), opens the graph,
-// and trains LeNet-5 for one epoch on a subset on a GPU backend (WebGL here). Screenshots of each stage are
-// kept in test/.generated/playground/.
+// downloads the TypeScript module (equal to `cnnc build --target ts`), opens the graph
+// (clicking a box shows its line), and trains LeNet-5 for one epoch on a subset on a GPU
+// backend (WebGL here). Screenshots of each stage are kept in test/.generated/playground/.
 
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,8 +52,8 @@ const editorText = (): Promise<string> => page.evaluate(() => (window as unknown
 /** Waits until the page shows the diagnostics and the summary of the text it has now. */
 async function settled(): Promise<void> {
   await page.waitForFunction(() => {
-    const state = (window as unknown as { cnncPlayground: { shownVersion: number; reportVersion: number } }).cnncPlayground;
-    return state.shownVersion > 0 && state.shownVersion === state.reportVersion;
+    const state = (window as unknown as { cnncPlayground: { textVersion: number; shownVersion: number; reportVersion: number } }).cnncPlayground;
+    return state.textVersion > 0 && state.shownVersion === state.textVersion && state.reportVersion === state.textVersion;
   });
 }
 
@@ -76,6 +76,7 @@ describe("the playground in Chromium", () => {
     await settled();
     expect(await editorText()).toBe(LENET);
     await expect.poll(() => page.getByTestId("summary").textContent()).toContain(expectedTotal(LENET).toLocaleString("en-US"));
+    expect(await page.getByTestId("summary").textContent()).toContain("Training memory (batch 64, adam)");
     await expect.poll(() => page.getByTestId("status").textContent()).toContain("no problems");
     const hints = await page.locator(".cm-inlay-hint").allTextContents();
     expect(hints).toContain("→ [14, 14, 6]");
@@ -153,6 +154,17 @@ describe("the playground in Chromium", () => {
     expect(readFileSync(await download.path(), "utf8")).toBe(expected);
   });
 
+  it("draws the graph of `cnnc graph`; clicking a box shows its line", async () => {
+    await page.getByTestId("tab-graph").click();
+    const boxes = page.locator("#graph g.node[data-line]");
+    await expect.poll(() => boxes.count()).toBeGreaterThan(5);
+    const box = page.locator('#graph g.node[data-line="9"]').first();
+    expect(await box.textContent()).toContain("[120]");
+    await box.click();
+    await expect.poll(() => page.locator(".cm-activeLine").textContent()).toContain("dense 120 -> tanh");
+    await page.screenshot({ path: join(SHOTS, "6-graph.png") });
+  });
+
   it("trains one epoch on a GPU backend with a live chart and reports the test accuracy", async () => {
     await page.getByTestId("tab-train").click();
     await page.getByTestId("images").fill("640");
@@ -169,7 +181,7 @@ describe("the playground in Chromium", () => {
     const points = (await page.locator("#chart path.line.loss").getAttribute("d"))!.split(" ");
     expect(points).toHaveLength(Math.ceil((640 * 0.9) / 64));
     expect(points.every((p) => /^[ML][\d.]+,[\d.]+$/.test(p))).toBe(true);
-    await page.screenshot({ path: join(SHOTS, "6-trained.png") });
+    await page.screenshot({ path: join(SHOTS, "7-trained.png") });
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });

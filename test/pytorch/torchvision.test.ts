@@ -77,7 +77,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  ...["resnet18", "mobilenet_v2", "squeezenet1_1"].map((name) => ({ name, text: atSize(name, 64), size: 64 })),
+  ...["resnet18", "mobilenet_v2", "squeezenet1_1", "regnet_y_400mf"].map((name) => ({ name, text: atSize(name, 64), size: 64 })),
   {
     name: "small",
     text: "model Small {\n  input image: [8, 8, 3]\n  conv 4, kernel: 3 -> batchnorm -> relu\n  flatten\n  dropout 0.5 -> dense 5\n}\n",
@@ -122,7 +122,8 @@ describe("torchvision's own state_dicts load by structure", () => {
       const { tfjs, torch, explain } = await parity(c);
       expect(tfjs).toBeLessThan(1e-4);
       expect(torch).toBeLessThan(1e-4);
-      expect(explain).not.toMatch(/fresh|unused|out of order/);
+      expect(explain).not.toMatch(/fresh|unused/);
+      if (c.name === "regnet_y_400mf") expect(explain).toMatch(/^conv_7 \(line 17\) +← trunk_output\.block1\.block1-0\.proj\.0 /m);
       if (c.name === "resnet18") expect(explain).toMatch(/^conv_8 \(line 14\) +← layer2\.0\.downsample\.0 +weight \[128, 64, 1, 1\]$/m);
     });
   }

@@ -1,0 +1,68 @@
+// The package's `cnnc` is the CLI bundled by scripts/bundle-cli.mjs. Bundled into a fresh
+// folder here, it must behave exactly as the unbundled CLI (dist/src/cli/bin.js) that
+// the other end-to-end tests run: same output, same exit status, also where the
+// Chevrotain parser, a lazily loaded command or a dependency left outside is needed.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { CLI, ROOT } from "./helpers.js";
+// @ts-expect-error: a plain ES module script, without types
+import { bundleCli } from "../scripts/bundle-cli.mjs";
+
+let dir: string;
+let bundled: string;
+
+beforeAll(async () => {
+  // Inside the repository, so that the bundle finds node_modules as the installed one does.
+  dir = mkdtempSync(join(ROOT, "dist", "bundle-test-"));
+  await (bundleCli as (outdir: string) => Promise<void>)(dir);
+  bundled = join(dir, "cnnc.js");
+}, 60_000);
+
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+function run(cli: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("the bundled cnnc", () => {
+  it("is the package's bin", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: { cnnc: string } };
+    expect(pkg.bin.cnnc).toBe("dist/bundle/cnnc.js");
+  });
+
+  const cases: string[][] = [
+    ["check", "examples/resnet50.cnn", "examples/lenet5.cnn"],
+    ["check", "examples/errors/seed_channels.cnn"],
+    ["check", "--json", "examples/errors/missing_comma_between_arguments.cnn", "examples/errors/input_missing_colon.cnn"],
+    ["summary", "examples/efficientnet_b0.cnn"],
+    ["graph", "examples/lenet5.cnn"],
+    ["explain", "E0301"],
+    ["ops"],
+    ["fmt", "--check", "examples/lenet5.cnn"],
+  ];
+  for (const args of cases) {
+    it(`gives what the unbundled CLI gives for \`cnnc ${args.join(" ")}\``, () => {
+      const reference = run(CLI, args);
+      expect(reference.stdout.length + reference.stderr.length).toBeGreaterThan(0);
+      expect(run(bundled, args)).toEqual(reference);
+    });
+  }
+
+  it("writes the TypeScript target as the unbundled CLI does (prettier, loaded from node_modules)", () => {
+    const out = (cli: string, name: string): string => {
+      const target = join(dir, name);
+      expect(run(cli, ["build", "examples/lenet5.cnn", "--target", "ts", "--out", target]).status).toBe(0);
+      return readdirSync(target)
+        .sort()
+        .map((file) => `${file}\n${readFileSync(join(target, file), "utf8")}`)
+        .join("\n");
+    };
+    expect(out(bundled, "ts-bundled")).toBe(out(CLI, "ts-reference"));
+  });
+});

@@ -1,0 +1,85 @@
+// The source's layers (README, "Layout"): every relative import (type-only ones too) stays
+// on its own floor or goes down, and no module loads itself through others.
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./helpers.js";
+
+const SRC = join(ROOT, "src");
+
+/** Floors, lowest first: the first pattern a file's path (under src/) matches gives its floor. */
+const FLOORS: readonly (readonly RegExp[])[] = [
+  [/^diagnostics\//, /^syntax\/line-index\.ts$/],
+  [/^syntax\//],
+  // Shape arithmetic, below the ops although it lives under check/ for now.
+  [/^check\/shape\.ts$/, /^check\/symbolic\.ts$/],
+  [/^ops\//],
+  [/^check\//, /^compile\.ts$/, /^host\//],
+  [/^ir\//, /^summary\//, /^graph\//, /^format\//, /^ide\//],
+  [/^runtime\//],
+  [/^emit\//, /^kernels\//, /^convert\//, /^data\//],
+  [/^train\//],
+  [/^library\.ts$/, /^index\.ts$/, /^browser\.ts$/, /^generated-files\.ts$/, /^plugins\//, /^lsp\//, /^cli\//],
+];
+
+function floorOf(path: string): number {
+  const floor = FLOORS.findIndex((patterns) => patterns.some((p) => p.test(path)));
+  if (floor === -1) throw new Error(`${path} is on no floor: add it to FLOORS and to the README's layout`);
+  return floor;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [relative(SRC, path)] : [];
+  });
+}
+
+/** Each file's relative imports as paths under src/: all of them, or only those that load a module at run time (not `import type`). */
+function importGraph(valuesOnly: boolean): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(join(SRC, file), "utf8");
+    const statements = [...text.matchAll(/^(import|export)\b([^;]*?)\bfrom\s+"(\.{1,2}\/[^"]+)"/gms)].filter((m) => !valuesOnly || !/^\s*type\b/.test(m[2]!));
+    graph.set(file, statements.map((m) => normalize(join(dirname(file), m[3]!.replace(/\.js$/, ".ts")))));
+  }
+  return graph;
+}
+
+describe("layers", () => {
+  it("no import runs from a lower floor to a higher one", () => {
+    const graph = importGraph(false);
+    const upward = [...graph].flatMap(([file, targets]) => targets.filter((t) => floorOf(t) > floorOf(file)).map((t) => `${file} → ${t}`));
+    expect(upward).toEqual([]);
+  });
+
+  it("no import cycle among the modules loaded at run time", () => {
+    const graph = importGraph(true);
+    // Tarjan's strongly connected components; any with more than one file is a cycle.
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const cycles: string[][] = [];
+    const visit = (file: string): void => {
+      index.set(file, index.size);
+      low.set(file, index.get(file)!);
+      stack.push(file);
+      for (const target of graph.get(file) ?? []) {
+        if (!index.has(target)) {
+          visit(target);
+          low.set(file, Math.min(low.get(file)!, low.get(target)!));
+        } else if (stack.includes(target)) low.set(file, Math.min(low.get(file)!, index.get(target)!));
+      }
+      if (low.get(file) === index.get(file)) {
+        const component: string[] = [];
+        let top: string;
+        do component.push((top = stack.pop()!));
+        while (top !== file);
+        if (component.length > 1) cycles.push(component.sort());
+      }
+    };
+    for (const file of graph.keys()) if (!index.has(file)) visit(file);
+    expect(cycles).toEqual([]);
+  });
+});
