@@ -22,8 +22,12 @@ export function check(text: string, options?: library.LibraryOptions): library.C
   return library.check(text, onDisk(options));
 }
 
-export function summarize(text: string, options?: library.LibraryOptions): library.SummaryJson {
+export function summarize(text: string, options?: library.LibraryOptions & { batch?: number }): library.SummaryJson {
   return library.summarize(text, onDisk(options));
+}
+
+export function graph(text: string, options?: library.LibraryOptions & { expand?: boolean }): Promise<library.GraphLayout> {
+  return library.graph(text, onDisk(options));
 }
 
 export function buildModel(text: string, options?: library.BuildModelOptions): Promise<tfjs.LayersModel> {

@@ -20,9 +20,13 @@ import { emitTypeScript } from "./emit/typescript.js";
 import { buildIr } from "./ir/build.js";
 import type { IrGraph } from "./ir/ir.js";
 import { summarize as summarizeModel, renderSummary, type SummaryJson } from "./summary/summary.js";
+import { graphView } from "./graph/view.js";
+import { layoutGraph, type GraphLayout } from "./graph/layout.js";
+import { renderSvg } from "./graph/svg.js";
 
-export { compile, renderSummary };
-export type { Compilation, CompileOptions, Diagnostic, IrGraph, JsonDiagnostic, SummaryJson };
+export { compile, renderSummary, renderSvg };
+export type { Compilation, CompileOptions, Diagnostic, GraphLayout, IrGraph, JsonDiagnostic, SummaryJson };
+export { estimateMemory, formatBytes, type MemoryEstimate } from "./summary/memory.js";
 export { BUILT_IN_STDLIB, memoryHost, type SourceHost } from "./check/modules.js";
 export { renderDiagnostics, toJsonDiagnostics };
 
@@ -109,11 +113,25 @@ export function exampleSize(set: SizeSet): number {
   return set.first() ?? 224;
 }
 
-/** The summary table's data (as `cnnc summary --json` prints it); throws CompileError when the text has errors. */
-export function summarize(text: string, options: LibraryOptions = {}): SummaryJson {
+/**
+ * The summary table's data (as `cnnc summary --json` prints it, with the training memory at
+ * `batch`, by default the train declaration's); throws CompileError when the text has errors.
+ */
+export function summarize(text: string, options: LibraryOptions & { batch?: number } = {}): SummaryJson {
   const result = compile(text, options);
   if (result.diagnostics.some((d) => d.severity === "error")) throw failure(result, text, options);
-  return summarizeModel(pickModel(result.models, fileLabel(options), options.model), text);
+  const model = pickModel(result.models, fileLabel(options), options.model);
+  return summarizeModel(model, text, { memory: { batch: options.batch, train: result.trains.find((t) => t.model === model.name) } });
+}
+
+/**
+ * The model laid out as `cnnc graph --json` prints it (`renderSvg` draws it); `expand` opens
+ * block calls. Throws CompileError when the text has errors.
+ */
+export async function graph(text: string, options: LibraryOptions & { expand?: boolean } = {}): Promise<GraphLayout> {
+  const result = compile(text, options);
+  if (result.diagnostics.some((d) => d.severity === "error")) throw failure(result, text, options);
+  return layoutGraph(graphView(pickModel(result.models, fileLabel(options), options.model), text, { expand: options.expand }));
 }
 
 export interface Lowered {

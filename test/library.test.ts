@@ -97,6 +97,14 @@ describe("path arithmetic without node:path", () => {
 describe("the library entries", () => {
   const lenet = read(join(EXAMPLES, "lenet5.cnn"));
 
+  it("summarize gives the training memory, at the train declaration's batch or another; graph lays the model out", async () => {
+    expect(node.summarize(lenet).memory).toMatchObject({ batch: 64, optimizer: "adam", optimizerCopies: 2, gradients: 61_706 * 4 });
+    expect(node.summarize(lenet, { batch: 8 }).memory?.batch).toBe(8);
+    const layout = await node.graph(lenet);
+    expect(layout.nodes.map((n) => n.title).slice(0, 3)).toEqual(["input image", "conv 6 5×5", "tanh"]);
+    expect(node.renderSvg(layout)).toContain('data-model="LeNet5"');
+  });
+
   it("summarize and buildModel agree with each other and with the reference counts", async () => {
     const summary = node.summarize(lenet, { path: "examples/lenet5.cnn" });
     expect(summary.params).toEqual({ trainable: 61_706, frozen: 0, nonTrainable: 0, total: 61_706 });

@@ -85,8 +85,8 @@ describe("kept for backward, against PyTorch's autograd", () => {
 
 describe("cnnc train", () => {
   it("warns (W0901) before it starts when a step needs more memory than is free", () => {
-    // VGG-16 at batch 65,536 needs terabytes; the data check that follows stops the run.
-    const run = spawnSync(process.execPath, [join(ROOT, "dist", "src", "cli", "bin.js"), "train", "examples/vgg16.cnn", "--batch", "65536", "--out", mkdtempSync(join(tmpdir(), "cnnc-w0901-"))], { cwd: ROOT, encoding: "utf8" });
+    // VGG-16 at batch 65,536 needs terabytes; a missing data folder then stops the run.
+    const run = spawnSync(process.execPath, [join(ROOT, "dist", "src", "cli", "bin.js"), "train", "examples/vgg16.cnn", "--batch", "65536", "--data", join(tmpdir(), "cnnc-no-such-data"), "--out", mkdtempSync(join(tmpdir(), "cnnc-w0901-"))], { cwd: ROOT, encoding: "utf8" });
     expect(run.stderr).toMatch(/warning\[W0901\]: a training step at batch 65536 needs about [\d.]+ TiB, more than the [\d.]+ [GMT]iB of memory free on this machine/);
     expect(run.stderr).toContain("--> examples/vgg16.cnn:");
     expect(run.stderr).toMatch(/help: try a smaller batch, such as `--batch \d+`/);

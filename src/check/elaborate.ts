@@ -114,6 +114,7 @@ export class Elaborator {
     this.steps = 0;
     this.multiplicity = 1;
     this.depth = 0;
+    this.blockCallCount = 0; // ids are per model, so an incremental re-check of one model gives the ids compile() gives
     this.sink.context = [];
     this.sizes = new SizeContext();
     this.fixedSizes = fixedSizes;
@@ -1123,7 +1124,7 @@ export class Elaborator {
    * nodes, sizes and diagnostics, discarded afterwards.
    */
   private sandbox(prepare: (values: Scope) => Shape | undefined, block: BlockDecl, input: Shape): { declared?: Shape; output?: Shape; error?: string; sets: ReadonlyMap<string, SizeSet>; compare: (a: Dim, b: Dim) => string } {
-    const saved = { nodes: this.nodes, counters: this.counters, complete: this.complete, sizes: this.sizes, sink: this.sink, calls: this.calls, evaluator: this.evaluator, failure: this.sizeFailure, context: this.sink.context };
+    const saved = { nodes: this.nodes, counters: this.counters, complete: this.complete, sizes: this.sizes, sink: this.sink, calls: this.calls, evaluator: this.evaluator, failure: this.sizeFailure, context: this.sink.context, blockCallCount: this.blockCallCount };
     const sink = new DiagnosticSink();
     this.nodes = [];
     this.counters = new Map();
@@ -1164,6 +1165,7 @@ export class Elaborator {
       this.calls = saved.calls;
       this.evaluator = saved.evaluator;
       this.sizeFailure = saved.failure;
+      this.blockCallCount = saved.blockCallCount; // a contract proof, cached or not, leaves the model's ids alone
     }
   }
 

@@ -1,6 +1,7 @@
 // Renders a laid-out graph as a standalone SVG. Every box is a `<g class="node">` with the
 // source place in data attributes (`data-line`, `data-start`, …) and a link to `#L<line>`,
 // so a page that embeds the picture can jump to the line; its `<title>` is the tooltip.
+// Frozen layers have a dashed border.
 
 import { CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, type GraphLayout, type PlacedEdge, type PlacedNode } from "./layout.js";
 import type { EdgeKind, NodeKind } from "./view.js";
@@ -70,7 +71,7 @@ function nodeSvg(node: PlacedNode): string {
   const colour = NODE_COLOURS[node.kind];
   const macs = node.macs === null ? "MACs depend on the input size" : `${count(node.macs)} MACs`;
   const what = node.kind === "block" ? `${node.title}, ${node.layers} layers` : node.title;
-  const tooltip = `${node.name}: ${what} → ${node.shape}; ${count(node.params)} params; ${macs}; line ${node.line}`;
+  const tooltip = `${node.name}: ${what} → ${node.shape}; ${count(node.params)} params${node.frozen ? " (frozen)" : ""}; ${macs}; line ${node.line}`;
   const centre = node.x + node.width / 2;
   const top = node.y + node.height / 2 - LINE_HEIGHT + FONT_SIZE - 2;
   const attrs = `id="${node.id}" data-name="${escape(node.name)}" data-op="${escape(node.op)}" data-kind="${node.kind}" data-line="${node.line}" data-column="${node.column}" data-start="${node.start}" data-end="${node.end}"`;
@@ -78,7 +79,7 @@ function nodeSvg(node: PlacedNode): string {
     `<g class="node ${node.kind}" ${attrs}>`,
     `<a href="#L${node.line}">`,
     `<title>${escape(tooltip)}</title>`,
-    `<rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="5" fill="${colour.fill}" stroke="${colour.stroke}" stroke-width="${node.kind === "block" ? 2 : 1.2}"/>`,
+    `<rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="5" fill="${colour.fill}" stroke="${colour.stroke}" stroke-width="${node.kind === "block" ? 2 : 1.2}"${node.frozen ? ' stroke-dasharray="4 3"' : ""}/>`,
     `<text x="${centre}" y="${top}" text-anchor="middle" font-weight="bold" fill="#1a1a1a">${escape(node.title)}</text>`,
     `<text x="${centre}" y="${top + LINE_HEIGHT}" text-anchor="middle" fill="#444444">${escape(node.shape)}</text>`,
     "</a>",

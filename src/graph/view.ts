@@ -40,6 +40,8 @@ export interface ViewNode {
   end: number;
   /** The layers this box stands for (one, or every layer of a block call). */
   layers: number;
+  /** Every layer with weights in the box is in a `frozen { … }` body. */
+  frozen?: true;
 }
 
 export interface ViewEdge {
@@ -99,6 +101,7 @@ export function graphView(model: ModelGraph, text: string, options: ViewOptions 
       start: span.start,
       end: span.end,
       layers: layers.length,
+      ...(isFrozen(layers) ? { frozen: true as const } : {}),
     });
   }
   const edges = new Map<string, ViewEdge>();
@@ -117,6 +120,11 @@ export function graphView(model: ModelGraph, text: string, options: ViewOptions 
     });
   }
   return { model: model.name, expanded: expand, nodes, edges: [...edges.values()] };
+}
+
+function isFrozen(layers: readonly LayerNode[]): boolean {
+  const weighted = layers.filter((n) => n.params.trainable + n.params.nonTrainable > 0);
+  return weighted.length > 0 && weighted.every((n) => n.frozen === true);
 }
 
 function edgeKind(node: LayerNode, position: number): EdgeKind {

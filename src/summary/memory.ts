@@ -62,6 +62,11 @@ const SAVED: Record<string, Saved> = {
   swish: { keeps: "inputs" },
   silu: { keeps: "inputs" },
   gelu: { keeps: "inputs" },
+  hardswish: { keeps: "inputs" },
+  hardsigmoid: { keeps: "inputs" },
+  layer_scale: { keeps: "inputs" },
+  avgpool: { keeps: "inputs" },
+  adaptive_avgpool: { keeps: "inputs" },
   maxpool: { keeps: "inputs", extraPerOutput: 8 },
   global_maxpool: { keeps: "inputs", extraPerOutput: 8 },
   dropout: { keeps: "none", extraPerOutput: 1 },
@@ -76,6 +81,7 @@ const TFJS_FIRST_LAYER_EXTRA = 3;
 /**
  * Output-sized tensors a layer leaves alive in a tfjs training step: its output, the
  * gradient with respect to it and its kernels' intermediates (see the module comment).
+ * Kinds not listed (not yet probed) count 2: the output and its gradient.
  */
 const TFJS_TENSORS: Record<string, number> = {
   input: 1,
