@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
 import { cnnFiles, ERRORS, EXAMPLES, read, ROOT } from "./helpers.js";
+import { mutatedText } from "./syntax/sources.js";
 import { exercise, fuzzProgram, seededRandom, seedPrograms, type Emitted } from "../bench/fuzz/harness.js";
 
 const sources = [...cnnFiles(EXAMPLES).map((f) => read(join(EXAMPLES, f))), ...cnnFiles(ERRORS).map((f) => read(join(ERRORS, f)))];
@@ -28,16 +29,7 @@ function assertWellFormed(text: string): void {
   }
 }
 
-const mutated = fc
-  .tuple(fc.constantFrom(...sources), fc.array(fc.tuple(fc.nat(), fc.nat(8), fc.constantFrom(...TOKENS)), { minLength: 1, maxLength: 6 }))
-  .map(([source, edits]) => {
-    let text = source;
-    for (const [at, remove, insert] of edits) {
-      const position = at % (text.length + 1);
-      text = text.slice(0, position) + insert + text.slice(position + remove);
-    }
-    return text;
-  });
+const mutated = mutatedText(sources, TOKENS, 6);
 
 const truncated = fc.tuple(fc.constantFrom(...sources), fc.nat()).map(([source, cut]) => source.slice(0, cut % (source.length + 1)));
 const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 80 }).map((tokens) => tokens.join(" "));

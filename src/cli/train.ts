@@ -31,6 +31,7 @@ import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
 import type { SourceFile } from "../check/modules.js";
 import { loadTorchWeights, type WeightOptions } from "./weights.js";
+import type { DistributedOptions } from "./train-pytorch.js";
 import type { Tensor } from "../convert/weights.js";
 
 function color(stream: NodeJS.WriteStream): boolean {
@@ -65,7 +66,7 @@ function parseNumber(flag: string, integer: boolean, min: number, max: number): 
   };
 }
 
-export interface TrainCommandOptions extends WeightOptions {
+export interface TrainCommandOptions extends WeightOptions, DistributedOptions {
   model?: string;
   /** A PyTorch state_dict to start from (matched by structure). */
   init?: string;
@@ -84,14 +85,8 @@ export interface TrainCommandOptions extends WeightOptions {
   normalize: NormalizationName;
   augment?: Augmentation;
   engine: "tfjs" | "pytorch";
-  /** --engine pytorch: the Python that runs train.py, and torchrun's options. */
+  /** --engine pytorch: the Python that runs train.py (torchrun's options come from DistributedOptions). */
   python?: string;
-  nproc?: number;
-  nnodes?: string;
-  nodeRank?: number;
-  rdzvBackend?: string;
-  rdzvEndpoint?: string;
-  rdzvId?: string;
 }
 
 /** Errors in the data or settings are the user's input: exit 1 with the message. */

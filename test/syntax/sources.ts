@@ -23,15 +23,20 @@ const PIECES = [
   "0", "3", "64", "1e9", "0.5", ".5", "1.", '"s"', '"a\\"b"', '"open', "\n", " ", "\t", "//c\n", "///d\n", "/* c */", "/*", "#x", "!", "@", "é", "kernel: 3", "stride: 2", "-> relu", "\r\n",
 ];
 
-const mutated = fc
-  .tuple(fc.constantFrom(...SOURCES), fc.array(fc.tuple(fc.nat(), fc.nat(8), fc.constantFrom(...PIECES)), { minLength: 1, maxLength: 4 }))
-  .map(([source, edits]) => {
-    let text = source;
-    for (const [at, remove, insert] of edits) {
-      const position = at % (text.length + 1);
-      text = text.slice(0, position) + insert + text.slice(position + remove);
-    }
-    return text;
-  });
+/** Texts made by splicing up to `maxEdits` pieces into the given sources, removing a few characters at each place. */
+export function mutatedText(sources: readonly string[], pieces: readonly string[], maxEdits: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.constantFrom(...sources), fc.array(fc.tuple(fc.nat(), fc.nat(8), fc.constantFrom(...pieces)), { minLength: 1, maxLength: maxEdits }))
+    .map(([source, edits]) => {
+      let text = source;
+      for (const [at, remove, insert] of edits) {
+        const position = at % (text.length + 1);
+        text = text.slice(0, position) + insert + text.slice(position + remove);
+      }
+      return text;
+    });
+}
+
+const mutated = mutatedText(SOURCES, PIECES, 4);
 
 export const ARBITRARY_TEXT = fc.oneof(fc.string({ maxLength: 120 }), fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }).map((p) => p.join(" ")), mutated);
