@@ -10,7 +10,7 @@ import { formatDim } from "../check/symbolic.js";
 import { sourceName } from "../ops/registry.js";
 import { LineIndex } from "../syntax/line-index.js";
 import { formatField } from "../check/receptive-field.js";
-import { estimateMemory, formatBytes, type MemoryOptions } from "./memory.js";
+import { estimateMemory, formatBytes, type MemoryEstimate, type MemoryOptions } from "./memory.js";
 
 /** A dimension in JSON: a number, or the expression over the model's named sizes as a string ("ceil(H/32)"). */
 export type JsonDim = number | string;
@@ -35,18 +35,8 @@ export interface SummaryLayer {
   memory?: { activation: number; saved: number; tfjs: number };
 }
 
-/** A training step's memory at one batch size, in bytes (float32); see src/summary/memory.ts. */
-export interface MemorySummary {
-  batch: number;
-  optimizer: string;
-  optimizerCopies: number;
-  activations: number;
-  saved: number;
-  params: number;
-  gradients: number;
-  optimizerState: number;
-  training: { pytorch: number; tfjs: number };
-}
+/** A training step's memory at one batch size, in bytes (float32), without the per-layer rows; see src/summary/memory.ts. */
+export type MemorySummary = Omit<MemoryEstimate, "layers">;
 
 export interface SummaryJson {
   model: string;
