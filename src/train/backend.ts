@@ -5,16 +5,10 @@ import { loadTfjs, machineProbe, chooseBackend, type BackendRequest } from "../r
 
 type PrepareTraining = (tf: Tf, backend: string) => unknown;
 
-/** The gradient kernels of src/kernels (issue 6), when that module is present in this build. */
+/** The gradient kernels of src/kernels, loaded only when training (a literal specifier, so the CLI bundle carries them). */
 async function trainingKernels(): Promise<PrepareTraining | undefined> {
-  // A computed specifier keeps this file compiling before src/kernels exists.
-  const specifier = "../kernels/index.js";
-  try {
-    const module = (await import(specifier)) as { prepareTraining?: PrepareTraining };
-    return module.prepareTraining;
-  } catch {
-    return undefined;
-  }
+  const module = (await import("../kernels/index.js")) as { prepareTraining?: PrepareTraining };
+  return module.prepareTraining;
 }
 
 export interface TrainingBackend {
