@@ -65,4 +65,11 @@ describe("the bundled cnnc", () => {
     };
     expect(out(bundled, "ts-bundled")).toBe(out(CLI, "ts-reference"));
   });
+
+  it("trains with cnnc's gradient kernels, as the unbundled CLI does", () => {
+    const out = join(dir, "run");
+    const result = run(bundled, ["train", "examples/lenet5.cnn", "--epochs", "1", "--out", out]);
+    expect(result.status).toBe(0);
+    expect(result.stdout + result.stderr).toContain("cnnc's training kernels registered");
+  });
 });
