@@ -75,12 +75,53 @@ describe("limits refused before the work they bound", () => {
   });
 
   it("nested loops whose counts multiply past the budget are refused before the first iteration", () => {
-    const text = "model M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat 600 { relu }\n  }\n}\n";
+    // The inner count is a name, which the layer estimate does not read: the runs budget refuses it.
+    const text = "let inner = 600\nmodel M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat inner { relu }\n  }\n}\n";
     const result = compile(text);
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
     expect(result.diagnostics[0]!.message).toContain("1,200,000");
     // Nothing was unrolled: the model holds its input only.
     expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input"]);
+  });
+
+  it("a loop whose runs times its body's layers pass the layer limit is refused before the first run", () => {
+    // 400 runs of a body that calls a block of 4 × 200 layers: 320,000 layers, though only 400 statements run the body.
+    const text = `block Stage(c = 8) {
+  repeat 200 { conv c, kernel: 1 -> batchnorm -> relu -> dropout 0.1 }
+}
+model M {
+  input x: [4, 4, 8]
+  relu -> relu
+  for c in range(400) {
+    Stage()
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toContain("each run adds at least 800 layers");
+    expect(result.diagnostics[0]!.message).toContain("320,003");
+    // Refused before unrolling anything: only the layers before the loop exist.
+    expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input", "relu", "relu"]);
+  });
+
+  it("the layer estimate counts only what must run, so a model under the limit still compiles", () => {
+    // A branch that is skipped, a count that is not a literal and a self-call count nothing: 10,000 × 2 layers.
+    const text = `let n = 500
+block Loop() {
+  relu
+}
+model M {
+  input x: [4, 4, 8]
+  repeat 10000 {
+    if false { repeat 10000 { relu } }
+    relu -> Loop()
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(result.models[0]!.nodes.length).toBe(20_001);
   });
 
   it("block calls nested past the elaboration depth give E0403, not a stack overflow", () => {
