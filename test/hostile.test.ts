@@ -124,6 +124,14 @@ model M {
     expect(result.models[0]!.nodes.length).toBe(20_001);
   });
 
+  it("layers outside any loop (block calls fanning out) still stop at the layer limit while unrolling", () => {
+    const wide = `block Wide() {\n  ${Array.from({ length: 1000 }, () => "relu").join(" -> ")}\n}\n`;
+    const text = `${wide}model M {\n  input x: [8, 8, 3]\n  ${Array.from({ length: 201 }, () => "Wide()").join(" -> ")}\n}\n`;
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toBe(`the model has more than ${LIMITS.layers.toLocaleString("en-US")} layers`);
+  });
+
   it("block calls nested past the elaboration depth give E0403, not a stack overflow", () => {
     const blocks = Array.from({ length: 40 }, (_, i) => `block Level${i}() {\n  ${"gate { ".repeat(7)}${i < 39 ? `Level${i + 1}()` : "sigmoid"}${" }".repeat(7)}\n}`).join("\n");
     const result = compile(`${blocks}\nmodel M {\n  input x: [8, 8, 3]\n  Level0()\n}\n`);
