@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
 import { LIMITS } from "../src/limits.js";
+import type { ModelDecl, Statement } from "../src/syntax/ast.js";
 import { renderDiagnostics, terminalSafe } from "../src/diagnostics/render.js";
 import { toJsonDiagnostics } from "../src/diagnostics/json.js";
 import { IncrementalChecker } from "../src/ide/incremental.js";
@@ -152,6 +153,19 @@ model M {
     expect(codes(coprime)).toEqual(["E0404"]);
     const chained = ["model M {", "  input x: [H, W, 3]", "  let c0 = H", ...Array.from({ length: 3000 }, (_, i) => `  let c${i + 1} = floor((c${i} + floor(H / 2)) / 2)`), "  relu", "}"].join("\n");
     expect(codes(chained).every((c) => c === "E0404")).toBe(true);
+  });
+});
+
+describe("fuzz finds, reduced", () => {
+  it("an argument that parser recovery makes up (`name,:`) sits empty at the end of the call, so a removal fix keeps start ≤ end", () => {
+    const text = "model M {\n  input x: [8, 8, 3]\n  avgpool size: 2, stride: 2, s,: 1 -> relu\n}\n";
+    const result = compile(text);
+    const chain = (result.program.declarations[0] as ModelDecl).body.statements[1]! as Extract<Statement, { kind: "chain" }>;
+    const spans = chain.calls[0]!.args.map((a) => a.span);
+    // In source order and apart: each starts where or after the one before it ends.
+    spans.slice(1).forEach((span, i) => expect(span.start).toBeGreaterThanOrEqual(spans[i]!.end));
+    for (const d of result.diagnostics) for (const fix of d.fixes) for (const edit of fix.edits) expect(edit.span.start).toBeLessThanOrEqual(edit.span.end);
+    expect(() => exercise(text, seededRandom(3), { typescript: [], python: [] })).not.toThrow();
   });
 });
 
