@@ -21,7 +21,7 @@ import { buildIr } from "./ir/build.js";
 import type { IrGraph } from "./ir/ir.js";
 import { summarize as summarizeModel, renderSummary, type SummaryJson } from "./summary/summary.js";
 import { graphView } from "./graph/view.js";
-import { layoutGraph, type GraphLayout } from "./graph/layout.js";
+import type { GraphLayout } from "./graph/layout.js";
 import { renderSvg } from "./graph/svg.js";
 
 export { compile, renderSummary, renderSvg };
@@ -131,6 +131,8 @@ export function summarize(text: string, options: LibraryOptions & { batch?: numb
 export async function graph(text: string, options: LibraryOptions & { expand?: boolean } = {}): Promise<GraphLayout> {
   const result = compile(text, options);
   if (result.diagnostics.some((d) => d.severity === "error")) throw failure(result, text, options);
+  // ELK (1.5 MB of CommonJS) loads with the first graph, not with every import of the library.
+  const { layoutGraph } = await import("./graph/layout.js");
   return layoutGraph(graphView(pickModel(result.models, fileLabel(options), options.model), text, { expand: options.expand }));
 }
 

@@ -36,6 +36,27 @@ describe("the bundled cnnc", () => {
     expect(pkg.bin.cnnc).toBe("dist/bundle/cnnc.js");
   });
 
+  it("loads no package from node_modules at start-up: heavy ones (elkjs, tfjs, prettier) wait for the commands that use them", () => {
+    // The modules cnnc.js loads before any command runs: it and the chunks it imports statically.
+    const seen = new Set<string>();
+    const outside = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // esbuild puts a module's static imports first, after the shebang and the banner's line.
+      const text = readFileSync(join(dir, file), "utf8").replace(/^(#!.*\n)?.*__cnncCreateRequire.*\n/, "");
+      const head = /^(?:\s*import\s*(?:[^;"']*?from\s*)?"[^"]+";?)*/.exec(text)![0];
+      for (const m of head.matchAll(/"([^"]+)"/g)) {
+        const target = m[1]!;
+        if (target.startsWith("./")) visit(target.slice(2));
+        else if (!target.startsWith("node:")) outside.add(target);
+      }
+    };
+    visit("cnnc.js");
+    expect([...outside]).toEqual([]);
+    expect(seen.size).toBeGreaterThan(1);
+  });
+
   const cases: string[][] = [
     ["check", "examples/resnet50.cnn", "examples/lenet5.cnn"],
     ["check", "examples/errors/seed_channels.cnn"],

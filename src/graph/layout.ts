@@ -4,12 +4,9 @@
 
 import ElkModule from "elkjs/lib/elk.bundled.js";
 import type { ELK, ElkNode } from "elkjs/lib/elk-api.js";
+import { CHAR_WIDTH, LINE_HEIGHT } from "./metrics.js";
 import type { EdgeKind, GraphView, ViewNode } from "./view.js";
 
-/** Box text metrics: a monospace font, so a label's width follows from its length. */
-export const FONT_SIZE = 12;
-export const CHAR_WIDTH = 7.2;
-export const LINE_HEIGHT = 16;
 const PADDING_X = 12;
 const BOX_HEIGHT = 2 * LINE_HEIGHT + 8;
 

@@ -3,7 +3,8 @@
 // so a page that embeds the picture can jump to the line; its `<title>` is the tooltip.
 // Frozen layers have a dashed border.
 
-import { CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, type GraphLayout, type PlacedEdge, type PlacedNode } from "./layout.js";
+import type { GraphLayout, PlacedEdge, PlacedNode } from "./layout.js";
+import { CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT } from "./metrics.js";
 import type { EdgeKind, NodeKind } from "./view.js";
 
 const NODE_COLOURS: Record<NodeKind, { fill: string; stroke: string; label: string }> = {
