@@ -63,6 +63,18 @@ class LimitExceeded extends Error {}
 /** Contracts of imported blocks already proved against their bodies, by signature key. */
 const PROVED_CONTRACTS = new WeakMap<BlockDecl, Set<string>>();
 
+/** Each op's argument slots, made once: a 10,000-layer model would otherwise build them per layer. */
+const OP_SLOTS = new WeakMap<OpDef, readonly Slot[]>();
+
+function slotsOf(op: OpDef): readonly Slot[] {
+  let slots = OP_SLOTS.get(op);
+  if (slots === undefined) {
+    slots = op.args.map((a) => ({ name: a.name, positional: a.positional === true, variadic: a.variadic, required: a.default === undefined && !a.optional && !a.variadic }));
+    OP_SLOTS.set(op, slots);
+  }
+  return slots;
+}
+
 export class Elaborator {
   private evaluator: Evaluator;
   /** Contracts already checked against their body, by block, arguments and input channels. */
@@ -817,8 +829,7 @@ export class Elaborator {
 
   private opCall(op: OpDef, call: Call, env: Env): void {
     const shown = sourceName(op.name);
-    const slots: Slot[] = op.args.map((a) => ({ name: a.name, positional: a.positional === true, variadic: a.variadic, required: a.default === undefined && !a.optional && !a.variadic }));
-    const bound = bindArguments(call, shown, slots, this.sink);
+    const bound = bindArguments(call, shown, slotsOf(op), this.sink);
     const args: Record<string, ArgValue | undefined> = {};
     const argSpans = new Map<string, Span>();
     let ok = bound.ok;
