@@ -45,6 +45,8 @@ export interface TrainInputs {
   interrupted: () => boolean;
   /** Called after each step; tests use it to make a run slow enough to kill in the middle. */
   afterStep?: () => Promise<void> | void;
+  /** Images per evaluation batch (default: the training batch, at least 256). */
+  evaluationBatch?: number;
 }
 
 export type TrainStatus = "finished" | "stopped early" | "interrupted" | "diverged";
@@ -164,6 +166,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
   };
 
   const batch = settings.batch;
+  const evaluationBatch = inputs.evaluationBatch ?? Math.max(batch, 256);
   const steps = Math.ceil(data.count / batch);
   for (let epoch = state.epoch; epoch < settings.epochs; epoch++) {
     optimizer.setLearningRate(schedule.rateAt(epoch));
@@ -219,7 +222,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     const logs: EpochLogs = { epoch: epoch + 1, loss: partial.loss / partial.seen };
     objective.metricKeys.forEach((key, i) => (logs[key] = partial.hits[i]! / partial.seen));
     if (inputs.validation) {
-      const validation = await evaluateModel(tf, model, objective, inputs.validation, Math.max(batch, 256));
+      const validation = await evaluateModel(tf, model, objective, inputs.validation, evaluationBatch);
       logs["val_loss"] = validation.loss;
       for (const [key, value] of Object.entries(validation.metrics)) logs[`val_${key}`] = value;
     }
@@ -233,11 +236,11 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     state = { ...state, stopping };
     await save();
     if (stop) {
-      const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, Math.max(batch, 256)) : undefined;
+      const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, evaluationBatch) : undefined;
       return finish("stopped early", `early stopping: ${settings.earlyStopping!.config["monitor"]} did not improve for ${settings.earlyStopping!.config["patience"]} epochs`, test);
     }
     if (inputs.interrupted()) return finish("interrupted", `interrupted after epoch ${epoch + 1}; saved a checkpoint: continue with --resume`);
   }
-  const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, Math.max(batch, 256)) : undefined;
+  const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, evaluationBatch) : undefined;
   return finish("finished", undefined, test);
 }

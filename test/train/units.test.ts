@@ -19,7 +19,7 @@ import { epochOrder, seededRandom } from "../../src/data/random.js";
 import { resolveSettings, SettingsError } from "../../src/train/config.js";
 import { plotHistory } from "../../src/train/plot.js";
 import { checkDataFitsModel, prepareData } from "../../src/train/prepare.js";
-import { historyTable } from "../../src/train/progress.js";
+import { historyTable, imageRate, progressSink } from "../../src/train/progress.js";
 import { makeSchedule, shouldStop } from "../../src/train/schedule.js";
 import { checkResumable, settingsChanges, settingsFingerprint } from "../../src/train/loop.js";
 import { lowerText } from "../tfjs-helpers.js";
@@ -236,6 +236,17 @@ describe("reports", () => {
         "    1  1.2000    0.5000    1.1000        0.5500  1.00e-3      3.3\n" +
         "    2  0.8000    0.7000    0.9000        0.6600  1.00e-3      3.5\n",
     );
+  });
+
+  it("shows the real image rate of slow steps, never 0 img/s", () => {
+    expect([imageRate(0.04), imageRate(0.4), imageRate(3.14159), imageRate(12.34), imageRate(1234.5), imageRate(0)]).toEqual(["0.040", "0.40", "3.1", "12.3", "1235", "?"]);
+    let written = "";
+    const stream = { isTTY: false, write: (text: string) => ((written += text), true) } as unknown as NodeJS.WriteStream;
+    let clock = 0;
+    const sink = progressSink(stream, () => clock);
+    clock = 20_000;
+    sink.step({ epoch: 1, epochs: 1, step: 1, steps: 100, loss: 2.3, imagesPerSecond: 0.2, secondsLeft: 2000 });
+    expect(written).toContain("0.20 img/s");
   });
 
   it("plots loss and accuracy, train and validation, as SVG", () => {
