@@ -133,9 +133,6 @@ function isWasmOutOfMemory(error: unknown): boolean {
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
   if (options.engine === "pytorch" && options.augment !== undefined) throw new CliUsageError("--augment applies to --engine tfjs only: train.py does not augment");
-  if (options.engine === "pytorch" && options.init !== undefined) {
-    throw new CliUsageError("--init applies to --engine tfjs only for now; for train.py, write the weights as model.py's state_dict with `cnnc convert FILE --from WEIGHTS --to init.pt` and load it in train.py");
-  }
   if (options.engine !== "pytorch") {
     const flag = (["python", "nproc", "nnodes", "nodeRank", "rdzvBackend", "rdzvEndpoint", "rdzvId"] as const).find((key) => options[key] !== undefined);
     if (flag !== undefined) throw new CliUsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --engine pytorch only`);
@@ -201,7 +198,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     const training = { input: facts.input, normalization: prepared.normalization, classNames: splits.train.classNames, classes: facts.outputWidth!, loss: settings.loss, metrics: settings.metrics, lastOp: facts.lastOp };
     if (options.engine === "pytorch") {
       const { trainWithPytorch } = await import("./train-pytorch.js");
-      return await trainWithPytorch({ ...options, file, ir, spec, doc: graph.decl.doc, settings, prepared, training, out, resume: options.resume === true, progress });
+      return await trainWithPytorch({ ...options, file, ir, spec, doc: graph.decl.doc, settings, prepared, training, out, resume: options.resume === true, initialWeights, progress });
     }
     const { tf, backend, reason } = await loadTrainingBackend(options.backend);
     progress.message(`backend: ${backend} (${reason})`);

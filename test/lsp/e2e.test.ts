@@ -1,4 +1,4 @@
-// End to end: the built server (`node dist/src/lsp/main.js --stdio`) driven over stdio by
+// End to end: the built server (`node dist/lsp/server/main.js --stdio`) driven over stdio by
 // a JSON-RPC client, through a session an editor would have: open, edit, ask, fix, format.
 // Run `npx tsc -p .` first (`npm test` does).
 
