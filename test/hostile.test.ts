@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
 import { LIMITS } from "../src/limits.js";
+import type { ModelDecl, Statement } from "../src/syntax/ast.js";
 import { renderDiagnostics, terminalSafe } from "../src/diagnostics/render.js";
 import { toJsonDiagnostics } from "../src/diagnostics/json.js";
 import { IncrementalChecker } from "../src/ide/incremental.js";
@@ -75,12 +76,61 @@ describe("limits refused before the work they bound", () => {
   });
 
   it("nested loops whose counts multiply past the budget are refused before the first iteration", () => {
-    const text = "model M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat 600 { relu }\n  }\n}\n";
+    // The inner count is a name, which the layer estimate does not read: the runs budget refuses it.
+    const text = "let inner = 600\nmodel M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat inner { relu }\n  }\n}\n";
     const result = compile(text);
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
     expect(result.diagnostics[0]!.message).toContain("1,200,000");
     // Nothing was unrolled: the model holds its input only.
     expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input"]);
+  });
+
+  it("a loop whose runs times its body's layers pass the layer limit is refused before the first run", () => {
+    // 400 runs of a body that calls a block of 4 × 200 layers: 320,000 layers, though only 400 statements run the body.
+    const text = `block Stage(c = 8) {
+  repeat 200 { conv c, kernel: 1 -> batchnorm -> relu -> dropout 0.1 }
+}
+model M {
+  input x: [4, 4, 8]
+  relu -> relu
+  for c in range(400) {
+    Stage()
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toContain("each run adds at least 800 layers");
+    expect(result.diagnostics[0]!.message).toContain("320,003");
+    // Refused before unrolling anything: only the layers before the loop exist.
+    expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input", "relu", "relu"]);
+  });
+
+  it("the layer estimate counts only what must run, so a model under the limit still compiles", () => {
+    // A branch that is skipped, a count that is not a literal and a self-call count nothing: 10,000 × 2 layers.
+    const text = `let n = 500
+block Loop() {
+  relu
+}
+model M {
+  input x: [4, 4, 8]
+  repeat 10000 {
+    if false { repeat 10000 { relu } }
+    relu -> Loop()
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(result.models[0]!.nodes.length).toBe(20_001);
+  });
+
+  it("layers outside any loop (block calls fanning out) still stop at the layer limit while unrolling", () => {
+    const wide = `block Wide() {\n  ${Array.from({ length: 1000 }, () => "relu").join(" -> ")}\n}\n`;
+    const text = `${wide}model M {\n  input x: [8, 8, 3]\n  ${Array.from({ length: 201 }, () => "Wide()").join(" -> ")}\n}\n`;
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toBe(`the model has more than ${LIMITS.layers.toLocaleString("en-US")} layers`);
   });
 
   it("block calls nested past the elaboration depth give E0403, not a stack overflow", () => {
@@ -103,6 +153,19 @@ describe("limits refused before the work they bound", () => {
     expect(codes(coprime)).toEqual(["E0404"]);
     const chained = ["model M {", "  input x: [H, W, 3]", "  let c0 = H", ...Array.from({ length: 3000 }, (_, i) => `  let c${i + 1} = floor((c${i} + floor(H / 2)) / 2)`), "  relu", "}"].join("\n");
     expect(codes(chained).every((c) => c === "E0404")).toBe(true);
+  });
+});
+
+describe("fuzz finds, reduced", () => {
+  it("an argument that parser recovery makes up (`name,:`) sits empty at the end of the call, so a removal fix keeps start ≤ end", () => {
+    const text = "model M {\n  input x: [8, 8, 3]\n  avgpool size: 2, stride: 2, s,: 1 -> relu\n}\n";
+    const result = compile(text);
+    const chain = (result.program.declarations[0] as ModelDecl).body.statements[1]! as Extract<Statement, { kind: "chain" }>;
+    const spans = chain.calls[0]!.args.map((a) => a.span);
+    // In source order and apart: each starts where or after the one before it ends.
+    spans.slice(1).forEach((span, i) => expect(span.start).toBeGreaterThanOrEqual(spans[i]!.end));
+    for (const d of result.diagnostics) for (const fix of d.fixes) for (const edit of fix.edits) expect(edit.span.start).toBeLessThanOrEqual(edit.span.end);
+    expect(() => exercise(text, seededRandom(3), { typescript: [], python: [] })).not.toThrow();
   });
 });
 

@@ -31,5 +31,7 @@ export async function loadTrainingBackend(request: BackendRequest): Promise<Trai
   }
   const loaded = await loadTfjs(effective);
   if (prepare) await prepare(loaded.tf, loaded.backend);
-  return { tf: loaded.tf, backend: loaded.backend, reason: loaded.reason + note + (prepare ? "; cnnc's training kernels registered" : "") };
+  // A fallback was not requested: its own note is the whole reason, not chooseBackend's "requested with --backend".
+  const reason = effective === request ? loaded.reason + note : note.slice(2);
+  return { tf: loaded.tf, backend: loaded.backend, reason: reason + (prepare ? "; cnnc's training kernels registered" : "") };
 }
