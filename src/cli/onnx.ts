@@ -12,7 +12,7 @@ import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { buildIr } from "../ir/build.js";
 import type { IrGraph } from "../ir/ir.js";
 import type { ModelGraph } from "../check/graph.js";
-import { formatDim } from "../check/symbolic.js";
+import { formatDim } from "../shape/symbolic.js";
 import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lowering.js";
 import { lowerToOnnx, type InputLayout } from "../emit/onnx/lowering.js";
 import { encodeModel, type OnnxDim, type OnnxModel } from "../emit/onnx/proto.js";

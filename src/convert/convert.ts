@@ -5,7 +5,7 @@
 import type { IrGraph } from "../ir/ir.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { matchStateDict, type MatchReport, type Pins } from "./match.js";
 import { readTorchStateDict, writeTorchStateDict } from "./torch-file.js";
 import { ConversionError, tfjsToTorch, torchToTfjs, weightMap, type Tensor } from "./weights.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import type { Tf } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
 import { fileLoadHandler } from "../../src/emit/tfjs-save.js";
 import { checkOnnxFiles, onnxParity, transposeChannels, type OnnxParity } from "../../bench/onnx-parity/parity.js";
