@@ -1,7 +1,8 @@
 // `cnnc build FILE --target onnx -o DIR`: DIR/model.onnx with the weights of a saved tfjs
 // model or a PyTorch state_dict (`--weights`, matched by structure as `cnnc train --init`
-// matches it), or the tfjs builder's initial weights (seeded with `--seed`). A model with symbolic sizes gets one graph for every accepted
-// size, with the sizes as named dimensions, when no layer's lowering depends on them.
+// matches it), or the tfjs builder's initial weights (seeded with `--seed`). A model with
+// symbolic sizes gets one graph for every accepted size, with the sizes as named
+// dimensions, when no layer's lowering depends on them.
 
 import { basename } from "node:path";
 import { compile, type Compilation } from "../compile.js";
