@@ -5,7 +5,8 @@
 // in the playground, which runs this same loop in the browser.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tfjs-build.js";
+import { buildTfjsModel, frozenBatchNormsInInference } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { fileLoadHandler, serializeModel } from "../emit/tfjs-save.js";
 import { writeWeights } from "../convert/convert.js";
