@@ -15,6 +15,9 @@ import type { ModelDecl, Statement } from "../src/syntax/ast.js";
 import { renderDiagnostics, terminalSafe } from "../src/diagnostics/render.js";
 import { toJsonDiagnostics } from "../src/diagnostics/json.js";
 import { IncrementalChecker } from "../src/ide/incremental.js";
+import { analysisOf } from "../src/ide/analysis.js";
+import { documentSymbols } from "../src/ide/document-symbols.js";
+import { hover } from "../src/ide/hover.js";
 import { exercise, seededRandom } from "../bench/fuzz/harness.js";
 import { CLI } from "./helpers.js";
 
@@ -49,6 +52,18 @@ describe("nesting limit (E0103)", () => {
       }
     });
   }
+
+  it("the declarations before the over-deep one are still parsed and checked, for editors", () => {
+    const head = `/// Two convolutions.\nblock Pair(c) {\n  conv c, kernel: 3, padding: 1 -> conv c, kernel: 1\n}\nmodel Small {\n  input x: [8, 8, 3]\n  Pair(4)\n  flatten\n  dense 3, in_features: 9\n}\n`;
+    const deep = `model Deep {\n  input x: [8, 8, 3]\n  dense ${"max(1, ".repeat(LIMITS.nesting + 5)}2${")".repeat(LIMITS.nesting + 5)}\n}\nmodel After {\n  input x: [4]\n}\n`;
+    const result = compile(head + deep);
+    // The earlier model's own mistake is found (flatten gives 256, not 9), then the nesting error.
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0301", "E0103"]);
+    expect(result.program.declarations.map((d) => d.name.text)).toEqual(["Pair", "Small"]);
+    const analysis = analysisOf(result);
+    expect(documentSymbols(analysis).map((s) => s.name)).toEqual(["Pair", "Small"]);
+    expect(hover(analysis, head.indexOf("Pair(4)"))).toBeDefined();
+  });
 
   it("the language server's incremental checker refuses the same way", () => {
     const checker = new IncrementalChecker();
@@ -181,6 +196,16 @@ describe("terminal-safe diagnostics", () => {
     const lines = rendered.split("\n");
     const excerpt = lines.findIndex((l) => l.includes("\u241b]0;owned"));
     expect(lines[excerpt + 1]!.indexOf("^") - lines[excerpt + 1]!.indexOf("|")).toBe(lines[excerpt]!.indexOf("\u241b") - lines[excerpt]!.indexOf("|"));
+  });
+
+  it("in colour too, and in the file name: only the renderer's own colour codes reach the terminal", () => {
+    const source = "model Net\u001b[8m {\n  input image: [8, 8, 3]\n  dense 4 \u0090\u2068\n}\n";
+    const result = compile(source);
+    const rendered = renderDiagnostics(result.diagnostics, "nets/\u001b]8;;x\u0007.cnn", source, { color: true });
+    const withoutColours = rendered.replace(/\u001b\[[0-9;]*m/g, "");
+    expect(withoutColours).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(withoutColours).toContain("nets/\u241b]8;;x\u2407.cnn");
+    expect(withoutColours).toContain("model Net\u241b[8m {");
   });
 
   it("JSON keeps the characters exact", () => {

@@ -106,6 +106,15 @@ export interface TorchvisionJob {
   kwargs?: Record<string, unknown>;
 }
 
+/** The reference examples torchvision 0.14 has, by torchvision.models name, cheapest first. */
+export const TORCHVISION_EXAMPLES = [
+  "squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x1_0", "mnasnet1_0", "mobilenet_v3_large", "regnet_y_400mf", "resnet18", "efficientnet_b0",
+  "alexnet", "googlenet", "resnet34", "densenet121", "convnext_tiny", "resnet50", "resnext50_32x4d", "inception_v3", "efficientnet_v2_s",
+  "wide_resnet50_2", "resnet152", "vgg16", "vgg16_bn",
+];
+/** torchvision constructor arguments that give the network its example describes (no auxiliary classifiers). */
+export const TORCHVISION_KWARGS: Record<string, Record<string, unknown>> = { googlenet: { aux_logits: false, init_weights: false }, inception_v3: { aux_logits: false, init_weights: false } };
+
 /** Saves seeded torchvision models' state_dicts and their outputs on the given inputs (test/pytorch/torchvision_weights.py). */
 export function runTorchvision(jobs: TorchvisionJob[]): { name: string; params: number; seconds: number }[] {
   const output = execFileSync(PYTHON, [join(ROOT, "test", "pytorch", "torchvision_weights.py")], { input: JSON.stringify(jobs), encoding: "utf8", maxBuffer: 64 << 20 });

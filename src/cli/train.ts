@@ -308,6 +308,10 @@ export async function evaluateCommand(dir: string, options: { data?: string; bac
     model.dispose();
     return 0;
   } catch (error) {
+    if (isWasmOutOfMemory(error)) {
+      process.stderr.write(`error: evaluation ran out of memory in the WebAssembly backend (at most ${formatBytes(WASM_HEAP_BYTES)}): try a smaller --batch, or --backend cpu\n`);
+      return 1;
+    }
     const message = inputError(error);
     if (message === undefined) throw error;
     process.stderr.write(`error: ${message}\n`);

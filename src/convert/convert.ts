@@ -56,13 +56,6 @@ export function tfjsToTorchFile(ir: IrGraph, spec: TfModelSpec, modelJson: strin
   return writeTorchStateDict(tfjsToTorchState(ir, spec, modelJson, weights));
 }
 
-/** A PyTorch state_dict file's tensors, checked against the model: every entry present, with its shape, and nothing else. */
-export function readModelTorchState(ir: IrGraph, spec: TfModelSpec, torchFile: Uint8Array): Map<string, Tensor> {
-  const state = readTorchStateDict(torchFile);
-  torchToTfjs(weightMap(ir, spec), state);
-  return state;
-}
-
 /** A PyTorch state_dict file matched to the model (by name, else by structure), with its weights under tfjs's names. */
 export function matchTorchFile(ir: IrGraph, spec: TfModelSpec, torchFile: Uint8Array, pins?: Pins): { report: MatchReport; weights: Map<string, Tensor> } {
   const map = weightMap(ir, spec);
