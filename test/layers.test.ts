@@ -20,7 +20,7 @@ const FLOORS: readonly (readonly RegExp[])[] = [
   [/^src\/runtime\//],
   [/^src\/emit\//, /^src\/kernels\//, /^src\/convert\//, /^src\/data\//],
   [/^src\/train\//],
-  [/^src\/library\.ts$/, /^src\/index\.ts$/, /^src\/browser\.ts$/, /^src\/generated-files\.ts$/, /^src\/plugins\//, /^lsp\/server\//, /^src\/cli\//],
+  [/^src\/driver\.ts$/, /^src\/library\.ts$/, /^src\/index\.ts$/, /^src\/browser\.ts$/, /^src\/generated-files\.ts$/, /^src\/plugins\//, /^lsp\/server\//, /^src\/cli\//],
 ];
 
 function floorOf(path: string): number {
