@@ -21,7 +21,7 @@ import { loadTfjs } from "../../src/runtime/backend.js";
 import { lowerToOnnx } from "../../src/emit/onnx/lowering.js";
 import { encodeModel } from "../../src/emit/onnx/proto.js";
 import { readTorchStateDict } from "../../src/convert/torch-file.js";
-import { exampleSize } from "../../src/cli/build.js";
+import { exampleSize } from "../../src/driver.js";
 import { replaceSection, ROOT } from "../common.js";
 import { PYTHON, prepareParity } from "../pytorch-parity/parity.js";
 import { transposeChannels } from "./parity.js";

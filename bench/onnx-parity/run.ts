@@ -14,7 +14,7 @@ import { nodeHost } from "../../src/host/node.js";
 import { buildIr } from "../../src/ir/build.js";
 import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import { exampleSize } from "../../src/cli/build.js";
+import { exampleSize } from "../../src/driver.js";
 import { replaceSection, ROOT } from "../common.js";
 import { checkOnnxFiles, onnxParity, type OnnxParity } from "./parity.js";
 

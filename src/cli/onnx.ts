@@ -10,7 +10,6 @@ import { nodeHost } from "../host/node.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
-import { buildIr } from "../ir/build.js";
 import type { IrGraph } from "../ir/ir.js";
 import type { ModelGraph } from "../check/graph.js";
 import { formatDim } from "../shape/symbolic.js";
@@ -20,8 +19,8 @@ import { encodeModel, type OnnxDim, type OnnxModel } from "../emit/onnx/proto.js
 import { writeFilesAtomically } from "../emit/write-files.js";
 import { ConversionError, type Tensor } from "../convert/weights.js";
 import type { BackendRequest } from "../runtime/backend.js";
-import { CliUsageError, exampleSize, pickModel } from "./build.js";
-import { readBytes, tfjsModelJson } from "./pytorch.js";
+import { exampleSize, irOf, loweringDiagnostic, pickModel } from "../driver.js";
+import { CliUsageError, readBytes, tfjsModelJson } from "./options.js";
 import { loadTorchWeights, type WeightOptions } from "./weights.js";
 
 export const INPUT_LAYOUTS = ["nchw", "nhwc"] as const satisfies readonly InputLayout[];
@@ -60,7 +59,7 @@ function lowerForTfjs(ir: IrGraph, seed: number | undefined): TfModelSpec {
     return lowerToTfjs(ir, { seed });
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
-    throw new BuildFailure([diagnostic("E0601", { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
+    throw new BuildFailure([loweringDiagnostic(error)]);
   }
 }
 
@@ -107,7 +106,7 @@ function instantiate(source: string, file: string, model: ModelGraph, sizes: Rea
   const errors = compilation.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new BuildFailure(errors);
   const instance = compilation.models.find((m) => m.name === model.name)!;
-  return { ir: buildIr(instance, source, compilation.trains.find((t) => t.model === model.name)), compilation };
+  return { ir: irOf(compilation, instance, source), compilation };
 }
 
 /** The first node whose ONNX lowering differs between two sizes, as the IR node it comes from. */
@@ -141,7 +140,7 @@ async function lower(file: string, source: string, options: OnnxBuildOptions, re
   const context = { file, source, compilation: result, model, color };
   if (model.sizes === undefined || (options.sizes !== undefined && options.sizes.size > 0)) {
     const concrete = pickModel(result.models, file, options.model, { concrete: true });
-    const ir = buildIr(concrete, source, result.trains.find((t) => t.model === concrete.name));
+    const ir = irOf(result, concrete, source);
     const spec = lowerForTfjs(ir, options.seed);
     const metadata = graphMetadata(file, model, ir, options.inputLayout);
     return lowerToOnnx(ir, { weights: await modelWeights(ir, spec, options, context), inputLayout: options.inputLayout, producerVersion, metadata });
