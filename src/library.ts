@@ -5,9 +5,10 @@
 // when a model is built.
 
 import type * as tfjs from "@tensorflow/tfjs";
+import type { Tf } from "./runtime/tf.js";
 import type { ModelGraph } from "./check/graph.js";
 import { describeSizes } from "./check/sizes.js";
-import type { SizeSet } from "./check/symbolic.js";
+import type { SizeSet } from "./shape/symbolic.js";
 import { compile, type Compilation, type CompileOptions } from "./compile.js";
 import { diagnostic } from "./diagnostics/codes.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
@@ -169,7 +170,7 @@ export interface BuildModelOptions extends LibraryOptions {
   /** Seeds every initializer, so weights are the same from run to run. */
   seed?: number;
   /** The tfjs module to build with (`@tensorflow/tfjs` by default), with whatever backend it has set. */
-  tf?: typeof tfjs;
+  tf?: Tf;
 }
 
 /** Builds the model as a `tf.LayersModel`; throws CompileError when the text has errors. */

@@ -18,7 +18,10 @@ export const LIMITS = {
   repeat: 10_000,
   /** Items of a list value, such as `range(n)` (E0401). */
   listLength: 100_000,
-  /** Layers of a model after unrolling (E0401). */
+  /**
+   * Layers of a model after unrolling (E0401); a repeat whose runs times the layers one run of
+   * its body adds at least (src/check/layer-estimate.ts) exceeds this is refused before it runs once.
+   */
   layers: 200_000,
   /**
    * Statements executed while unrolling one model (E0401); a repeat whose count times the

@@ -11,9 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
 import { LIMITS } from "../src/limits.js";
+import type { ModelDecl, Statement } from "../src/syntax/ast.js";
 import { renderDiagnostics, terminalSafe } from "../src/diagnostics/render.js";
 import { toJsonDiagnostics } from "../src/diagnostics/json.js";
 import { IncrementalChecker } from "../src/ide/incremental.js";
+import { analysisOf } from "../src/ide/analysis.js";
+import { documentSymbols } from "../src/ide/document-symbols.js";
+import { hover } from "../src/ide/hover.js";
 import { exercise, seededRandom } from "../bench/fuzz/harness.js";
 import { CLI } from "./helpers.js";
 
@@ -49,6 +53,18 @@ describe("nesting limit (E0103)", () => {
     });
   }
 
+  it("the declarations before the over-deep one are still parsed and checked, for editors", () => {
+    const head = `/// Two convolutions.\nblock Pair(c) {\n  conv c, kernel: 3, padding: 1 -> conv c, kernel: 1\n}\nmodel Small {\n  input x: [8, 8, 3]\n  Pair(4)\n  flatten\n  dense 3, in_features: 9\n}\n`;
+    const deep = `model Deep {\n  input x: [8, 8, 3]\n  dense ${"max(1, ".repeat(LIMITS.nesting + 5)}2${")".repeat(LIMITS.nesting + 5)}\n}\nmodel After {\n  input x: [4]\n}\n`;
+    const result = compile(head + deep);
+    // The earlier model's own mistake is found (flatten gives 256, not 9), then the nesting error.
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0301", "E0103"]);
+    expect(result.program.declarations.map((d) => d.name.text)).toEqual(["Pair", "Small"]);
+    const analysis = analysisOf(result);
+    expect(documentSymbols(analysis).map((s) => s.name)).toEqual(["Pair", "Small"]);
+    expect(hover(analysis, head.indexOf("Pair(4)"))).toBeDefined();
+  });
+
   it("the language server's incremental checker refuses the same way", () => {
     const checker = new IncrementalChecker();
     const deep = NESTINGS["bodies"]!(50_000);
@@ -75,12 +91,61 @@ describe("limits refused before the work they bound", () => {
   });
 
   it("nested loops whose counts multiply past the budget are refused before the first iteration", () => {
-    const text = "model M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat 600 { relu }\n  }\n}\n";
+    // The inner count is a name, which the layer estimate does not read: the runs budget refuses it.
+    const text = "let inner = 600\nmodel M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat inner { relu }\n  }\n}\n";
     const result = compile(text);
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
     expect(result.diagnostics[0]!.message).toContain("1,200,000");
     // Nothing was unrolled: the model holds its input only.
     expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input"]);
+  });
+
+  it("a loop whose runs times its body's layers pass the layer limit is refused before the first run", () => {
+    // 400 runs of a body that calls a block of 4 × 200 layers: 320,000 layers, though only 400 statements run the body.
+    const text = `block Stage(c = 8) {
+  repeat 200 { conv c, kernel: 1 -> batchnorm -> relu -> dropout 0.1 }
+}
+model M {
+  input x: [4, 4, 8]
+  relu -> relu
+  for c in range(400) {
+    Stage()
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toContain("each run adds at least 800 layers");
+    expect(result.diagnostics[0]!.message).toContain("320,003");
+    // Refused before unrolling anything: only the layers before the loop exist.
+    expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input", "relu", "relu"]);
+  });
+
+  it("the layer estimate counts only what must run, so a model under the limit still compiles", () => {
+    // A branch that is skipped, a count that is not a literal and a self-call count nothing: 10,000 × 2 layers.
+    const text = `let n = 500
+block Loop() {
+  relu
+}
+model M {
+  input x: [4, 4, 8]
+  repeat 10000 {
+    if false { repeat 10000 { relu } }
+    relu -> Loop()
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(result.models[0]!.nodes.length).toBe(20_001);
+  });
+
+  it("layers outside any loop (block calls fanning out) still stop at the layer limit while unrolling", () => {
+    const wide = `block Wide() {\n  ${Array.from({ length: 1000 }, () => "relu").join(" -> ")}\n}\n`;
+    const text = `${wide}model M {\n  input x: [8, 8, 3]\n  ${Array.from({ length: 201 }, () => "Wide()").join(" -> ")}\n}\n`;
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toBe(`the model has more than ${LIMITS.layers.toLocaleString("en-US")} layers`);
   });
 
   it("block calls nested past the elaboration depth give E0403, not a stack overflow", () => {
@@ -106,6 +171,19 @@ describe("limits refused before the work they bound", () => {
   });
 });
 
+describe("fuzz finds, reduced", () => {
+  it("an argument that parser recovery makes up (`name,:`) sits empty at the end of the call, so a removal fix keeps start ≤ end", () => {
+    const text = "model M {\n  input x: [8, 8, 3]\n  avgpool size: 2, stride: 2, s,: 1 -> relu\n}\n";
+    const result = compile(text);
+    const chain = (result.program.declarations[0] as ModelDecl).body.statements[1]! as Extract<Statement, { kind: "chain" }>;
+    const spans = chain.calls[0]!.args.map((a) => a.span);
+    // In source order and apart: each starts where or after the one before it ends.
+    spans.slice(1).forEach((span, i) => expect(span.start).toBeGreaterThanOrEqual(spans[i]!.end));
+    for (const d of result.diagnostics) for (const fix of d.fixes) for (const edit of fix.edits) expect(edit.span.start).toBeLessThanOrEqual(edit.span.end);
+    expect(() => exercise(text, seededRandom(3), { typescript: [], python: [] })).not.toThrow();
+  });
+});
+
 describe("terminal-safe diagnostics", () => {
   const text = "model M {\n  input x: [8, 8, 3]\n  conv 4, kernel: 1 \u001b]0;owned\u0007\u202e\u009b \u0008\r\n}\n";
 
@@ -118,6 +196,16 @@ describe("terminal-safe diagnostics", () => {
     const lines = rendered.split("\n");
     const excerpt = lines.findIndex((l) => l.includes("\u241b]0;owned"));
     expect(lines[excerpt + 1]!.indexOf("^") - lines[excerpt + 1]!.indexOf("|")).toBe(lines[excerpt]!.indexOf("\u241b") - lines[excerpt]!.indexOf("|"));
+  });
+
+  it("in colour too, and in the file name: only the renderer's own colour codes reach the terminal", () => {
+    const source = "model Net\u001b[8m {\n  input image: [8, 8, 3]\n  dense 4 \u0090\u2068\n}\n";
+    const result = compile(source);
+    const rendered = renderDiagnostics(result.diagnostics, "nets/\u001b]8;;x\u0007.cnn", source, { color: true });
+    const withoutColours = rendered.replace(/\u001b\[[0-9;]*m/g, "");
+    expect(withoutColours).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(withoutColours).toContain("nets/\u241b]8;;x\u2407.cnn");
+    expect(withoutColours).toContain("model Net\u241b[8m {");
   });
 
   it("JSON keeps the characters exact", () => {

@@ -6,21 +6,21 @@ import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers.js";
 
-const SRC = join(ROOT, "src");
+/** The folders whose imports are checked; the language server sits on the top floor, over src/ide/. */
+const ROOTS = ["src", join("lsp", "server")];
 
-/** Floors, lowest first: the first pattern a file's path (under src/) matches gives its floor. */
+/** Floors, lowest first: the first pattern a file's path (from the repository root) matches gives its floor. */
 const FLOORS: readonly (readonly RegExp[])[] = [
-  [/^diagnostics\//, /^syntax\/line-index\.ts$/, /^limits\.ts$/],
-  [/^syntax\//],
-  // Shape arithmetic, below the ops although it lives under check/ for now.
-  [/^check\/shape\.ts$/, /^check\/symbolic\.ts$/],
-  [/^ops\//],
-  [/^check\//, /^compile\.ts$/, /^host\//],
-  [/^ir\//, /^summary\//, /^graph\//, /^format\//, /^ide\//],
-  [/^runtime\//],
-  [/^emit\//, /^kernels\//, /^convert\//, /^data\//],
-  [/^train\//],
-  [/^library\.ts$/, /^index\.ts$/, /^browser\.ts$/, /^generated-files\.ts$/, /^plugins\//, /^lsp\//, /^cli\//],
+  [/^src\/diagnostics\//, /^src\/limits\.ts$/],
+  [/^src\/syntax\//],
+  [/^src\/shape\//],
+  [/^src\/ops\//],
+  [/^src\/check\//, /^src\/compile\.ts$/, /^src\/host\//],
+  [/^src\/ir\//, /^src\/summary\//, /^src\/graph\//, /^src\/format\//, /^src\/ide\//],
+  [/^src\/runtime\//],
+  [/^src\/emit\//, /^src\/kernels\//, /^src\/convert\//, /^src\/data\//],
+  [/^src\/train\//],
+  [/^src\/library\.ts$/, /^src\/index\.ts$/, /^src\/browser\.ts$/, /^src\/generated-files\.ts$/, /^src\/plugins\//, /^lsp\/server\//, /^src\/cli\//],
 ];
 
 function floorOf(path: string): number {
@@ -32,15 +32,15 @@ function floorOf(path: string): number {
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [relative(SRC, path)] : [];
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [relative(ROOT, path)] : [];
   });
 }
 
-/** Each file's relative imports as paths under src/: all of them, or only those that load a module at run time (not `import type`). */
+/** Each file's relative imports as paths from the repository root: all of them, or only those that load a module at run time (not `import type`). */
 function importGraph(valuesOnly: boolean): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const file of sourceFiles(SRC)) {
-    const text = readFileSync(join(SRC, file), "utf8");
+  for (const file of ROOTS.flatMap((root) => sourceFiles(join(ROOT, root)))) {
+    const text = readFileSync(join(ROOT, file), "utf8");
     const statements = [...text.matchAll(/^(import|export)\b([^;]*?)\bfrom\s+"(\.{1,2}\/[^"]+)"/gms)].filter((m) => !valuesOnly || !/^\s*type\b/.test(m[2]!));
     graph.set(file, statements.map((m) => normalize(join(dirname(file), m[3]!.replace(/\.js$/, ".ts")))));
   }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { compile } from "../src/compile.js";
 import { buildIr } from "../src/ir/build.js";
 import { emitModelPy } from "../src/emit/pytorch.js";
-import { estimateMemory, formatBytes, optimizerCopies, type MemoryEstimate } from "../src/summary/memory.js";
+import { estimateMemory, formatBytes, largestTfjsBatch, optimizerCopies, type MemoryEstimate } from "../src/summary/memory.js";
 import { EXAMPLES, read, ROOT } from "./helpers.js";
 
 function estimate(text: string, batch?: number): MemoryEstimate {
@@ -59,6 +59,15 @@ describe("memory estimate", () => {
     expect(estimateMemory(result.models[0]!)).toBeUndefined();
   });
 
+  it("gives the largest batch whose tfjs step fits a budget", () => {
+    const text = "model M {\n  input x: [8, 8, 3]\n  conv 4, kernel: 3 -> relu\n  flatten\n  dense 10\n}\n";
+    const model = compile(text).models[0]!;
+    const budget = estimate(text, 100).training.tfjs;
+    expect(largestTfjsBatch(model, budget)).toBe(100);
+    expect(largestTfjsBatch(model, budget - 1)).toBe(99);
+    expect(largestTfjsBatch(model, estimate(text, 1).params)).toBe(0);
+  });
+
   it("prints sizes in binary units", () => {
     expect([formatBytes(512), formatBytes(1536), formatBytes(3 * 1024 ** 3)]).toEqual(["512 B", "1.50 KiB", "3.00 GiB"]);
   });
@@ -92,4 +101,13 @@ describe("cnnc train", () => {
     expect(run.stderr).toMatch(/help: try a smaller batch, such as `--batch \d+`/);
     expect(run.status).toBe(1);
   }, 60_000);
+
+  it("refuses (E0650) a step that cannot fit the WebAssembly heap, with the largest batch that does", () => {
+    // Before: "internal error: memory access out of bounds" in the middle of the first step.
+    const run = spawnSync(process.execPath, [join(ROOT, "dist", "src", "cli", "bin.js"), "train", "examples/vgg16.cnn", "--batch", "65536", "--backend", "wasm", "--epochs", "1", "--out", mkdtempSync(join(tmpdir(), "cnnc-e0650-"))], { cwd: ROOT, encoding: "utf8" });
+    expect(run.stderr).toMatch(/error\[E0650\]: a training step at batch 4500 \(--batch 65536, capped at the 4500 training images\) needs about [\d.]+ [GT]iB, more than the 4.00 GiB the WebAssembly backend can hold/);
+    expect(run.stderr).toMatch(/help: the largest batch that fits is \d+: use `--batch \d+`, or train on `--backend cpu`/);
+    expect(run.stderr).not.toContain("internal error");
+    expect(run.status).toBe(1);
+  }, 120_000);
 });

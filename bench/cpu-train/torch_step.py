@@ -1,6 +1,6 @@
 """PyTorch baseline for bench/cpu-train: the median time of one training step (forward,
 cross-entropy, backward, Adam) at batch 64 for the same LeNet-5 and ResNet-20 that
-run.ts builds from .cnn text. Prints one JSON object: {"torch": version, "threads": n,
+run.ts builds from .cnn text, and at batch 4 for torchvision's ResNet-50 (224×224). Prints one JSON object: {"torch": version, "threads": n,
 "lenet5": {"median_ms": ..., "samples": [...]}, "resnet20": {...}}, times in ms.
 
 Usage: /usr/bin/python3 bench/cpu-train/torch_step.py [steps] [threads]
@@ -12,6 +12,7 @@ import sys
 import time
 
 import torch
+import torchvision
 from torch import nn
 
 
@@ -54,10 +55,10 @@ def resnet20() -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def time_steps(model: nn.Module, shape: tuple, steps: int) -> dict:
+def time_steps(model: nn.Module, shape: tuple, steps: int, classes: int = 10) -> dict:
     torch.manual_seed(0)
     x = torch.randn(*shape)
-    y = torch.randint(0, 10, (shape[0],))
+    y = torch.randint(0, classes, (shape[0],))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -87,6 +88,8 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "lenet5": time_steps(lenet5(), (64, 1, 28, 28), steps),
         "resnet20": time_steps(resnet20(), (64, 3, 32, 32), max(steps // 2, 5)),
+        # torchvision's resnet50 is what examples/resnet50.cnn mirrors; 1,000 classes, batch 4.
+        "resnet50": time_steps(torchvision.models.resnet50(), (4, 3, 224, 224), max(steps // 7, 3), classes=1000),
     }
     print(json.dumps(result))
 

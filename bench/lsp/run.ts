@@ -1,6 +1,6 @@
 // Benchmark: how long the language server takes, on a 1,000-line file, from a keystroke's
 // didChange to the diagnostics for that version, and to answer inlay hints after it.
-// It spawns the built server (`node dist/src/lsp/main.js --stdio`, what `cnnc lsp --stdio`
+// It spawns the built server (`node dist/lsp/server/main.js --stdio`, what `cnnc lsp --stdio`
 // runs) and drives it over stdio with a JSON-RPC client, one edit at a time, as typing
 // does. Prints a Markdown table and rewrites the lsp section of bench/RESULTS.md.
 //
@@ -58,7 +58,7 @@ interface Run {
  * parenthesis, so every other version has a syntax error and is checked in full.
  */
 async function measure(nodeArgs: string[], text: string, broken: boolean): Promise<Run> {
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "dist", "src", "lsp", "main.js"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "dist", "lsp", "server", "main.js"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiting = new Map<number, () => void>();
   connection.onNotification("textDocument/publishDiagnostics", (params: { version?: number }) => {
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     row("baseline: `compile()` of the whole file, in process", full),
   ];
   const body = [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}. The file: ${(text.match(/\n/g) ?? []).length.toLocaleString("en-US")} lines, ${parts.length} copies of the example architectures with their names made unique, ${checked.models.length} models, ${layers.toLocaleString("en-US")} layers after unrolling, ${checked.diagnostics.length} diagnostics. The server is \`node dist/src/lsp/main.js --stdio\` (what \`cnnc lsp --stdio\` runs), driven over stdio by a JSON-RPC client: ${EDITS} one-character edits to a filter count in the middle of the file after ${WARMUP} warm-up edits, each timed from sending didChange to receiving publishDiagnostics for that version, then inlay hints for the 60 lines around the edit and for the whole file. Target: p95 < 20 ms.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}. The file: ${(text.match(/\n/g) ?? []).length.toLocaleString("en-US")} lines, ${parts.length} copies of the example architectures with their names made unique, ${checked.models.length} models, ${layers.toLocaleString("en-US")} layers after unrolling, ${checked.diagnostics.length} diagnostics. The server is \`node dist/lsp/server/main.js --stdio\` (what \`cnnc lsp --stdio\` runs), driven over stdio by a JSON-RPC client: ${EDITS} one-character edits to a filter count in the middle of the file after ${WARMUP} warm-up edits, each timed from sending didChange to receiving publishDiagnostics for that version, then inlay hints for the 60 lines around the edit and for the whole file. Target: p95 < 20 ms.`,
     "",
     "| measure | p50 (ms) | p95 (ms) |",
     "|---|---:|---:|",

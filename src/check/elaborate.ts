@@ -16,15 +16,16 @@ import { defaultArgs, defaultValue, type ArgValue, type Args, type OpDef, type P
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
 import { argumentRemoval, bindArguments, convertArgument, type BoundArguments, type Slot } from "./arguments.js";
 import type { BlockCall, CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
-import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
+import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "../shape/shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
-import { formatDim, isSymbolic, remainder, sizeVar, SizeTooComplex, type SizeSet, type Sym } from "./symbolic.js";
+import { formatDim, isSymbolic, remainder, sizeVar, SizeTooComplex, type SizeSet, type Sym } from "../shape/symbolic.js";
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSize, isSymbol, Scope, type Value } from "./values.js";
 import type { ModuleScope } from "./modules.js";
 import { formatLimit, LIMITS } from "../limits.js";
+import { LayerEstimate } from "./layer-estimate.js";
 
 
 /** A tensor during elaboration: the node that produced it and where that was in the source. */
@@ -62,6 +63,18 @@ class LimitExceeded extends Error {}
 /** Contracts of imported blocks already proved against their bodies, by signature key. */
 const PROVED_CONTRACTS = new WeakMap<BlockDecl, Set<string>>();
 
+/** Each op's argument slots, made once: a 10,000-layer model would otherwise build them per layer. */
+const OP_SLOTS = new WeakMap<OpDef, readonly Slot[]>();
+
+function slotsOf(op: OpDef): readonly Slot[] {
+  let slots = OP_SLOTS.get(op);
+  if (slots === undefined) {
+    slots = op.args.map((a) => ({ name: a.name, positional: a.positional === true, variadic: a.variadic, required: a.default === undefined && !a.optional && !a.variadic }));
+    OP_SLOTS.set(op, slots);
+  }
+  return slots;
+}
+
 export class Elaborator {
   private evaluator: Evaluator;
   /** Contracts already checked against their body, by block, arguments and input channels. */
@@ -76,6 +89,9 @@ export class Elaborator {
   private steps = 0;
   /** How many times the body being unrolled runs: the product of the enclosing repeat counts and loop lengths. */
   private multiplicity = 1;
+  /** Layers the model had when the outermost repeat or loop being unrolled started. */
+  private layersBeforeLoops = 0;
+  private readonly layerEstimate = new LayerEstimate((block) => this.scopeOf(block).blocks);
   /** Bodies entered and not yet left. */
   private depth = 0;
   /** Layer calls whose shape checks (stated channels included) passed on some run. */
@@ -113,6 +129,7 @@ export class Elaborator {
     this.inputSeen = false;
     this.steps = 0;
     this.multiplicity = 1;
+    this.layersBeforeLoops = 0;
     this.depth = 0;
     this.blockCallCount = 0; // ids are per model, so an incremental re-check of one model gives the ids compile() gives
     this.sink.context = [];
@@ -273,14 +290,27 @@ export class Elaborator {
 
   /**
    * Runs `iterations` of a repeat or loop body with the multiplicity they add, after
-   * refusing a nest whose iterations multiply past the statement budget before any runs.
+   * refusing a nest whose iterations multiply past the statement budget, or whose runs times
+   * the layers one run adds at least pass the layer limit, before any runs.
    */
-  private unrolled(count: number, span: Span, run: () => void): void {
+  private unrolled(count: number, span: Span, body: Body, env: Env, run: () => void): void {
     const total = this.multiplicity * count;
     if (total > LIMITS.steps) {
       const outer = this.multiplicity > 1 ? ` inside repeats and loops that run ${formatLimit(this.multiplicity)} times` : "";
       this.report("E0401", span, `this runs its body ${formatLimit(count)} times${outer}: ${formatLimit(total)} runs, over the limit of ${formatLimit(LIMITS.steps)}`, {
         help: "reduce the repeat counts or loop lengths",
+      });
+      throw new LimitExceeded();
+    }
+    const outermost = this.multiplicity === 1;
+    if (outermost) this.layersBeforeLoops = this.nodes.length;
+    const perRun = this.layerEstimate.perRun(body, env.module.blocks);
+    const layers = this.layersBeforeLoops + total * perRun;
+    if (layers > LIMITS.layers) {
+      const runs = this.multiplicity > 1 ? `${formatLimit(total)} times (${formatLimit(count)} here, inside repeats and loops that run ${formatLimit(this.multiplicity)} times)` : `${formatLimit(count)} times`;
+      const before = this.layersBeforeLoops > 0 ? ` with the ${formatLimit(this.layersBeforeLoops)} before it` : "";
+      this.report("E0401", span, `this runs its body ${runs}, and each run adds at least ${formatLimit(perRun)} layers: at least ${formatLimit(layers)} layers${before}, over the limit of ${formatLimit(LIMITS.layers)}`, {
+        help: "reduce the repeat counts or loop lengths, or the layers in the body",
       });
       throw new LimitExceeded();
     }
@@ -546,7 +576,7 @@ export class Elaborator {
       env.current = this.unknown(env, statement.span);
       return;
     }
-    this.unrolled(count, statement.count.span, () => {
+    this.unrolled(count, statement.count.span, statement.body, env, () => {
       for (let i = 0; i < count; i++) {
         const note = i === 0 ? undefined : { span: statement.keyword, message: `in iteration ${i + 1} of this repeat` };
         this.scoped(statement.body, env, undefined, note);
@@ -570,7 +600,7 @@ export class Elaborator {
       return;
     }
     const names = statement.variables;
-    this.unrolled(items.length, statement.iterable.span, () => {
+    this.unrolled(items.length, statement.iterable.span, statement.body, env, () => {
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
         let parts: readonly Value[] = [item];
@@ -799,8 +829,7 @@ export class Elaborator {
 
   private opCall(op: OpDef, call: Call, env: Env): void {
     const shown = sourceName(op.name);
-    const slots: Slot[] = op.args.map((a) => ({ name: a.name, positional: a.positional === true, variadic: a.variadic, required: a.default === undefined && !a.optional && !a.variadic }));
-    const bound = bindArguments(call, shown, slots, this.sink);
+    const bound = bindArguments(call, shown, slotsOf(op), this.sink);
     const args: Record<string, ArgValue | undefined> = {};
     const argSpans = new Map<string, Span>();
     let ok = bound.ok;

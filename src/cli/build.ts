@@ -23,6 +23,10 @@ export interface BuildOptions {
   sizes?: ReadonlyMap<string, number>;
   /** For the ONNX target: a saved tfjs model or a PyTorch state_dict whose weights the model gets. */
   weights?: string;
+  /** For the ONNX target with a PyTorch file in `weights`: how it is matched, as for `cnnc train --init`. */
+  strict?: boolean;
+  explain?: boolean;
+  map?: string;
   /** For the ONNX target: the layout of the graph's input. */
   inputLayout?: "nchw" | "nhwc";
   /** For the ts target: model-prefixed export names (`--prefixed-names`). */
@@ -77,12 +81,12 @@ export async function build(file: string, source: string, options: BuildOptions,
     process.stdout.write(`wrote ${written.join(", ")}\n`);
     return 0;
   }
-  if ((options.weights !== undefined || options.inputLayout !== undefined) && options.target !== "onnx") {
-    throw new CliUsageError(`${options.weights !== undefined ? "--weights" : "--input-layout"} applies to --target onnx only`);
-  }
+  const onnxOnly = (["weights", "inputLayout", "strict", "explain", "map"] as const).find((key) => options[key] !== undefined);
+  if (onnxOnly !== undefined && options.target !== "onnx") throw new CliUsageError(`--${onnxOnly === "inputLayout" ? "input-layout" : onnxOnly} applies to --target onnx only`);
   if (options.target === "onnx") {
     const { buildOnnx } = await import("./onnx.js");
-    return buildOnnx(file, source, { out: options.out, model: options.model, seed: options.seed, sizes: options.sizes, weights: options.weights, inputLayout: options.inputLayout ?? "nchw", backend: options.backend }, color);
+    const { weights, strict, explain, map } = options;
+    return buildOnnx(file, source, { out: options.out, model: options.model, seed: options.seed, sizes: options.sizes, weights, strict, explain, map, inputLayout: options.inputLayout ?? "nchw", backend: options.backend }, color);
   }
   if (options.target === "pytorch") {
     const { buildPytorch } = await import("./pytorch.js");

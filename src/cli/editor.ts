@@ -11,7 +11,7 @@ export function registerEditorCommands(program: Command, setExit: (code: number)
     .description("run the language server (for editors) on standard input and output")
     .option("--stdio", "talk LSP over standard input and output (the only transport, and the default)")
     .action(async () => {
-      const { runLanguageServer } = await import("../lsp/main.js");
+      const { runLanguageServer } = await import("../../lsp/server/main.js");
       runLanguageServer();
       setExit(0);
     });

@@ -19,7 +19,8 @@ import type { Dataset } from "../data/dataset.js";
 import type { PreparedData, TrainingMetadata } from "../train/prepare.js";
 import { metricKey, type TrainSettings } from "../train/config.js";
 import type { EpochLogs } from "../train/checkpoint.js";
-import { ResumeError } from "../train/loop.js";
+import { checkResumable, ResumeError, settingsFingerprint } from "../train/loop.js";
+import type { Tensor } from "../convert/weights.js";
 import { plotHistory } from "../train/plot.js";
 import { historyTable, type ProgressSink } from "../train/progress.js";
 import { CliUsageError } from "./build.js";
@@ -46,13 +47,18 @@ export interface PytorchTraining extends DistributedOptions {
   training: Omit<TrainingMetadata, "fromLogits">;
   out: string;
   resume: boolean;
+  /** --init: the weights matched from a PyTorch file, by tfjs name (the layers it leaves out start as `cnnc build --seed` makes them, as in the tfjs engine). */
+  initialWeights?: ReadonlyMap<string, Tensor>;
   /** The Python that runs train.py (default: $CNNC_PYTHON, then the first of python3 and /usr/bin/python3 that imports torch). */
   python?: string;
   progress: ProgressSink;
 }
 
+/** The run's settings, model and data size as the tfjs engine fingerprints them: --resume compares against it. */
+const SETTINGS_FILE = "settings.json";
+
 /** The files train.py leaves in --out; a fresh run removes them first, so nothing from an older run is mistaken for this one's. */
-const RUN_FILES = ["checkpoint.pt", "model.pt", "log.jsonl", "result.json"];
+const RUN_FILES = ["checkpoint.pt", "model.pt", "log.jsonl", "result.json", SETTINGS_FILE];
 
 function importsTorch(python: string): boolean {
   // Finding the module is enough, and much faster than importing it.
@@ -144,12 +150,31 @@ function readLog(path: string): EpochLogs[] {
   return [...byEpoch.values()].sort((a, b) => a["epoch"]! - b["epoch"]!);
 }
 
+/** --init's weights as a whole state_dict of model.py, written into DIR: the layers they leave out as the tfjs engine would start them. */
+async function writeInitialState(run: PytorchTraining, dir: string): Promise<string> {
+  const { loadTfjs } = await import("../runtime/backend.js");
+  const { modelWithWeights } = await import("../convert/convert.js");
+  const { tf } = await loadTfjs("cpu");
+  const path = join(dir, "init.pt");
+  writeFileSync(path, (await modelWithWeights(tf, run.ir, run.spec, run.initialWeights!)).torch());
+  return path;
+}
+
 export async function trainWithPytorch(run: PytorchTraining): Promise<number> {
   const python = findPython(run.python);
   const { out, progress, prepared, settings } = run;
   if (run.resume && !existsSync(join(out, "checkpoint.pt"))) throw new ResumeError(`--resume: ${out} has no checkpoint.pt to resume from; run without --resume to start`);
+  const fingerprint = settingsFingerprint(settings, run.spec, prepared.train.count);
+  if (run.resume) {
+    const settingsPath = join(out, SETTINGS_FILE);
+    // A checkpoint from before settings.json was written cannot be checked, only trusted.
+    if (existsSync(settingsPath)) checkResumable(readFileSync(settingsPath, "utf8"), fingerprint, out);
+  }
   mkdirSync(out, { recursive: true });
-  if (!run.resume) for (const name of RUN_FILES) rmSync(join(out, name), { force: true });
+  if (!run.resume) {
+    for (const name of RUN_FILES) rmSync(join(out, name), { force: true });
+    writeFileSync(join(out, SETTINGS_FILE), fingerprint);
+  }
   const scripts = join(out, "pytorch");
   writeFilesAtomically(scripts, emitPytorch({ ir: { ...run.ir, train: undefined }, sourceFile: basename(run.file), doc: run.doc, train: settings }));
 
@@ -168,14 +193,19 @@ export async function trainWithPytorch(run: PytorchTraining): Promise<number> {
       args.push("--test-images", images!, "--test-labels", labels!);
     }
     if (run.resume) args.push("--resume");
+    if (run.initialWeights !== undefined) args.push("--init", await writeInitialState(run, data));
     const distributed = (run.nproc ?? 1) > 1 || run.nnodes !== undefined || run.rdzvEndpoint !== undefined;
     const env = { ...process.env };
     // Gloo finds its network interface through the host name, which may not resolve on a
     // machine without DNS; on one machine the loopback interface always works.
     if (distributed && run.nnodes === undefined && env["GLOO_SOCKET_IFNAME"] === undefined) env["GLOO_SOCKET_IFNAME"] = "lo";
-    // Ctrl-C reaches train.py too (same process group); this process waits for it to end.
+    // Ctrl-C reaches train.py too (same process group), which saves a checkpoint after its
+    // current step (a second Ctrl-C quits it at once); this process waits for it to end.
     let interrupted = false;
-    const onSigint = (): void => void (interrupted = true);
+    const onSigint = (): void => {
+      if (!interrupted) progress.message("Ctrl-C: saving a checkpoint after this step (press again to quit without saving)");
+      interrupted = true;
+    };
     process.on("SIGINT", onSigint);
     let code: number | null;
     try {
@@ -184,7 +214,7 @@ export async function trainWithPytorch(run: PytorchTraining): Promise<number> {
       process.off("SIGINT", onSigint);
     }
     if (code !== 0) {
-      const kept = existsSync(join(out, "checkpoint.pt")) ? `; the checkpoint of the last finished epoch is in ${out}/checkpoint.pt: continue with --resume` : "";
+      const kept = existsSync(join(out, "checkpoint.pt")) ? `; the last checkpoint is in ${out}/checkpoint.pt: continue with --resume` : "";
       process.stderr.write(`${interrupted ? "interrupted" : `error: train.py ${code === null ? "was killed" : `exited with code ${code}`}`}${kept}\n`);
       return interrupted ? 130 : 1;
     }

@@ -26,7 +26,7 @@ import { loadTrainingBackend } from "../train/backend.js";
 import { prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
 import { historyTable, progressSink } from "../train/progress.js";
 import { CliUsageError, pickModel, shapeOption } from "./build.js";
-import { estimateMemory, formatBytes } from "../summary/memory.js";
+import { estimateMemory, formatBytes, largestTfjsBatch } from "../summary/memory.js";
 import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
 import type { SourceFile } from "../check/modules.js";
@@ -109,12 +109,30 @@ function warnIfTooLarge(graph: ModelGraph, declared: TrainConfig | undefined, ba
   process.stderr.write(renderDiagnostics([warning], file, source, { color: color(process.stderr), sources }) + "\n");
 }
 
+/** The most tfjs's WebAssembly backend can address: its heap is one 32-bit WebAssembly memory. */
+export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+
+/**
+ * E0650 when a step at this batch would not fit the WebAssembly heap, before it starts (a
+ * step that outgrows the heap ends in "memory access out of bounds" deep inside tfjs).
+ */
+function heapRefusal(graph: ModelGraph, declared: TrainConfig | undefined, batch: number, requested: number): ReturnType<typeof diagnostic> | undefined {
+  const estimate = estimateMemory(graph, { batch, train: declared });
+  if (estimate === undefined || estimate.training.tfjs <= WASM_HEAP_BYTES) return undefined;
+  const fitting = largestTfjsBatch(graph, WASM_HEAP_BYTES, declared) ?? 0;
+  const help = fitting >= 1 ? `the largest batch that fits is ${fitting}: use \`--batch ${fitting}\`, or train on \`--backend cpu\` (slower, limited only by the machine's memory)` : "even one image per step does not fit: train on `--backend cpu` (slower, limited only by the machine's memory), or use a smaller input size or fewer channels";
+  return diagnostic("E0650", declared?.span ?? graph.decl.name.span, `a training step at batch ${batch}${requested > batch ? ` (--batch ${requested}, capped at the ${batch} training images)` : ""} needs about ${formatBytes(estimate.training.tfjs)}, more than the ${formatBytes(WASM_HEAP_BYTES)} the WebAssembly backend can hold`, { help });
+}
+
+/** tfjs's wasm backend reports an exhausted heap as an out-of-bounds access or an XNNPACK/emscripten allocation failure. */
+function isWasmOutOfMemory(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /memory access out of bounds|Cannot enlarge memory|Out of memory|Aborted\(OOM\)|XNN.*status 6|xnn_status_out_of_memory/i.test(message);
+}
+
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
   const source = readText(file);
   if (options.engine === "pytorch" && options.augment !== undefined) throw new CliUsageError("--augment applies to --engine tfjs only: train.py does not augment");
-  if (options.engine === "pytorch" && options.init !== undefined) {
-    throw new CliUsageError("--init applies to --engine tfjs only for now; for train.py, write the weights as model.py's state_dict with `cnnc convert FILE --from WEIGHTS --to init.pt` and load it in train.py");
-  }
   if (options.engine !== "pytorch") {
     const flag = (["python", "nproc", "nnodes", "nodeRank", "rdzvBackend", "rdzvEndpoint", "rdzvId"] as const).find((key) => options[key] !== undefined);
     if (flag !== undefined) throw new CliUsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --engine pytorch only`);
@@ -180,10 +198,19 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     const training = { input: facts.input, normalization: prepared.normalization, classNames: splits.train.classNames, classes: facts.outputWidth!, loss: settings.loss, metrics: settings.metrics, lastOp: facts.lastOp };
     if (options.engine === "pytorch") {
       const { trainWithPytorch } = await import("./train-pytorch.js");
-      return await trainWithPytorch({ ...options, file, ir, spec, doc: graph.decl.doc, settings, prepared, training, out, resume: options.resume === true, progress });
+      return await trainWithPytorch({ ...options, file, ir, spec, doc: graph.decl.doc, settings, prepared, training, out, resume: options.resume === true, initialWeights, progress });
     }
     const { tf, backend, reason } = await loadTrainingBackend(options.backend);
     progress.message(`backend: ${backend} (${reason})`);
+    // A step holds at most the whole training set, so a larger --batch is judged at that size.
+    const stepBatch = Math.min(settings.batch, prepared.train.count);
+    let evaluationBatch = Math.max(settings.batch, 256);
+    if (backend === "wasm") {
+      const refusal = heapRefusal(graph, declared, stepBatch, settings.batch);
+      if (refusal !== undefined) return fail([refusal]);
+      // Evaluation keeps less than a training step, so any batch a step fits at fits there too.
+      evaluationBatch = Math.max(stepBatch, Math.min(evaluationBatch, largestTfjsBatch(graph, WASM_HEAP_BYTES, declared) ?? stepBatch));
+    }
     const objective = makeObjective(tf, settings, facts.lastOp, facts.outputWidth!);
     process.on("SIGINT", onSigint);
     const outcome = await train({
@@ -201,6 +228,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
       progress,
       metadata: { cnnc: { model: ir.model, source: basename(file), params: ir.params, macs: ir.macs }, training: { ...training, fromLogits: objective.fromLogits } satisfies TrainingMetadata },
       interrupted: () => interruptions > 0,
+      evaluationBatch,
     });
     if (outcome.status === "diverged") {
       process.stderr.write(`error: ${outcome.message}\n`);
@@ -215,6 +243,10 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     process.stdout.write(`saved ${outcome.files.join(", ")}\n`);
     return outcome.status === "interrupted" ? 130 : 0;
   } catch (error) {
+    if (isWasmOutOfMemory(error)) {
+      process.stderr.write(`error: training ran out of memory in the WebAssembly backend (at most ${formatBytes(WASM_HEAP_BYTES)}) although cnnc's estimate said the step fits: try a smaller --batch, or --backend cpu\n`);
+      return 1;
+    }
     const message = inputError(error);
     if (message === undefined) throw error;
     process.stderr.write(`error: ${message}\n`);
@@ -276,6 +308,10 @@ export async function evaluateCommand(dir: string, options: { data?: string; bac
     model.dispose();
     return 0;
   } catch (error) {
+    if (isWasmOutOfMemory(error)) {
+      process.stderr.write(`error: evaluation ran out of memory in the WebAssembly backend (at most ${formatBytes(WASM_HEAP_BYTES)}): try a smaller --batch, or --backend cpu\n`);
+      return 1;
+    }
     const message = inputError(error);
     if (message === undefined) throw error;
     process.stderr.write(`error: ${message}\n`);

@@ -201,6 +201,20 @@ export function estimateMemory(model: ModelGraph, options: MemoryOptions = {}): 
   };
 }
 
+/**
+ * The largest batch whose tfjs training step fits in `bytes` by this estimate (0 when not
+ * even one image does). The estimate is affine in the batch: the parameters, gradients and
+ * optimizer state, plus the same bytes again for every image.
+ */
+export function largestTfjsBatch(model: ModelGraph, bytes: number, train?: TrainConfig): number | undefined {
+  const one = estimateMemory(model, { batch: 1, train });
+  const two = estimateMemory(model, { batch: 2, train });
+  if (one === undefined || two === undefined) return undefined;
+  const perImage = two.training.tfjs - one.training.tfjs;
+  const state = one.training.tfjs - perImage;
+  return Math.max(0, Math.floor((bytes - state) / perImage));
+}
+
 function tfjsTensors(node: LayerNode, model: ModelGraph): number {
   const readsInput = node.inputs.some((i) => model.nodes[i]?.op === "input");
   return (TFJS_TENSORS[node.op] ?? 2) + (readsInput ? TFJS_FIRST_LAYER_EXTRA : 0);

@@ -340,7 +340,10 @@ export class AstBuilder {
     return { name, args: argsNode === undefined ? [] : this.argumentsOf(argsNode, span), parenthesized: listNode !== undefined || tokenOf(c, "LParen") !== undefined, span };
   }
 
-  private argumentsOf(node: CstNode, fallback: Span): A.Argument[] {
+  private argumentsOf(node: CstNode, callSpan: Span): A.Argument[] {
+    // An argument that recovery made up (`pool 2, k,: 1` has one after `k,`) has no tokens: it
+    // sits, empty, at the end of the call, not over the whole call, so argument spans stay in order.
+    const fallback = { start: callSpan.end, end: callSpan.end };
     const more = nodeOf(node.children, "moreArguments");
     const uncommaed = more ? nodesOf(more.children, "uncommaed") : [];
     for (const argument of uncommaed) {

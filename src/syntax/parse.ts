@@ -1,8 +1,8 @@
 // The parse phase: text in, a complete AST and its syntax diagnostics out. It never
 // fails: broken input gives a tree with `missing` nodes and one diagnostic per problem.
 
-import type { IToken } from "chevrotain";
-import { DocComment, lex } from "./lexer.js";
+import type { IToken, TokenType } from "chevrotain";
+import { Block, DocComment, Import, LBrace, LBracket, Let, lex, LParen, Model, Newline, RBrace, RBracket, RParen, Semicolon, Train } from "./lexer.js";
 import { parseCst } from "./parser.js";
 import { AstBuilder } from "./build-ast.js";
 import { fastParse } from "./fast-parse.js";
@@ -27,9 +27,30 @@ export function parse(text: string, base = 0): ParseResult {
   return result;
 }
 
-/** A file that is not parsed (too large or too deeply nested): no declarations, one diagnostic. */
+/** A file that is not parsed (too large): no declarations, one diagnostic. */
 function refused(text: string, problem: Diagnostic): ParseResult {
   return { program: { declarations: [], imports: [], constants: [], comments: [], span: { start: 0, end: text.length } }, diagnostics: [problem] };
+}
+
+const DECLARATION_KEYWORDS: ReadonlySet<TokenType> = new Set([Model, Block, Train, Let, Import]);
+
+/**
+ * Where the top-level declaration holding `deep` starts: the last declaration keyword that
+ * begins a line outside any bracket or brace before it (0 when there is none).
+ */
+function declarationStart(tokens: readonly IToken[], deep: IToken): number {
+  let depth = 0;
+  let start = 0;
+  let lineStart = true;
+  for (const token of tokens) {
+    if (token.startOffset >= deep.startOffset) break;
+    const type = token.tokenType;
+    if (depth === 0 && lineStart && DECLARATION_KEYWORDS.has(type)) start = token.startOffset;
+    if (type === LParen || type === LBracket || type === LBrace) depth++;
+    else if (type === RParen || type === RBracket || type === RBrace) depth = Math.max(0, depth - 1);
+    lineStart = type === Newline || type === Semicolon;
+  }
+  return start;
 }
 
 /** Parses with the Chevrotain grammar even where the text has no errors: the reference test/fast-parse.test.ts holds the fast parser to. */
@@ -44,13 +65,14 @@ function parseAtZero(text: string, fastPath = true): ParseResult {
   const { tokens, comments: commentTokens, hashComments, errors: lexErrors, tooDeep } = lex(text);
   if (tooDeep !== undefined) {
     const span = { start: tooDeep.startOffset, end: tooDeep.startOffset + tooDeep.image.length };
-    return refused(
-      text,
-      diagnostic("E0103", span, `this nests more than ${LIMITS.nesting} levels deep, the compiler's limit`, {
-        label: `level ${LIMITS.nesting + 1}`,
-        help: "brackets, braces and each operator of an expression count one level: name parts of the expression with `let`, or move inner bodies into blocks",
-      }),
-    );
+    const problem = diagnostic("E0103", span, `this nests more than ${LIMITS.nesting} levels deep, the compiler's limit`, {
+      label: `level ${LIMITS.nesting + 1}`,
+      help: "brackets, braces and each operator of an expression count one level: name parts of the expression with `let`, or move inner bodies into blocks",
+    });
+    // The declarations before the over-deep one are parsed as if the file ended there, so an
+    // editor still has their symbols, hovers and checks; the rest of the file is not read.
+    const before = parseAtZero(text.slice(0, declarationStart(tokens, tooDeep)), fastPath);
+    return { program: { ...before.program, span: { start: 0, end: text.length } }, diagnostics: [...before.diagnostics, problem] };
   }
   const diagnostics: Diagnostic[] = lexErrors.map((e) => unexpectedCharacter(e.offset, e.length, e.text));
   for (const hash of hashComments) {

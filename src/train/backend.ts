@@ -1,6 +1,6 @@
 // The tfjs backend for training in Node, with cnnc's gradient kernels registered.
 
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { loadTfjs, machineProbe, chooseBackend, type BackendRequest } from "../runtime/backend.js";
 
 type PrepareTraining = (tf: Tf, backend: string) => unknown;
@@ -31,5 +31,7 @@ export async function loadTrainingBackend(request: BackendRequest): Promise<Trai
   }
   const loaded = await loadTfjs(effective);
   if (prepare) await prepare(loaded.tf, loaded.backend);
-  return { tf: loaded.tf, backend: loaded.backend, reason: loaded.reason + note + (prepare ? "; cnnc's training kernels registered" : "") };
+  // A fallback was not requested: its own note is the whole reason, not chooseBackend's "requested with --backend".
+  const reason = effective === request ? loaded.reason + note : note.slice(2);
+  return { tf: loaded.tf, backend: loaded.backend, reason: reason + (prepare ? "; cnnc's training kernels registered" : "") };
 }

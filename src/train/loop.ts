@@ -5,7 +5,8 @@
 // in the playground, which runs this same loop in the browser.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tfjs-build.js";
+import { buildTfjsModel, frozenBatchNormsInInference } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { fileLoadHandler, serializeModel } from "../emit/tfjs-save.js";
 import { writeWeights } from "../convert/convert.js";
@@ -45,6 +46,8 @@ export interface TrainInputs {
   interrupted: () => boolean;
   /** Called after each step; tests use it to make a run slow enough to kill in the middle. */
   afterStep?: () => Promise<void> | void;
+  /** Images per evaluation batch (default: the training batch, at least 256). */
+  evaluationBatch?: number;
 }
 
 export type TrainStatus = "finished" | "stopped early" | "interrupted" | "diverged";
@@ -71,9 +74,48 @@ export interface RunStore {
 
 export class ResumeError extends Error {}
 
+/** FNV-1a: a short, stable tag for the model's layers, so that an edited model is told apart from the one a checkpoint holds. */
+function layersTag(spec: TfModelSpec): string {
+  let hash = 0x811c9dc5;
+  // Initializers' seeds follow --seed, which the settings compare on their own.
+  const layers = JSON.stringify([spec.input, spec.layers], (key, value: unknown) => (key === "seed" ? undefined : value));
+  for (const char of layers) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, "0");
+}
+
 export function settingsFingerprint(settings: TrainSettings, spec: TfModelSpec, trainCount: number): string {
   // The epoch count may grow on resume ("train 5 more"); everything else must match.
-  return JSON.stringify({ ...settings, epochs: undefined, model: spec.name, trainCount });
+  return JSON.stringify({ ...settings, epochs: undefined, model: spec.name, layers: layersTag(spec), trainCount });
+}
+
+const FINGERPRINT_NAMES: Record<string, string> = { layers: "the model's layers", trainCount: "training images", validationSplit: "validation split", earlyStopping: "early stopping" };
+
+function describeSetting(value: unknown): string {
+  if (value === undefined || value === null) return "none";
+  if (Array.isArray(value)) return value.length === 0 ? "none" : value.map(describeSetting).join(", ");
+  if (typeof value === "object" && "name" in value && "config" in value) {
+    const config = Object.entries((value as { config: Record<string, unknown> }).config).filter(([, v]) => v !== undefined);
+    return `${String((value as { name: unknown }).name)}(${config.map(([k, v]) => `${k}: ${String(v)}`).join(", ")})`;
+  }
+  return String(value);
+}
+
+/** What differs between a checkpoint's fingerprint and this run's, in words (`batch 16 → 32`); empty when they match. */
+export function settingsChanges(checkpoint: string, current: string): string[] {
+  const before = JSON.parse(checkpoint) as Record<string, unknown>;
+  const after = JSON.parse(current) as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])];
+  return keys
+    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+    .map((key) => (key === "layers" ? "the model's layers were edited" : `${FINGERPRINT_NAMES[key] ?? key} ${describeSetting(before[key])} → ${describeSetting(after[key])}`));
+}
+
+/** Refuses a resume whose settings, model or training data differ from the checkpoint's, naming what changed. */
+export function checkResumable(checkpointFingerprint: string, fingerprint: string, where: string): void {
+  const changes = settingsChanges(checkpointFingerprint, fingerprint);
+  if (changes.length > 0) {
+    throw new ResumeError(`--resume: the checkpoint in ${where} was made with other settings or data: ${changes.join("; ")}. Only --epochs may change on resume: start afresh without --resume or with another --out`);
+  }
 }
 
 // Lets other work (Ctrl-C, a page's drawing) run between steps; browsers have no setImmediate.
@@ -93,9 +135,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
   const checkpoint = inputs.resume ? inputs.store.readCheckpoint() : undefined;
   if (inputs.resume && checkpoint === undefined) throw new ResumeError(`--resume: ${inputs.store.where} has no checkpoint to resume from; run without --resume to start`);
   if (checkpoint) {
-    if (checkpoint.state.fingerprint !== fingerprint) {
-      throw new ResumeError(`--resume: the checkpoint in ${checkpoint.dir} was made with other settings or data (only --epochs may change on resume); start afresh without --resume or with another --out`);
-    }
+    checkResumable(checkpoint.state.fingerprint, fingerprint, checkpoint.dir);
     model = await tf.loadLayersModel(fileLoadHandler(tf, checkpoint.modelJson, checkpoint.weights));
     frozenBatchNormsInInference(model);
     // The optimizer creates its slots on the first step; restoring them needs them to exist in order.
@@ -127,6 +167,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
   };
 
   const batch = settings.batch;
+  const evaluationBatch = inputs.evaluationBatch ?? Math.max(batch, 256);
   const steps = Math.ceil(data.count / batch);
   for (let epoch = state.epoch; epoch < settings.epochs; epoch++) {
     optimizer.setLearningRate(schedule.rateAt(epoch));
@@ -182,7 +223,7 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     const logs: EpochLogs = { epoch: epoch + 1, loss: partial.loss / partial.seen };
     objective.metricKeys.forEach((key, i) => (logs[key] = partial.hits[i]! / partial.seen));
     if (inputs.validation) {
-      const validation = await evaluateModel(tf, model, objective, inputs.validation, Math.max(batch, 256));
+      const validation = await evaluateModel(tf, model, objective, inputs.validation, evaluationBatch);
       logs["val_loss"] = validation.loss;
       for (const [key, value] of Object.entries(validation.metrics)) logs[`val_${key}`] = value;
     }
@@ -196,11 +237,11 @@ export async function train(inputs: TrainInputs): Promise<TrainOutcome> {
     state = { ...state, stopping };
     await save();
     if (stop) {
-      const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, Math.max(batch, 256)) : undefined;
+      const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, evaluationBatch) : undefined;
       return finish("stopped early", `early stopping: ${settings.earlyStopping!.config["monitor"]} did not improve for ${settings.earlyStopping!.config["patience"]} epochs`, test);
     }
     if (inputs.interrupted()) return finish("interrupted", `interrupted after epoch ${epoch + 1}; saved a checkpoint: continue with --resume`);
   }
-  const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, Math.max(batch, 256)) : undefined;
+  const test = inputs.test ? await evaluateModel(tf, model, objective, inputs.test, evaluationBatch) : undefined;
   return finish("finished", undefined, test);
 }

@@ -28,6 +28,12 @@ function duration(seconds: number): string {
   return minutes < 60 ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, "0")}s` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
 }
 
+/** Images per second, with enough digits that a slow step (a large model on CPU) never reads "0". */
+export function imageRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond) || perSecond <= 0) return "?";
+  return perSecond >= 100 ? String(Math.round(perSecond)) : perSecond >= 10 ? perSecond.toFixed(1) : perSecond.toPrecision(2);
+}
+
 function formatLogs(logs: EpochLogs): string {
   return Object.entries(logs)
     .filter(([key]) => key !== "epoch")
@@ -41,7 +47,7 @@ export function progressSink(stream: NodeJS.WriteStream, now: () => number = () 
   return {
     step(r) {
       const metric = r.metric ? ` ${r.metric.name} ${r.metric.value.toFixed(4)}` : "";
-      const tail = `${r.step}/${r.steps} loss ${r.loss.toFixed(4)}${metric} ${Math.round(r.imagesPerSecond)} img/s ETA ${duration(r.secondsLeft)}`;
+      const tail = `${r.step}/${r.steps} loss ${r.loss.toFixed(4)}${metric} ${imageRate(r.imagesPerSecond)} img/s ETA ${duration(r.secondsLeft)}`;
       if (tty) {
         const width = 24;
         const filled = Math.round((r.step / r.steps) * width);

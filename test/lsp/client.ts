@@ -1,4 +1,4 @@
-// A real JSON-RPC client for the built language server: spawns `node dist/src/lsp/main.js
+// A real JSON-RPC client for the built language server: spawns `node dist/lsp/server/main.js
 // --stdio` and talks to it over its standard input and output, as an editor does.
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 import { ROOT } from "../helpers.js";
 
-export const SERVER = join(ROOT, "dist", "src", "lsp", "main.js");
+export const SERVER = join(ROOT, "dist", "lsp", "server", "main.js");
 
 export interface PublishedDiagnostics {
   uri: string;

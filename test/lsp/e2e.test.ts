@@ -1,4 +1,4 @@
-// End to end: the built server (`node dist/src/lsp/main.js --stdio`) driven over stdio by
+// End to end: the built server (`node dist/lsp/server/main.js --stdio`) driven over stdio by
 // a JSON-RPC client, through a session an editor would have: open, edit, ask, fix, format.
 // Run `npx tsc -p .` first (`npm test` does).
 
@@ -123,6 +123,17 @@ describe("a session with the built server", () => {
     const tokens = await client.request<{ data: number[] }>("textDocument/semanticTokens/full", doc);
     expect(tokens.data.length % 5).toBe(0);
     expect(tokens.data.slice(0, 5)).toEqual([0, 0, 5, 0, 0]);
+  });
+
+  it("answers for a file nested past the limit: the nesting error, and the declarations before it", async () => {
+    const deepUri = "file:///work/deep.cnn";
+    const deep = `block Twice(c) {\n  conv c, kernel: 1 -> conv c, kernel: 1\n}\nmodel Deep {\n  input x: [8, 8, 3]\n  let widths = ${"[".repeat(30_000)}4${"]".repeat(30_000)}\n}\n`;
+    await client.open(deepUri, deep, 1);
+    expect((await client.diagnosticsFor(deepUri, 1)).diagnostics.map((d) => d.code)).toEqual(["E0103"]);
+    const symbols = await client.request<{ name: string }[]>("textDocument/documentSymbol", { textDocument: { uri: deepUri } });
+    expect(symbols.map((s) => s.name)).toEqual(["Twice"]);
+    const hover = await client.request<{ contents: { value: string } } | null>("textDocument/hover", { textDocument: { uri: deepUri }, position: pos(5, 40) });
+    expect(hover).toBeNull();
   });
 
   it("shuts down cleanly on shutdown and exit", async () => {

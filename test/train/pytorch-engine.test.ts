@@ -53,7 +53,7 @@ describe("cnnc train --engine pytorch", () => {
     expect(result.stderr).toMatch(/engine: pytorch 1\.13\S* on cpu\n/);
     expect(result.stdout).toMatch(/epoch +loss +accuracy +val_loss +val_accuracy +lr +seconds/);
     expect(result.stdout).toMatch(/test \(30 images\): loss \d\.\d{4}, accuracy \d\.\d{4}/);
-    expect(readdirSync(out).sort()).toEqual(["checkpoint.pt", "history.json", "history.svg", "log.jsonl", "model.json", "model.pt", "pytorch", "result.json", "weights.bin"]);
+    expect(readdirSync(out).sort()).toEqual(["checkpoint.pt", "history.json", "history.svg", "log.jsonl", "model.json", "model.pt", "pytorch", "result.json", "settings.json", "weights.bin"]);
     expect(readdirSync(join(out, "pytorch")).sort()).toEqual(["model.py", "train.py"]);
     const history = readHistory(out);
     expect(history).toMatchObject({ engine: "pytorch", status: "finished" });
@@ -78,20 +78,43 @@ describe("cnnc train --engine pytorch", () => {
     expect(Math.abs(accuracy(readHistory(tfjsOut)) - accuracy(history))).toBeLessThanOrEqual(0.25);
   });
 
-  it("--resume continues from checkpoint.pt; history.json has every epoch", () => {
-    const project = tinyProject();
+  it("Ctrl-C mid-epoch saves a checkpoint at that step; --resume refuses other settings, naming them, and ends where an uninterrupted run does", async () => {
+    // Enough steps (600 an epoch) that the interrupt lands inside training.
+    const project = tinyProject(3000);
+    const args = ["train", project.model, "--data", project.data, "--engine", "pytorch", "--epochs", "2", "--batch", "4"];
+    const whole = join(project.dir, "whole");
+    expect(cnnc([...args, "--out", whole]).status).toBe(0);
+
     const out = join(project.dir, "run");
-    expect(cnnc(["train", project.model, "--data", project.data, "--out", out, "--engine", "pytorch", "--epochs", "1"]).status).toBe(0);
-    const resumed = cnnc(["train", project.model, "--data", project.data, "--out", out, "--engine", "pytorch", "--epochs", "3", "--resume"]);
+    // In its own process group, which Ctrl-C in a terminal signals as a whole: the CLI and train.py.
+    const child = spawn(process.execPath, [CLI, ...args, "--out", out], { cwd: ROOT, env: ENV, detached: true });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    while (!stderr.includes("engine: pytorch") && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    process.kill(-child.pid!, "SIGINT");
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted at epoch [12], step \d+ of 600; saved \S+checkpoint\.pt: continue with --resume/);
+
+    const changed = cnnc([...args, "--out", out, "--resume", "--batch", "8", "--seed", "9"]);
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toContain(`error: --resume: the checkpoint in ${out} was made with other settings or data: batch 4 → 8; seed 42 → 9. Only --epochs may change on resume`);
+
+    const resumed = cnnc([...args, "--out", out, "--resume"]);
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(resumed.stderr).not.toContain("epoch 1/3");
-    expect(readHistory(out).epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    // The same order of steps, optimizer state and epoch sums: the weights of the run that was never stopped.
+    expect(readHistory(out).epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    readHistory(out).epochs.forEach((epoch, i) => expect(epoch.loss).toBeCloseTo(readHistory(whole).epochs[i]!.loss, 9));
+    expect(Buffer.compare(readFileSync(join(out, "weights.bin")), readFileSync(join(whole, "weights.bin")))).toBe(0);
+
     const fresh = join(project.dir, "fresh");
-    expect(cnnc(["train", project.model, "--data", project.data, "--out", fresh, "--engine", "pytorch", "--resume"])).toMatchObject({
+    expect(cnnc([...args, "--out", fresh, "--resume"])).toMatchObject({
       status: 1,
       stderr: expect.stringContaining(`error: --resume: ${fresh} has no checkpoint.pt to resume from`) as unknown as string,
     });
-  });
+  }, 240_000);
 
   it("--nproc 2 trains on two processes under torchrun", async () => {
     const project = tinyProject();

@@ -19,8 +19,11 @@ import { epochOrder, seededRandom } from "../../src/data/random.js";
 import { resolveSettings, SettingsError } from "../../src/train/config.js";
 import { plotHistory } from "../../src/train/plot.js";
 import { checkDataFitsModel, prepareData } from "../../src/train/prepare.js";
-import { historyTable } from "../../src/train/progress.js";
+import { historyTable, imageRate, progressSink } from "../../src/train/progress.js";
 import { makeSchedule, shouldStop } from "../../src/train/schedule.js";
+import { checkResumable, settingsChanges, settingsFingerprint } from "../../src/train/loop.js";
+import { lowerText } from "../tfjs-helpers.js";
+import { TINY_MODEL } from "./fixtures.js";
 
 function idx(type: number, dims: number[], body: number[]): Uint8Array {
   const header = Buffer.alloc(4 + 4 * dims.length);
@@ -202,6 +205,23 @@ describe("schedules and settings", () => {
     expect(settings).toMatchObject({ batch: 8, epochs: 3 });
     expect(() => resolveSettings(settingsFor("early_stopping: early_stopping(monitor: val_loss)"), { validationSplit: 0 })).toThrow(SettingsError);
   });
+
+  it("tell a resume what changed since its checkpoint: settings, the model's layers, the data; not the epochs or the seeds of initializers", () => {
+    const { spec } = lowerText(TINY_MODEL, 1);
+    const settings = resolveSettings(settingsFor("optimizer: sgd(lr: 0.1)\nbatch: 8"), {});
+    const before = settingsFingerprint(settings, spec, 100);
+    expect(settingsChanges(before, settingsFingerprint({ ...settings, epochs: 50 }, lowerText(TINY_MODEL, 7).spec, 100))).toEqual([]);
+    const other = resolveSettings(settingsFor("optimizer: adam(lr: 0.1)\nbatch: 16"), {});
+    expect(settingsChanges(before, settingsFingerprint(other, spec, 90))).toEqual([
+      "optimizer sgd(lr: 0.1, momentum: 0, nesterov: false, weight_decay: 0) → adam(lr: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0)",
+      "batch 8 → 16",
+      "training images 100 → 90",
+    ]);
+    const edited = lowerText(TINY_MODEL.replace("conv 4", "conv 6"), 1).spec;
+    expect(() => checkResumable(before, settingsFingerprint(settings, edited, 100), "runs/tiny")).toThrow(
+      "--resume: the checkpoint in runs/tiny was made with other settings or data: the model's layers were edited. Only --epochs may change on resume: start afresh without --resume or with another --out",
+    );
+  });
 });
 
 describe("reports", () => {
@@ -216,6 +236,17 @@ describe("reports", () => {
         "    1  1.2000    0.5000    1.1000        0.5500  1.00e-3      3.3\n" +
         "    2  0.8000    0.7000    0.9000        0.6600  1.00e-3      3.5\n",
     );
+  });
+
+  it("shows the real image rate of slow steps, never 0 img/s", () => {
+    expect([imageRate(0.04), imageRate(0.4), imageRate(3.14159), imageRate(12.34), imageRate(1234.5), imageRate(0)]).toEqual(["0.040", "0.40", "3.1", "12.3", "1235", "?"]);
+    let written = "";
+    const stream = { isTTY: false, write: (text: string) => ((written += text), true) } as unknown as NodeJS.WriteStream;
+    let clock = 0;
+    const sink = progressSink(stream, () => clock);
+    clock = 20_000;
+    sink.step({ epoch: 1, epochs: 1, step: 1, steps: 100, loss: 2.3, imagesPerSecond: 0.2, secondsLeft: 2000 });
+    expect(written).toContain("0.20 img/s");
   });
 
   it("plots loss and accuracy, train and validation, as SVG", () => {

@@ -71,8 +71,11 @@ import argparse
 import gzip
 import json
 import math
+import itertools
 import os
+import signal
 import struct
+import sys
 import time
 
 import numpy as np
@@ -231,14 +234,46 @@ def evaluate(model, dataset, loss_fn, device, batch, world):
     return reduce_totals(totals, device, world)
 
 
-def reduce_totals(totals, device, world):
+def sum_totals(totals, device, world):
     keys = sorted(totals)
     if world > 1:
         tensor = torch.tensor([totals[k] for k in keys], dtype=torch.float64, device=device)
         dist.all_reduce(tensor)
         totals = dict(zip(keys, tensor.tolist()))
+    return dict(totals)
+
+
+def reduce_totals(totals, device, world):
+    totals = sum_totals(totals, device, world)
     count = max(totals.pop("count"), 1.0)
     return {key: value / count for key, value in totals.items()}
+
+
+INTERRUPTED = []
+
+
+def on_interrupt(signum, frame):
+    """Ctrl-C (or SIGTERM): stop after this step with a checkpoint; a second Ctrl-C quits at once."""
+    if INTERRUPTED and signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    INTERRUPTED.append(signum)
+
+
+def leave(world):
+    """The processes leave together: a process that ends while rank 0 still writes its files
+    makes torchrun stop the others (and with gloo, tearing down the group early can leave it
+    waiting for ever)."""
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def interrupt_requested(device, world):
+    """Whether any process was interrupted: all of them stop at the same step."""
+    flag = torch.tensor([1.0 if INTERRUPTED else 0.0], device=device)
+    if world > 1:
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return flag.item() > 0
 
 
 def save_atomically(obj, path):
@@ -259,9 +294,12 @@ def main():
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
     parser.add_argument("--out", default="checkpoints")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--init", help="a state_dict of this model.py to start from (cnnc convert writes one from other weights)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--seed", type=int, default=CONFIG["seed"], help="seed for initialisation and shuffling")
     args = parser.parse_args()
+    signal.signal(signal.SIGINT, on_interrupt)
+    signal.signal(signal.SIGTERM, on_interrupt)
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     use_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
@@ -297,7 +335,10 @@ def main():
         if world > 1:
             test = Subset(test, range(rank, len(test), world))
 
-    model = build_model().to(device)
+    model = build_model()
+    if args.init and not args.resume:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    model = model.to(device)
     if world > 1:
         model = DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None)
     plain = model.module if world > 1 else model
@@ -309,7 +350,10 @@ def main():
     generator = torch.Generator().manual_seed(args.seed)
     loader = DataLoader(training, batch_size=per_process, sampler=sampler, shuffle=sampler is None, generator=None if sampler else generator)
 
-    start = 0
+    # A checkpoint holds the epochs finished, and after a Ctrl-C also the steps finished in the
+    # next one with their sums so far (rank 0 carries them; the ranks' sums add up at the end).
+    start, skip, partial = 0, 0, None
+    best, waited = None, 0
     checkpoint_path = os.path.join(args.out, "checkpoint.pt")
     if args.resume and os.path.exists(checkpoint_path):
         state = torch.load(checkpoint_path, map_location=device)
@@ -317,23 +361,33 @@ def main():
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None and state.get("scheduler") is not None:
             scheduler.load_state_dict(state["scheduler"])
-        start = state["epoch"]
+        start, skip, partial = state["epoch"], state.get("step", 0), state.get("partial")
+        best, waited = state.get("stopping", (None, 0))
+        if state.get("generator") is not None:
+            generator.set_state(state["generator"])
     if rank == 0:
         os.makedirs(args.out, exist_ok=True)
 
+    def save_checkpoint(epoch, step=0, partial=None, order=None):
+        if rank == 0:
+            checkpoint = {"model": plain.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch, "step": step, "partial": partial, "generator": order if order is not None else generator.get_state(), "stopping": (best, waited)}
+            save_atomically(checkpoint, checkpoint_path)
+
     stopping = CONFIG["early_stopping"]
-    best, waited = None, 0
-    if args.resume and os.path.exists(checkpoint_path):
-        best, waited = state.get("stopping", (None, 0))
     status = "finished"
+    if interrupt_requested(device, world):
+        raise SystemExit(130)
     for epoch in range(start, args.epochs):
         if sampler is not None:
             sampler.set_epoch(epoch)
-        started = time.perf_counter()
+        # The shuffle's state before this epoch: a mid-epoch checkpoint replays the same order.
+        order = generator.get_state()
+        resumed = partial if epoch == start and skip > 0 else None
+        started = time.perf_counter() - (resumed["seconds"] if resumed else 0.0)
         model.train()
-        totals = {"loss": 0.0, "count": 0.0}
-        batches = 0
-        for x, y in loader:
+        totals = {key: value for key, value in resumed.items() if key != "seconds"} if resumed and rank == 0 else {"loss": 0.0, "count": 0.0}
+        batches = skip if resumed else 0
+        for x, y in itertools.islice(loader, batches, None):
             x, y = x.to(device), y.to(device)
             optimizer.zero_grad()
             out = model(x)
@@ -345,6 +399,13 @@ def main():
             totals["count"] += len(y)
             for key, value in metric_counts(out.detach(), y).items():
                 totals[key] = totals.get(key, 0.0) + value
+            if batches < len(loader) and interrupt_requested(device, world):
+                sums = sum_totals(totals, device, world)
+                save_checkpoint(epoch, batches, {**sums, "seconds": time.perf_counter() - started}, order)
+                if rank == 0:
+                    print(f"interrupted at epoch {epoch + 1}, step {batches} of {len(loader)}; saved {checkpoint_path}: continue with --resume", file=sys.stderr, flush=True)
+                leave(world)
+                raise SystemExit(130)
         logs = {"epoch": epoch + 1, **reduce_totals(totals, device, world)}
         batches_per_rank = [batches]
         if world > 1:
@@ -375,11 +436,13 @@ def main():
             print(json.dumps(logs), flush=True)
             with open(os.path.join(args.out, "log.jsonl"), "a") as log:
                 log.write(json.dumps(logs) + "\n")
-            checkpoint = {"model": plain.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch + 1, "stopping": (best, waited)}
-            save_atomically(checkpoint, checkpoint_path)
+        save_checkpoint(epoch + 1)
         if stop:
             status = "stopped early"
             break
+        if epoch + 1 < args.epochs and interrupt_requested(device, world):
+            leave(world)
+            raise SystemExit(130)
     result = {"status": status}
     if test is not None:
         result["test"] = evaluate(model, test, loss_fn, device, per_process, world)
@@ -388,17 +451,13 @@ def main():
         with open(os.path.join(args.out, "result.json.tmp"), "w") as f:
             json.dump(result, f)
         os.replace(os.path.join(args.out, "result.json.tmp"), os.path.join(args.out, "result.json"))
-    if world > 1:
-        # The processes leave together: with gloo, tearing down the group while another
-        # process is still writing files can leave torchrun waiting for ever.
-        dist.barrier()
-        dist.destroy_process_group()
+    leave(world)
 
 
 if __name__ == "__main__":
     try:
         main()
     except KeyboardInterrupt:
-        # Ctrl-C: checkpoint.pt holds the last finished epoch, for --resume.
+        # A second Ctrl-C: checkpoint.pt holds the last one saved, for --resume.
         raise SystemExit(130)
 `;

@@ -1,5 +1,5 @@
 // The language server bundled into the extension: the same server as `cnnc lsp --stdio`.
 
-import { runLanguageServer } from "../../../src/lsp/main.js";
+import { runLanguageServer } from "../../server/main.js";
 
 runLanguageServer();

@@ -1,4 +1,4 @@
-// The language server's entry point: `node dist/src/lsp/main.js --stdio`, and what
+// The language server's entry point: `node dist/lsp/server/main.js --stdio`, and what
 // `cnnc lsp --stdio` runs. It speaks LSP on standard input and output, so nothing else may
 // write to standard output.
 

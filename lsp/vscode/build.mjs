@@ -29,7 +29,7 @@ const bundledChevrotain = {
 
 // The server is ES modules (the compiler uses top-level await); its CommonJS dependencies
 // get a `require` from createRequire. The entry module starts the server itself, so the
-// self-start check in src/lsp/main.ts (on import.meta.url) is turned off here.
+// self-start check in lsp/server/main.ts (on import.meta.url) is turned off here.
 await esbuild.build({
   ...common,
   format: "esm",
