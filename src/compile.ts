@@ -11,7 +11,7 @@ import type { Value } from "./check/values.js";
 import type { BlockDecl, ModelDecl, Program } from "./syntax/ast.js";
 import { diagnostic } from "./diagnostics/codes.js";
 import { decisiveReasons } from "./check/sizes.js";
-import type { SizeSet } from "./check/symbolic.js";
+import type { SizeSet } from "./shape/symbolic.js";
 
 export interface CompileOptions {
   /** Values that replace model parameters' defaults, by parameter name. */

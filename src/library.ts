@@ -5,22 +5,18 @@
 // when a model is built.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { ModelGraph } from "./check/graph.js";
-import { describeSizes } from "./check/sizes.js";
-import type { SizeSet } from "./check/symbolic.js";
+import type { Tf } from "./runtime/tf.js";
 import { compile, type Compilation, type CompileOptions } from "./compile.js";
-import { diagnostic } from "./diagnostics/codes.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { toJsonDiagnostics, type JsonDiagnostic } from "./diagnostics/json.js";
 import { renderDiagnostics } from "./diagnostics/render.js";
 import { basename } from "./diagnostics/paths.js";
 import { buildTfjsModel } from "./emit/tfjs-build.js";
-import { LoweringError, lowerToTfjs, type TfModelSpec } from "./emit/tfjs-lowering.js";
 import { emitTypeScript } from "./emit/typescript.js";
-import { buildIr } from "./ir/build.js";
 import type { IrGraph } from "./ir/ir.js";
 import { summarize as summarizeModel, renderSummary, type SummaryJson } from "./summary/summary.js";
 import { graphView } from "./graph/view.js";
+import { pickModel, toTfjs, type Lowered } from "./driver.js";
 import type { GraphLayout } from "./graph/layout.js";
 import { renderSvg } from "./graph/svg.js";
 
@@ -29,6 +25,7 @@ export type { Compilation, CompileOptions, Diagnostic, GraphLayout, IrGraph, Jso
 export { estimateMemory, formatBytes, type MemoryEstimate } from "./summary/memory.js";
 export { BUILT_IN_STDLIB, memoryHost, type SourceHost } from "./check/modules.js";
 export { renderDiagnostics, toJsonDiagnostics };
+export { exampleSize, pickModel, UsageError } from "./driver.js";
 
 export interface LibraryOptions extends CompileOptions {
   /** The model to use when the file declares several; the last one by default. */
@@ -36,9 +33,6 @@ export interface LibraryOptions extends CompileOptions {
   /** ANSI colours in rendered diagnostics. */
   color?: boolean;
 }
-
-/** A misuse that is not a diagnostic of the text: no such model, or symbolic sizes where concrete ones are needed. */
-export class UsageError extends Error {}
 
 /** The text has errors: `diagnostics` holds them, `message` renders them with file:line and source lines. */
 export class CompileError extends Error {
@@ -92,28 +86,6 @@ function failure(result: Compilation, text: string, options: LibraryOptions, dia
 }
 
 /**
- * The model a command should use: named, or the file's last. Uses that allocate weights or
- * emit code (`concrete`) refuse a model whose input sizes are symbolic.
- */
-export function pickModel(models: readonly ModelGraph[], file: string, name: string | undefined, requirement: { concrete?: boolean } = {}): ModelGraph {
-  if (models.length === 0) throw new UsageError(`${file} declares no model`);
-  const found = name === undefined ? models[models.length - 1]! : models.find((m) => m.name === name);
-  if (found === undefined) throw new UsageError(`${file} has no model \`${name}\`; it has ${models.map((m) => m.name).join(", ")}`);
-  if (requirement.concrete && found.sizes !== undefined) {
-    const names = [...found.sizes.sets.keys()];
-    const example = names.map((n) => `${n}=${exampleSize(found.sizes!.sets.get(n)!)}`).join(",");
-    throw new UsageError(`model \`${found.name}\` in ${file} has symbolic input sizes (${names.join(", ")}): ${describeSizes(found.sizes.sets).join("; ")}. Fix them with \`--shape ${example}\``);
-  }
-  return found;
-}
-
-/** An accepted size near 224 (a common image size), to show in a `--shape` suggestion. */
-export function exampleSize(set: SizeSet): number {
-  for (let x = 224; x < 224 + set.period + 1; x++) if (set.has(x)) return x;
-  return set.first() ?? 224;
-}
-
-/**
  * The summary table's data (as `cnnc summary --json` prints it, with the training memory at
  * `batch`, by default the train declaration's); throws CompileError when the text has errors.
  */
@@ -136,31 +108,9 @@ export async function graph(text: string, options: LibraryOptions & { expand?: b
   return layoutGraph(graphView(pickModel(result.models, fileLabel(options), options.model), text, { expand: options.expand }));
 }
 
-export interface Lowered {
-  ir: IrGraph;
-  spec: TfModelSpec;
-  doc?: string;
-}
-
-/**
- * Compiles and lowers a model for tfjs, or says why it cannot: the text's errors, an
- * E0601 where tfjs cannot compute a layer, or an E0640 where the model is too deep for it.
- */
-export function lowerCompilation(result: Compilation, text: string, options: LibraryOptions & { seed?: number }): Lowered | { diagnostics: Diagnostic[] } {
-  if (result.diagnostics.some((d) => d.severity === "error")) return { diagnostics: result.diagnostics };
-  const model = pickModel(result.models, fileLabel(options), options.model, { concrete: true });
-  const ir = buildIr(model, text, result.trains.find((t) => t.model === model.name));
-  try {
-    return { ir, spec: lowerToTfjs(ir, { seed: options.seed }), doc: model.decl.doc };
-  } catch (error) {
-    if (!(error instanceof LoweringError)) throw error;
-    return { diagnostics: [diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })] };
-  }
-}
-
 function lower(text: string, options: LibraryOptions & { seed?: number }): Lowered {
   const result = compile(text, options);
-  const lowered = lowerCompilation(result, text, options);
+  const lowered = toTfjs(result, text, { file: fileLabel(options), model: options.model, seed: options.seed });
   if ("diagnostics" in lowered) throw failure(result, text, options, lowered.diagnostics);
   return lowered;
 }
@@ -169,7 +119,7 @@ export interface BuildModelOptions extends LibraryOptions {
   /** Seeds every initializer, so weights are the same from run to run. */
   seed?: number;
   /** The tfjs module to build with (`@tensorflow/tfjs` by default), with whatever backend it has set. */
-  tf?: typeof tfjs;
+  tf?: Tf;
 }
 
 /** Builds the model as a `tf.LayersModel`; throws CompileError when the text has errors. */

@@ -1,6 +1,6 @@
 // Backend selection: the `auto` order and the messages for backends that are not installed.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BackendUnavailable, chooseBackend, type BackendProbe } from "../src/runtime/backend.js";
 
 function probe(installed: string[], gpu = false): BackendProbe {
@@ -46,4 +46,21 @@ describe("chooseBackend", () => {
   it("an explicit installed backend is used as requested", () => {
     expect(chooseBackend("cpu", probe(ALL, true))).toEqual({ backend: "cpu", reason: "requested with --backend" });
   });
+});
+
+describe("loadTrainingBackend", () => {
+  it("a backend `auto` fell back to is not called requested", async () => {
+    // Without cnnc's kernels, `auto` moves from wasm to cpu on its own.
+    vi.resetModules();
+    vi.doMock("../src/kernels/index.js", () => ({ prepareTraining: undefined }));
+    try {
+      const { loadTrainingBackend } = await import("../src/train/backend.js");
+      const loaded = await loadTrainingBackend("auto");
+      expect(loaded.reason).not.toContain("requested with --backend");
+      if (loaded.backend === "cpu") expect(loaded.reason).toBe("wasm cannot train convolutions without cnnc's gradient kernels, so using cpu");
+    } finally {
+      vi.doUnmock("../src/kernels/index.js");
+      vi.resetModules();
+    }
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // Compiles small snippets for unit tests of shape rules and checker behaviour.
 
 import { compile } from "../src/compile.js";
-import type { Shape } from "../src/check/shape.js";
+import type { Shape } from "../src/shape/shape.js";
 
 /** The output shape of `layers` applied to an input of `input`, or the codes reported. */
 export function outputOf(input: readonly number[], layers: string): { shape?: Shape; codes: string[]; messages: string[] } {

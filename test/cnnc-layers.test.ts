@@ -2,7 +2,8 @@
 // stochastic depth while training, and the channel shuffle's order on known values.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
+import { buildTfjsModel } from "../src/emit/tfjs-build.js";
+import type { Tf } from "../src/runtime/tf.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { lowerText } from "./tfjs-helpers.js";
 

@@ -3,7 +3,8 @@
 // (test/save.test.ts covers writing to disk, seeds and output-directory errors.)
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildTfjsModel, type Tf } from "../src/emit/tfjs-build.js";
+import { buildTfjsModel } from "../src/emit/tfjs-build.js";
+import type { Tf } from "../src/runtime/tf.js";
 import { fileLoadHandler, serializeModel } from "../src/emit/tfjs-save.js";
 import { loadTfjs } from "../src/runtime/backend.js";
 import { readFileSync } from "node:fs";

@@ -7,9 +7,9 @@ import fc from "fast-check";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
 import { describeSizes, SizeContext } from "../src/check/sizes.js";
-import { add, ceilDiv, evaluateDim, floorDiv, formatDim, mul, sizeVar, SizeSet, type Dim } from "../src/check/symbolic.js";
+import { add, ceilDiv, evaluateDim, floorDiv, formatDim, mul, sizeVar, SizeSet, type Dim } from "../src/shape/symbolic.js";
 import { renderSummary, summarize } from "../src/summary/summary.js";
-import { formatShape } from "../src/check/shape.js";
+import { formatShape } from "../src/shape/shape.js";
 import { EXAMPLES, GOLDEN, read } from "./helpers.js";
 
 const H = sizeVar("H");

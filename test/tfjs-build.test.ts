@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTfjsModel } from "../src/emit/tfjs-build.js";
 import { loadTfjs } from "../src/runtime/backend.js";
-import type { Tf } from "../src/emit/tfjs-build.js";
+import type { Tf } from "../src/runtime/tf.js";
 import { EXAMPLES, tfjsExamples } from "./helpers.js";
 import { lowerExample, lowerText } from "./tfjs-helpers.js";
 

@@ -10,7 +10,8 @@
 // into the cpu-train-profile section.
 //
 // Run with `npm run build && node dist/bench/cpu-train/run.js` (add `--all` to include
-// stock tfjs cpu on ResNet-20, whose single step takes minutes).
+// stock tfjs cpu on ResNet-20, whose single step takes minutes; `--profile-only` runs the
+// profile alone).
 
 import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -159,19 +160,20 @@ function plans(all: boolean): Plan[] {
 }
 
 /** Child process: the per-kernel profile of one step on wasm with cnnc's kernels, as JSON. */
-async function profile(model: ModelName): Promise<StepProfile> {
+async function profile(model: ModelName): Promise<StepProfile & { threads: number }> {
   const { tf } = await loadTfjs("wasm");
   await prepareTraining(tf, "wasm");
   const layers = buildModel(tf, model);
   const { x, labels } = randomBatch(tf, model);
   const variables = layers.trainableWeights.map((w) => w.read() as Variable);
-  return profileStep(tf, () => tf.losses.softmaxCrossEntropy(labels, layers.apply(x, { training: true }) as Tensor) as Scalar, variables, model === "resnet50" ? 1 : 2);
+  const measured = await profileStep(tf, () => tf.losses.softmaxCrossEntropy(labels, layers.apply(x, { training: true }) as Tensor) as Scalar, variables, model === "resnet50" ? 1 : 2);
+  return { ...measured, threads: wasmThreadCount() };
 }
 
-function runProfile(model: ModelName): StepProfile | { error: string } {
+function runProfile(model: ModelName): (StepProfile & { threads: number }) | { error: string } {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--profile", model], { encoding: "utf8", timeout: 600_000, maxBuffer: 16 << 20 });
   if (child.error !== undefined || child.status !== 0) return { error: (child.stderr || String(child.error)).trim().split("\n").slice(-1)[0]! };
-  return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as StepProfile;
+  return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as StepProfile & { threads: number };
 }
 
 /** The profile table: one column per model, ms and share of the step for each group. */
@@ -232,7 +234,20 @@ function ratio(m: Measured | undefined, baseline: number): string {
   return m?.median === undefined ? "—" : `${(m.median / baseline).toFixed(1)}×`;
 }
 
+function writeProfiles(): void {
+  const profiles = new Map(MODEL_NAMES.map((model) => [model, runProfile(model)] as const));
+  const threads = [...profiles.values()].map((p) => ("threads" in p ? p.threads : undefined)).find((t) => t !== undefined) ?? 1;
+  const profileBody = [
+    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, tfjs 4.22 wasm with cnnc's kernels, ${threads} thread(s). One warmed-up step (batch 64; ResNet-50 batch 4) under tf.profile: each tfjs kernel's time, grouped by bench/cpu-train/profile.ts; kernels cnnc's kernels run inside themselves count in the outer one; bookkeeping is the step's wall time less all kernels' (tape, tidy, disposal, glue). Profiling adds a little time of its own.`,
+    "",
+    profileTable(profiles),
+  ].join("\n");
+  console.log(`\n${profileBody}`);
+  replaceSection(join(ROOT, "bench", "RESULTS.md"), "cpu-train-profile", profileBody);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--profile-only")) return writeProfiles();
   const all = process.argv.includes("--all");
   const results = new Map<string, Measured>();
   // PyTorch runs before and after the tfjs configurations, with one thread and with two
@@ -266,14 +281,7 @@ async function main(): Promise<void> {
   console.log(`\n${body}`);
   replaceSection(join(ROOT, "bench", "RESULTS.md"), "cpu-train", body);
 
-  const profiles = new Map(MODEL_NAMES.map((model) => [model, runProfile(model)] as const));
-  const profileBody = [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, tfjs 4.22 wasm with cnnc's kernels, ${threads} thread(s). One warmed-up step (batch 64; ResNet-50 batch 4) under tf.profile: each tfjs kernel's time, grouped by bench/cpu-train/profile.ts; kernels cnnc's kernels run inside themselves count in the outer one; bookkeeping is the step's wall time less all kernels' (tape, tidy, disposal, glue). Profiling adds a little time of its own.`,
-    "",
-    profileTable(profiles),
-  ].join("\n");
-  console.log(`\n${profileBody}`);
-  replaceSection(join(ROOT, "bench", "RESULTS.md"), "cpu-train-profile", profileBody);
+  writeProfiles();
 }
 
 if (process.argv[2] === "--profile") {

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
-import type { Tf } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
 import { serializeModel } from "../../src/emit/tfjs-save.js";
 import { tfjsToTorchState } from "../../src/convert/convert.js";

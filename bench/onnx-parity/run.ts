@@ -14,7 +14,7 @@ import { nodeHost } from "../../src/host/node.js";
 import { buildIr } from "../../src/ir/build.js";
 import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import { exampleSize } from "../../src/cli/build.js";
+import { exampleSize } from "../../src/driver.js";
 import { replaceSection, ROOT } from "../common.js";
 import { checkOnnxFiles, onnxParity, type OnnxParity } from "./parity.js";
 
@@ -53,7 +53,7 @@ try {
     "",
     "`npm run build && npm run bench:onnx-parity`",
     "",
-    "The ONNX model (opset 17, NCHW) of every example against its tfjs model (wasm backend) with the same weights: seeded Glorot kernels, random biases and batchnorm statistics, one uniform random batch of two in [−1, 1). ONNX Runtime is onnxruntime-web 1.30 (WebAssembly, one thread) in Node; the checker is Debian's python3-onnx 1.12 with `full_check`. Weights go through `cnnc convert`'s tfjs → state_dict path, as `cnnc build --target onnx --weights` does. Symbolic examples at the sizes shown (`cnnc build` writes one graph for all their sizes). The differences are float32 rounding, which grows with depth and with the outputs' size: the last column relates them.",
+    "The ONNX model (opset 17, NCHW) of every example against its tfjs model (wasm backend) with the same weights: seeded Glorot kernels, random biases and batchnorm statistics, one uniform random batch of two in [−1, 1). ONNX Runtime is onnxruntime-web 1.30 (WebAssembly, one thread) in Node; the checker is Debian's python3-onnx 1.12 with `full_check`. Weights go through `cnnc convert`'s tfjs → state_dict path, as `cnnc build --target onnx --weights` does. Symbolic examples at the sizes shown (`cnnc build` writes one graph for all their sizes). The differences are float32 rounding, which grows with depth and with the outputs' size: the last column relates them, and onnx-float64 below measures both sides against the exact (float64) result.",
     "",
     "| example | sizes | ONNX nodes | MB | onnx.checker | max abs error | max abs output | error ÷ output |",
     "|---|---|---:|---:|---|---:|---:|---:|",

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../common.js";
-import type { Tf } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
 import { serializeModel } from "../../src/emit/tfjs-save.js";
 import { emitModelPy } from "../../src/emit/pytorch/model.js";
@@ -105,6 +105,15 @@ export interface TorchvisionJob {
   module?: string;
   kwargs?: Record<string, unknown>;
 }
+
+/** The reference examples torchvision 0.14 has, by torchvision.models name, cheapest first. */
+export const TORCHVISION_EXAMPLES = [
+  "squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x1_0", "mnasnet1_0", "mobilenet_v3_large", "regnet_y_400mf", "resnet18", "efficientnet_b0",
+  "alexnet", "googlenet", "resnet34", "densenet121", "convnext_tiny", "resnet50", "resnext50_32x4d", "inception_v3", "efficientnet_v2_s",
+  "wide_resnet50_2", "resnet152", "vgg16", "vgg16_bn",
+];
+/** torchvision constructor arguments that give the network its example describes (no auxiliary classifiers). */
+export const TORCHVISION_KWARGS: Record<string, Record<string, unknown>> = { googlenet: { aux_logits: false, init_weights: false }, inception_v3: { aux_logits: false, init_weights: false } };
 
 /** Saves seeded torchvision models' state_dicts and their outputs on the given inputs (test/pytorch/torchvision_weights.py). */
 export function runTorchvision(jobs: TorchvisionJob[]): { name: string; params: number; seconds: number }[] {

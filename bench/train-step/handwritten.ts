@@ -3,7 +3,7 @@
 // examples/resnet20.cnn.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 
 type Tensor = tfjs.SymbolicTensor;
 

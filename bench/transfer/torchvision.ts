@@ -1,14 +1,16 @@
 // Loads torchvision's own seeded state_dict for every reference example that torchvision
 // has, by structure, with `cnnc convert` (whose key names are torchvision's, not cnnc's),
 // and records the largest difference between torchvision's forward and cnnc's, in tfjs and
-// in the generated model.py. Rewrites the torchvision-weights section of bench/RESULTS.md.
-// Needs /usr/bin/python3 with torch and torchvision; several minutes (the models are run at
-// 224×224, batch 1).
+// in the generated model.py. Rewrites the torchvision-weights section of bench/RESULTS.md
+// after each model. Needs /usr/bin/python3 with torch and torchvision; the big models take
+// minutes each (they are run at 224×224, batch 1).
 //
-// Run with `npm run bench:torchvision` (or `npx tsx bench/transfer/torchvision.ts`).
+// Run with `npm run bench:torchvision` (or `npx tsx bench/transfer/torchvision.ts`); name
+// models (`npm run bench:torchvision -- vgg16 resnet152`) to run only those: the rows already
+// recorded for the others are kept, so a long recording can be made a few models at a time.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../../src/compile.js";
@@ -19,35 +21,45 @@ import { emitModelPy } from "../../src/emit/pytorch/model.js";
 import { readTfjsWeights, writeWeights } from "../../src/convert/convert.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
 import { replaceSection, ROOT } from "../common.js";
-import { random, runPython, runTorchvision } from "../pytorch-parity/parity.js";
+import { random, runPython, runTorchvision, TORCHVISION_EXAMPLES, TORCHVISION_KWARGS } from "../pytorch-parity/parity.js";
 
-/** The reference examples torchvision 0.14 has, by torchvision.models name, cheapest first (a stopped run keeps its rows). */
-const EXAMPLES = [
-  "squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x1_0", "mnasnet1_0", "mobilenet_v3_large", "regnet_y_400mf", "resnet18", "efficientnet_b0",
-  "alexnet", "googlenet", "resnet34", "densenet121", "convnext_tiny", "resnet50", "resnext50_32x4d", "inception_v3", "efficientnet_v2_s",
-  "wide_resnet50_2", "resnet152", "vgg16", "vgg16_bn",
-];
-/** Constructor arguments that give the network the example describes (no auxiliary classifiers). */
-const KWARGS: Record<string, Record<string, unknown>> = { googlenet: { aux_logits: false, init_weights: false }, inception_v3: { aux_logits: false, init_weights: false } };
 const only = process.argv.slice(2);
+const unknown = only.filter((n) => !TORCHVISION_EXAMPLES.includes(n));
+if (unknown.length > 0) {
+  process.stderr.write(`not a reference example torchvision has: ${unknown.join(", ")} (one of ${TORCHVISION_EXAMPLES.join(", ")})\n`);
+  process.exit(1);
+}
+
+const RESULTS = join(ROOT, "bench", "RESULTS.md");
+const HEADER = "| torchvision model | input | modules matched | tfjs max abs error | model.py max abs error | max abs output | tfjs relative error |";
+const rowName = (row: string): string => row.split("|")[1]!.trim();
+/** The rows already recorded with this table's columns, by model: a run of a few models keeps the others'. */
+const recorded = (): Map<string, string> => {
+  const text = existsSync(RESULTS) ? readFileSync(RESULTS, "utf8") : "";
+  const section = text.slice(text.indexOf("<!-- torchvision-weights:begin -->"), text.indexOf("<!-- torchvision-weights:end -->"));
+  if (!section.includes(HEADER)) return new Map();
+  const columns = HEADER.split("|").length;
+  const rows = section.split("\n").filter((l) => l.startsWith("| ") && l.split("|").length === columns && TORCHVISION_EXAMPLES.includes(rowName(l)));
+  return new Map(rows.map((r) => [rowName(r), r]));
+};
 
 const { tf } = await loadTfjs("wasm");
-const rows: string[] = [];
-const record = (): void => {
-  const missing = EXAMPLES.filter((n) => !rows.some((r) => r.startsWith(`| ${n} |`)));
+const record = (name: string, row: string): void => {
+  const rows = recorded().set(name, row);
+  const missing = TORCHVISION_EXAMPLES.filter((n) => !rows.has(n));
   const body = [
     "## torchvision-weights",
     "",
-    "`cnnc convert examples/NAME.cnn --from torchvision.pth --strict` on the state_dict of `torchvision.models.NAME(weights=None)` (torchvision 0.14, seed 3, batchnorm affine parameters and running statistics randomised) saved with `torch.save(model.state_dict())`: matched by structure (torchvision's key names), every layer loaded and every tensor used. The error is the largest absolute difference from torchvision's own eval-mode forward on one uniform random input in [−1, 1) at the example's size (224×224; Inception v3 299×299), batch 1: the tfjs model (wasm backend, NHWC) and the generated model.py (NCHW) with the converted weights. `npm run bench:torchvision` (busy machine; the errors do not depend on the load).",
+    "`cnnc convert examples/NAME.cnn --from torchvision.pth --strict` on the state_dict of `torchvision.models.NAME(weights=None)` (torchvision 0.14, seed 3) saved with `torch.save(model.state_dict())`: matched by structure (torchvision's key names), every layer loaded and every tensor used. Batchnorm's parameters would otherwise be their constant defaults, which would hide a swapped mapping, so they are set the way training sets them: γ uniform in [0.5, 1.5) and β in [−0.2, 0.2) at random, then the running mean and variance measured as a cumulative average (`momentum=None`, batchnorm alone in train mode) over 3 batches of 4 random inputs like the test's; every statistic differs from its default and the activations stay normalised through depth, as with real pretrained weights (all other weights are torchvision's own random initialisation, not ImageNet's). The error is the largest absolute difference from torchvision's own eval-mode forward on one uniform random input in [−1, 1) at the example's size, batch 1: the tfjs model (wasm backend, NHWC) and the generated model.py (NCHW) with the converted weights; the relative error is the tfjs error over the largest absolute output. `npm run bench:torchvision [-- NAME…]` (busy machine; the errors do not depend on the load). The same check at reduced input sizes is a test: five representative examples in CI, all 21 with `CNNC_EXHAUSTIVE=1 npx vitest run test/pytorch/torchvision.test.ts`.",
     "",
-    "| torchvision model | modules matched | tfjs max abs error | model.py max abs error | max abs output |",
-    "|---|---:|---:|---:|---:|",
-    ...rows,
-    ...(missing.length > 0 ? ["", `Not run in this recording (the run was stopped): ${missing.join(", ")}.`] : []),
+    HEADER,
+    "|---|---|---:|---:|---:|---:|---:|",
+    ...TORCHVISION_EXAMPLES.filter((n) => rows.has(n)).map((n) => rows.get(n)!),
+    ...(missing.length > 0 ? ["", `Not recorded yet: ${missing.join(", ")}.`] : []),
   ].join("\n");
-  replaceSection(join(ROOT, "bench", "RESULTS.md"), "torchvision-weights", body);
+  replaceSection(RESULTS, "torchvision-weights", body);
 };
-for (const name of EXAMPLES.filter((n) => only.length === 0 || only.includes(n))) {
+for (const name of TORCHVISION_EXAMPLES.filter((n) => only.length === 0 || only.includes(n))) {
   const file = join(ROOT, "examples", `${name}.cnn`);
   const text = readFileSync(file, "utf8");
   const result = compile(text, { path: file });
@@ -58,7 +70,7 @@ for (const name of EXAMPLES.filter((n) => only.length === 0 || only.includes(n))
     const next = random(5);
     const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 1);
     writeFileSync(join(dir, "input.bin"), input);
-    runTorchvision([{ name, seed: 3, state_dict: join(dir, "torchvision.pth"), input: join(dir, "input.bin"), input_shape: shape, output: join(dir, "torchvision.bin"), ...(KWARGS[name] ? { kwargs: KWARGS[name] } : {}) }]);
+    runTorchvision([{ name, seed: 3, state_dict: join(dir, "torchvision.pth"), input: join(dir, "input.bin"), input_shape: shape, output: join(dir, "torchvision.bin"), ...(TORCHVISION_KWARGS[name] ? { kwargs: TORCHVISION_KWARGS[name] } : {}) }]);
     const expected = new Float32Array(Uint8Array.from(readFileSync(join(dir, "torchvision.bin"))).buffer);
     const cli = (to: string): string => execFileSync(process.execPath, [join(ROOT, "dist", "src", "cli", "bin.js"), "convert", file, "--from", join(dir, "torchvision.pth"), "--to", to, "--strict", "--explain"], { encoding: "utf8", maxBuffer: 64 << 20 });
     const explained = cli(join(dir, "tfjs"));
@@ -75,11 +87,10 @@ for (const name of EXAMPLES.filter((n) => only.length === 0 || only.includes(n))
     writeFileSync(join(dir, "model.py"), emitModelPy({ ir, sourceFile: `${name}.cnn` }));
     const [torch] = runPython([{ name, dir, state_dict: join(dir, "model.pt"), input: join(dir, "input.bin"), input_shape: shape, expected: join(dir, "torchvision.bin") }]);
     const maxOutput = Math.max(...Array.from(expected, Math.abs));
-    rows.push(`| ${name} | ${modules} | ${tfjsError.toExponential(2)} | ${torch!.max_abs_error!.toExponential(2)} | ${maxOutput.toFixed(2)} |`);
-    process.stdout.write(rows.at(-1)! + "\n");
-    if (only.length === 0) record();
+    const row = `| ${name} | ${shape[1]}×${shape[2]} | ${modules} | ${tfjsError.toExponential(2)} | ${torch!.max_abs_error!.toExponential(2)} | ${maxOutput.toFixed(2)} | ${(tfjsError / maxOutput).toExponential(1)} |`;
+    process.stdout.write(row + "\n");
+    record(name, row);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-if (only.length === 0) record();

@@ -47,7 +47,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SourceHost } from "../../src/check/modules.js";
 import { nodeHost } from "../../src/host/node.js";
 import type { Diagnostic, Span } from "../../src/diagnostics/diagnostic.js";
-import { LineIndex } from "../../src/syntax/line-index.js";
+import { LineIndex } from "../../src/diagnostics/line-index.js";
 import { compile } from "../../src/compile.js";
 import { crossFileReferences, definitionAcrossFiles, exportedNameAt, renameAcrossFiles, type WorkspaceFile } from "../../src/ide/workspace.js";
 import { formatText } from "../../src/format/printer.js";

@@ -2,19 +2,19 @@
 // beside the page), prepared by src/train/prepare.ts and trained by src/train/loop.ts, the
 // loop `cnnc train` runs, on tfjs's GPU backend. Checkpoints and results stay in memory.
 
-import type * as tfjs from "@tensorflow/tfjs";
 import { FASHION_CLASSES, subset, type Dataset } from "../../src/data/dataset.js";
 import { decodeIdx, idxDataset } from "../../src/data/idx-decode.js";
 import { serializeModel } from "../../src/emit/tfjs-save.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { range } from "../../src/train/batches.js";
-import { train, type RunStore, type TrainOutcome } from "../../src/train/loop.js";
+import type { RunStore } from "../../src/train/checkpoint.js";
+import { train, type TrainOutcome } from "../../src/train/loop.js";
 import { outputIsLogits } from "../../src/train/objective.js";
 import { prepareData, type ModelFacts, type TrainingMetadata } from "../../src/train/prepare.js";
 import type { ProgressSink } from "../../src/train/progress.js";
 import type { TrainArtifacts } from "./protocol.js";
 
-type Tf = typeof tfjs;
 
 let loaded: Promise<{ tf: Tf; backend: string; note?: string }> | undefined;
 

@@ -10,7 +10,7 @@ import { IncrementalChecker } from "../../src/ide/incremental.js";
 import { inlayHints } from "../../src/ide/inlay-hints.js";
 import { semanticTokens } from "../../src/ide/semantic-tokens.js";
 import { formatText } from "../../src/format/printer.js";
-import { LineIndex } from "../../src/syntax/line-index.js";
+import { LineIndex } from "../../src/diagnostics/line-index.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { renderSummary, summarize } from "../../src/summary/summary.js";
 import { graphView } from "../../src/graph/view.js";

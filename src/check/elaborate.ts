@@ -16,10 +16,10 @@ import { defaultArgs, defaultValue, type ArgValue, type Args, type OpDef, type P
 import type { BlockDecl, Body, Call, Contract, Expr, ModelDecl, Statement } from "../syntax/ast.js";
 import { argumentRemoval, bindArguments, convertArgument, type BoundArguments, type Slot } from "./arguments.js";
 import type { BlockCall, CallTable, LayerNode, ModelGraph, NodeRole } from "./graph.js";
-import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "./shape.js";
+import { formatShape, isConcreteShape, numericShape, windowOutput, type Dim, type Shape } from "../shape/shape.js";
 import { sameShape, simplestShape } from "../ops/merge.js";
 import { describeSizes, SizeContext, type Relation } from "./sizes.js";
-import { formatDim, isSymbolic, remainder, sizeVar, SizeTooComplex, type SizeSet, type Sym } from "./symbolic.js";
+import { formatDim, isSymbolic, remainder, sizeVar, SizeTooComplex, type SizeSet, type Sym } from "../shape/symbolic.js";
 import { fieldOf, type Field } from "./receptive-field.js";
 import { closestMatch } from "./suggest.js";
 import { describeValue, Evaluator, FAILED, isSize, isSymbol, Scope, type Value } from "./values.js";

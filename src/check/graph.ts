@@ -5,9 +5,9 @@
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { Args, ParamCounts } from "../ops/types.js";
 import type { Call, ModelDecl } from "../syntax/ast.js";
-import type { Shape } from "./shape.js";
+import type { Shape } from "../shape/shape.js";
 import type { SizeReason } from "./sizes.js";
-import type { SizeSet } from "./symbolic.js";
+import type { SizeSet } from "../shape/symbolic.js";
 import type { Field } from "./receptive-field.js";
 
 /** Why a node exists when no single source layer asked for it. */

@@ -6,7 +6,7 @@
 
 import { lookupOp } from "../ops/registry.js";
 import type { Args, Field } from "../ops/types.js";
-import type { Shape } from "./shape.js";
+import type { Shape } from "../shape/shape.js";
 
 export type { Field };
 

@@ -5,7 +5,7 @@
 
 import type { Span } from "../diagnostics/diagnostic.js";
 import { formatLimit, LIMITS } from "../limits.js";
-import { evaluateDim, formatDim, lcm, nondecreasing, periodOf, sameDim, SizeSet, sizeNames, sub, type Dim } from "./symbolic.js";
+import { evaluateDim, formatDim, lcm, nondecreasing, periodOf, sameDim, SizeSet, sizeNames, sub, type Dim } from "../shape/symbolic.js";
 
 export type Relation = ">=" | "==";
 

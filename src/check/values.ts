@@ -7,7 +7,7 @@ import { formatLimit, LIMITS } from "../limits.js";
 import type { Expr } from "../syntax/ast.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { closestMatch } from "./suggest.js";
-import { add, ceilDiv, floorDiv, formatDim, mul, remainder, SizeTooComplex, sub, Sym, type Dim } from "./symbolic.js";
+import { add, ceilDiv, floorDiv, formatDim, mul, remainder, SizeTooComplex, sub, Sym, type Dim } from "../shape/symbolic.js";
 
 /**
  * A bare word that names nothing in scope, such as `same` in `padding: same`. It stays a

@@ -13,7 +13,8 @@ import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
 import { OPS } from "../ops/registry.js";
 import { signature } from "../ops/describe.js";
 import { renderSummary, summarize } from "../summary/summary.js";
-import { build, CliUsageError, exampleSize, pickModel, shapeOption, TARGETS, type Target } from "./build.js";
+import { build, TARGETS, type Target } from "./build.js";
+import { CliUsageError, exampleSize, pickModel, shapeOption } from "./options.js";
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
@@ -187,10 +188,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--seed <n>", "seed every weight initializer, for byte-identical output", parseSeed)
     .addOption(new Option("--backend <backend>", "tfjs backend for --target tfjs (and for the initial weights of --target onnx)").choices(BACKENDS).default("auto"))
     .addOption(shapeOption())
-    .option("--weights <path>", "--target onnx: the weights of a saved tfjs model (directory or model.json) or a PyTorch state_dict file (default: initial weights, seeded by --seed)")
+    .option("--weights <path>", "--target onnx: the weights of a saved tfjs model (directory or model.json) or a PyTorch state_dict (model.py's, torchvision's or any network of the same structure, matched as by `cnnc train --init`; layers that do not fit start as seeded by --seed); default: initial weights, seeded by --seed")
+    .option("--strict", "--target onnx with --weights FILE.pt: refuse unless every layer gets weights and all of the file is used")
+    .option("--explain", "--target onnx with --weights FILE.pt: print which state_dict module each layer takes")
+    .option("--map <file>", '--target onnx with --weights FILE.pt: a JSON map file pinning layers to state_dict modules, { "dense_1": "fc" }; null starts a layer fresh')
     .addOption(new Option("--input-layout <layout>", "--target onnx: the input's layout; nhwc adds a transpose, so the graph takes channels-last images (default: nchw)").choices(INPUT_LAYOUTS))
     .option("--prefixed-names", "for --target ts: export buildLeNet5, LeNet5InputShape, … (the model's name first), so that one index can `export *` several models")
-    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; weights?: string; inputLayout?: "nchw" | "nhwc"; prefixedNames?: boolean }) => {
+    .action(async (file: string, options: { target: Target; out: string; model?: string; seed?: number; backend: BackendRequest; shape?: Map<string, number>; weights?: string; strict?: boolean; explain?: boolean; map?: string; inputLayout?: "nchw" | "nhwc"; prefixedNames?: boolean }) => {
       setExit(await build(file, readSource(file), { ...options, sizes: options.shape }, process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined));
     });
   registerTrainCommands(program, setExit);

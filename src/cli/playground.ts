@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../runtime/package-root.js";
-import { CliUsageError } from "./build.js";
+import { CliUsageError } from "./options.js";
 
 export const PLAYGROUND_DIR = "dist-playground";
 

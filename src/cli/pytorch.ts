@@ -1,23 +1,15 @@
 // `cnnc build --target pytorch` (through buildPytorch) and `cnnc convert`, which moves
 // weights between a saved tfjs model and a PyTorch state_dict file of the same model.
 
-import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Command, Option } from "commander";
-import { compile } from "../compile.js";
-import { nodeHost } from "../host/node.js";
-import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
-import { buildIr } from "../ir/build.js";
 import type { IrGraph } from "../ir/ir.js";
 import { emitPytorch, renamedTorchLayers } from "../emit/pytorch.js";
 import { writeFilesAtomically } from "../emit/write-files.js";
-import { LoweringError, lowerToTfjs, type TfModelSpec } from "../emit/tfjs-lowering.js";
+import { toIr, toTfjs } from "../driver.js";
 import { BACKENDS, type BackendRequest } from "../runtime/backend.js";
 import { ConversionError } from "../convert/weights.js";
-import { CliUsageError, pickModel, shapeOption } from "./build.js";
-import { diagnostic } from "../diagnostics/codes.js";
-import type { Span } from "../diagnostics/diagnostic.js";
-import type { Compilation } from "../compile.js";
+import { compileFile, readBytes, shapeOption, tfjsModelJson } from "./options.js";
 import { loadTorchWeights, type WeightOptions } from "./weights.js";
 
 export interface PytorchBuildOptions {
@@ -30,33 +22,13 @@ function colorOn(): boolean {
   return process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined;
 }
 
-/** Compiles a file to the IR of one model; prints diagnostics and returns undefined on errors. */
-function compileToIr(file: string, source: string, modelName: string | undefined, sizes?: ReadonlyMap<string, number>): { ir: IrGraph; doc?: string; modelSpan: Span; sources: Compilation["sources"] } | undefined {
-  const result = compile(source, { sizes, path: file, host: nodeHost });
-  if (result.diagnostics.some((d) => d.severity === "error")) {
-    process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: colorOn(), sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}\n`);
-    return undefined;
-  }
-  const model = pickModel(result.models, file, modelName, { concrete: true });
-  return { ir: buildIr(model, source, result.trains.find((t) => t.model === model.name)), doc: model.decl.doc, modelSpan: model.decl.name.span, sources: result.sources };
-}
-
 /** `cnnc build FILE --target pytorch -o DIR`: writes DIR/model.py and DIR/train.py. Returns the exit code. */
 export async function buildPytorch(file: string, source: string, options: PytorchBuildOptions): Promise<number> {
-  const compiled = compileToIr(file, source, options.model, options.sizes);
+  const compiled = compileFile(toIr, file, source, options, colorOn());
   if (compiled === undefined) return 1;
   const written = writeFilesAtomically(options.out, emitPytorch({ ir: compiled.ir, sourceFile: basename(file), doc: compiled.doc }));
   process.stdout.write(`wrote ${written.join(", ")}\n`);
   return 0;
-}
-
-export function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliUsageError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`);
-  }
 }
 
 export interface ConvertOptions extends WeightOptions {
@@ -67,25 +39,11 @@ export interface ConvertOptions extends WeightOptions {
   backend: BackendRequest;
 }
 
-/** A saved tfjs model is a directory holding model.json, or the model.json itself. */
-export function tfjsModelJson(path: string): string | undefined {
-  if (existsSync(path) && statSync(path).isDirectory()) return join(path, "model.json");
-  return basename(path) === "model.json" ? path : undefined;
-}
-
 export async function convert(file: string, source: string, options: ConvertOptions): Promise<number> {
-  const compiled = compileToIr(file, source, options.model, options.shape);
+  // Seeded: layers the weights do not cover start as `cnnc build --seed 0` builds them.
+  const compiled = compileFile(toTfjs, file, source, { model: options.model, sizes: options.shape, seed: 0 }, colorOn());
   if (compiled === undefined) return 1;
-  const { ir } = compiled;
-  let spec: TfModelSpec;
-  try {
-    // Seeded: layers the weights do not cover start as `cnnc build --seed 0` builds them.
-    spec = lowerToTfjs(ir, { seed: 0 });
-  } catch (error) {
-    if (!(error instanceof LoweringError)) throw error;
-    process.stderr.write(renderDiagnostics([diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })], file, source, { color: colorOn() }) + "\n");
-    return 1;
-  }
+  const { ir, spec } = compiled;
   try {
     const modelJson = tfjsModelJson(options.from);
     if (modelJson !== undefined) {
@@ -96,7 +54,7 @@ export async function convert(file: string, source: string, options: ConvertOpti
       process.stdout.write(`wrote ${written.join(", ")}\n${renamingNotes(ir)}`);
       return 0;
     }
-    const context = { file, source, sources: compiled.sources, modelSpan: compiled.modelSpan, color: colorOn() };
+    const context = { file, source, sources: compiled.compilation.sources, modelSpan: compiled.model.decl.name.span, color: colorOn() };
     const weights = await loadTorchWeights(options.from, readBytes(options.from), ir, spec, context, options);
     if (weights === undefined) return 1;
     const { modelWithWeights } = await import("../convert/convert.js");

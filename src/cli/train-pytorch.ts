@@ -23,7 +23,7 @@ import { checkResumable, ResumeError, settingsFingerprint } from "../train/loop.
 import type { Tensor } from "../convert/weights.js";
 import { plotHistory } from "../train/plot.js";
 import { historyTable, type ProgressSink } from "../train/progress.js";
-import { CliUsageError } from "./build.js";
+import { CliUsageError } from "./options.js";
 
 export interface DistributedOptions {
   /** Processes on this machine (torchrun's --nproc_per_node). */

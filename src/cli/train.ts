@@ -25,7 +25,8 @@ import { makeObjective } from "../train/objective.js";
 import { loadTrainingBackend } from "../train/backend.js";
 import { prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
 import { historyTable, progressSink } from "../train/progress.js";
-import { CliUsageError, pickModel, shapeOption } from "./build.js";
+import { loweringDiagnostic } from "../driver.js";
+import { CliUsageError, pickModel, shapeOption } from "./options.js";
 import { estimateMemory, formatBytes, largestTfjsBatch } from "../summary/memory.js";
 import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
@@ -162,7 +163,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     spec = lowerToTfjs(ir, { seed: settings.seed });
   } catch (error) {
     if (!(error instanceof LoweringError)) throw error;
-    return fail([diagnostic(error.code, { start: error.node.source.start, end: error.node.source.end }, error.message, { help: error.help })]);
+    return fail([loweringDiagnostic(error)]);
   }
   let initialWeights: Map<string, Tensor> | undefined;
   if (options.init !== undefined) {
@@ -308,6 +309,10 @@ export async function evaluateCommand(dir: string, options: { data?: string; bac
     model.dispose();
     return 0;
   } catch (error) {
+    if (isWasmOutOfMemory(error)) {
+      process.stderr.write(`error: evaluation ran out of memory in the WebAssembly backend (at most ${formatBytes(WASM_HEAP_BYTES)}): try a smaller --batch, or --backend cpu\n`);
+      return 1;
+    }
     const message = inputError(error);
     if (message === undefined) throw error;
     process.stderr.write(`error: ${message}\n`);

@@ -11,7 +11,7 @@ import { explainMatch, formatShapes, MatchError, parsePins, type MatchReport, ty
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
-import { CliUsageError } from "./build.js";
+import { CliUsageError } from "./options.js";
 
 export interface WeightOptions {
   /** Refuse unless every layer with weights gets them and every module of the file is used. */

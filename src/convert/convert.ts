@@ -5,7 +5,7 @@
 import type { IrGraph } from "../ir/ir.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { matchStateDict, type MatchReport, type Pins } from "./match.js";
 import { readTorchStateDict, writeTorchStateDict } from "./torch-file.js";
 import { ConversionError, tfjsToTorch, torchToTfjs, weightMap, type Tensor } from "./weights.js";
@@ -54,13 +54,6 @@ export function tfjsToTorchState(ir: IrGraph, spec: TfModelSpec, modelJson: stri
 /** A saved tfjs model's weights as the bytes of a PyTorch state_dict file. */
 export function tfjsToTorchFile(ir: IrGraph, spec: TfModelSpec, modelJson: string, weights: Uint8Array): Uint8Array {
   return writeTorchStateDict(tfjsToTorchState(ir, spec, modelJson, weights));
-}
-
-/** A PyTorch state_dict file's tensors, checked against the model: every entry present, with its shape, and nothing else. */
-export function readModelTorchState(ir: IrGraph, spec: TfModelSpec, torchFile: Uint8Array): Map<string, Tensor> {
-  const state = readTorchStateDict(torchFile);
-  torchToTfjs(weightMap(ir, spec), state);
-  return state;
 }
 
 /** A PyTorch state_dict file matched to the model (by name, else by structure), with its weights under tfjs's names. */

@@ -3,7 +3,7 @@
 // a related note or fix edit in another file than its diagnostic carries its own `file`.
 
 import type { Diagnostic, Span } from "./diagnostic.js";
-import { LineIndex, type Position } from "../syntax/line-index.js";
+import { LineIndex, type Position } from "./line-index.js";
 import { displayName, fileAt, type SourceFile } from "./source-map.js";
 
 export interface JsonRange {

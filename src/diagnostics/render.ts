@@ -3,7 +3,7 @@
 // A span in an imported file is shown with that file's name and line.
 
 import type { Diagnostic, Span } from "./diagnostic.js";
-import { LineIndex } from "../syntax/line-index.js";
+import { LineIndex } from "./line-index.js";
 import { displayName, fileAt, type SourceFile } from "./source-map.js";
 
 export interface RenderOptions {

@@ -6,8 +6,6 @@ import { cnncLayers } from "../runtime/layers.js";
 import type { Tf } from "../runtime/tf.js";
 import { isSeededInitializer, type TfModelSpec } from "./tfjs-lowering.js";
 
-export type { Tf };
-
 type LayerFactory = (config: Record<string, unknown>) => tfjs.layers.Layer;
 
 export function buildTfjsModel(tf: Tf, spec: TfModelSpec): tfjs.LayersModel {

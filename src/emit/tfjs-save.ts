@@ -4,7 +4,7 @@
 
 import type * as tfjs from "@tensorflow/tfjs";
 import { cnncLayers } from "../runtime/layers.js";
-import type { Tf } from "./tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 
 export const WEIGHTS_FILE = "weights.bin";
 

@@ -3,8 +3,7 @@
 // string from the source is escaped, so no .cnn file can inject code.
 
 import type { Plugin } from "prettier";
-import type { TrainConfig } from "../check/train.js";
-import type { IrGraph } from "../ir/ir.js";
+import type { IrGraph, IrTrainConfig } from "../ir/ir.js";
 import { CNNC_LAYER_FACTORIES } from "../runtime/layers.js";
 import { CNNC_LAYERS_JAVASCRIPT, CNNC_LAYERS_SOURCE } from "../runtime/layers-source.js";
 import { isSeededInitializer, type TfModelSpec } from "./tfjs-lowering.js";
@@ -78,7 +77,7 @@ export interface TypeScriptInput {
   ir: IrGraph;
   sourceFile: string;
   doc?: string;
-  train?: TrainConfig;
+  train?: IrTrainConfig;
   /** The same module without type annotations, for bundler plugins that must hand on JavaScript. */
   javascript?: boolean;
   /**
@@ -155,7 +154,7 @@ export function typeScriptSource({ spec, ir, sourceFile, doc, train, javascript 
   if (frozenBatchNorm) out.push("", frozenBatchNormHelper(typed).replace(/^export /m, prefixed ? "" : "export "));
   if (train !== undefined) {
     if (!javascript) out.push(...trainingTypes(names.Choice, names.TrainingSettings));
-    const choice = (c: TrainConfig["optimizer"] | undefined): unknown => (c === undefined ? undefined : { name: c.name, config: Object.fromEntries(Object.entries(c.config).filter(([, v]) => v !== undefined)) });
+    const choice = (c: IrTrainConfig["optimizer"] | undefined): unknown => (c === undefined ? undefined : { name: c.name, config: Object.fromEntries(Object.entries(c.config).filter(([, v]) => v !== undefined)) });
     const settings = {
       optimizer: choice(train.optimizer),
       scheduler: choice(train.scheduler),

@@ -4,10 +4,10 @@
 // Pure: the CLI and the playground both lay it out and render it.
 
 import type { LayerNode, ModelGraph } from "../check/graph.js";
-import { formatShape } from "../check/shape.js";
+import { formatShape } from "../shape/shape.js";
 import { lookupOp, sourceName } from "../ops/registry.js";
 import type { OpCategory } from "../ops/types.js";
-import { LineIndex } from "../syntax/line-index.js";
+import { LineIndex } from "../diagnostics/line-index.js";
 
 /** What colours a box: the op's category, the input, or a block call. */
 export type NodeKind = OpCategory | "input" | "block";

@@ -5,10 +5,10 @@
 
 import { compile, type Compilation } from "../compile.js";
 import type { LayerNode, ModelGraph } from "../check/graph.js";
-import type { Shape } from "../check/shape.js";
+import type { Shape } from "../shape/shape.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { Body, ModelDecl, Statement } from "../syntax/ast.js";
-import { LineIndex } from "../syntax/line-index.js";
+import { LineIndex } from "../diagnostics/line-index.js";
 import { buildSymbolIndex, type SymbolIndex } from "./symbols.js";
 
 export interface Analysis {

@@ -1,7 +1,7 @@
 // The outline: each model, block and train declaration, the statements in its body, and
 // the layers and block calls in each statement, with output shapes as details.
 
-import { formatShape } from "../check/shape.js";
+import { formatShape } from "../shape/shape.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import { sourceName } from "../ops/registry.js";
 import type { Body, Statement } from "../syntax/ast.js";

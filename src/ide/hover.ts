@@ -3,9 +3,9 @@
 // declaration, its signature and docs (and a model's totals); on a name, what it names.
 
 import { decisiveReasons, describeSizes } from "../check/sizes.js";
-import { LineIndex } from "../syntax/line-index.js";
+import { LineIndex } from "../diagnostics/line-index.js";
 import type { CallFacts } from "../check/graph.js";
-import { formatShape } from "../check/shape.js";
+import { formatShape } from "../shape/shape.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import { formatArgValue, signature } from "../ops/describe.js";
 import { lookupOp, sourceName } from "../ops/registry.js";

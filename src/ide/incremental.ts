@@ -10,8 +10,12 @@
 //   moved to its new offset; only changed regions are parsed, each on its own. At a
 //   region boundary the parser is between declarations, as at the start of a file, so
 //   for text without syntax errors the pieces are exactly what parsing the whole file
-//   gives. With a syntax error anywhere, this falls back to `compile()`, so broken text
-//   gets exactly the diagnostics `cnnc check` prints. Imports and top-level constants go
+//   gives. A region with a syntax error is parsed with the grammar's error recovery, which
+//   may look past the region or stop the whole file's parse (a stray token at the top
+//   level): the parser says when it did (`parseRegion`), and then this falls back to
+//   `compile()`, so broken text always gets exactly the diagnostics `cnnc check` prints.
+//   So does a file over the size limit or nested too deeply, which is refused as a whole.
+//   Imports and top-level constants go
 //   through the compiler's module loader with the assembled tree; imported files' trees
 //   are reused while their text is unchanged, and a change to the imports, the constants
 //   or an imported file drops every kept result.
@@ -33,7 +37,8 @@ import { FILE_SPACING } from "../diagnostics/source-map.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { BlockDecl, Call, Comment, Declaration, ModelDecl, Program } from "../syntax/ast.js";
 import * as T from "../syntax/lexer.js";
-import { forEachSpan, parse } from "../syntax/parse.js";
+import { forEachSpan, parseRegion, type RegionParseResult } from "../syntax/parse.js";
+import { LIMITS } from "../limits.js";
 
 interface Region {
   start: number;
@@ -45,6 +50,8 @@ interface Region {
   constants: Program["constants"];
   /** Whether the region has an import or a top-level constant. */
   topLevel: boolean;
+  /** Whether the region's parse could differ inside the whole file (see `parseRegion`). */
+  dependsOnSurroundings: RegionParseResult["dependsOnSurroundings"];
   /** Every span object in the region's tree and syntax diagnostics, each once. */
   spans: Span[];
 }
@@ -68,6 +75,8 @@ export interface IncrementalStats {
   modelsElaborated: number;
   modelsKept: number;
   fullCompiles: number;
+  /** Checks of text with syntax errors done in regions, without `compile()`. */
+  syntaxErrorsInRegions: number;
 }
 
 export class IncrementalChecker {
@@ -77,15 +86,16 @@ export class IncrementalChecker {
   private context = "";
   /** Spans owned by syntax trees, so a result's span list leaves them to the tree. */
   private readonly treeSpans = new WeakSet<Span>();
-  readonly stats: IncrementalStats = { regionsParsed: 0, regionsKept: 0, modelsElaborated: 0, modelsKept: 0, fullCompiles: 0 };
+  readonly stats: IncrementalStats = { regionsParsed: 0, regionsKept: 0, modelsElaborated: 0, modelsKept: 0, fullCompiles: 0, syntaxErrorsInRegions: 0 };
 
   /** `options` locate the document, for its imports: its path, and a host that reads other files. */
   check(text: string, options: Pick<CompileOptions, "path" | "host"> = {}): Compilation {
-    const regions = this.updateRegions(text);
-    if (regions.some((r) => r.syntaxDiagnostics.some((d) => d.code === "E0101" || d.code === "E0102"))) {
+    const regions = text.length > LIMITS.fileSize ? undefined : this.updateRegions(text);
+    if (regions === undefined || !parsedAsWholeFile(regions)) {
       this.stats.fullCompiles++;
       return compile(text, options);
     }
+    if (regions.some((r) => r.syntaxDiagnostics.some((d) => d.code === "E0101" || d.code === "E0102"))) this.stats.syntaxErrorsInRegions++;
     const program: Program = {
       declarations: regions.flatMap((r) => r.declarations),
       imports: regions.flatMap((r) => r.imports),
@@ -124,9 +134,13 @@ export class IncrementalChecker {
     return { text, program, diagnostics: sortDiagnostics(sink.items), models, trains, calls, sources: sources.files, modules: loader.modules, locate: (span) => sources.locate(span) };
   }
 
-  /** Cuts the text into regions, keeping (and moving) unchanged ones and parsing the rest. */
-  private updateRegions(text: string): Region[] {
-    const bounds = regionBounds(text);
+  /**
+   * Cuts the text into regions, keeping (and moving) unchanged ones and parsing the rest;
+   * undefined where the file nests too deeply to be parsed at all.
+   */
+  private updateRegions(text: string): Region[] | undefined {
+    const { bounds, tooDeep } = regionBounds(text);
+    if (tooDeep) return undefined;
     const previous = new Map<string, Region[]>();
     for (const region of this.regions) {
       const list = previous.get(region.text);
@@ -153,13 +167,13 @@ export class IncrementalChecker {
 
   private parseRegion(start: number, text: string): Region {
     this.stats.regionsParsed++;
-    const { program, diagnostics } = parse(text);
+    const { program, diagnostics, dependsOnSurroundings } = parseRegion(text);
     const spans = collectSpans([program.declarations, program.imports, program.constants, program.comments, diagnostics], new Set());
     for (const span of spans) {
       shift(span, start);
       this.treeSpans.add(span);
     }
-    return { start, text, declarations: program.declarations, comments: program.comments, syntaxDiagnostics: diagnostics, imports: program.imports, constants: program.constants, topLevel: program.imports.length > 0 || program.constants.length > 0, spans };
+    return { start, text, declarations: program.declarations, comments: program.comments, syntaxDiagnostics: diagnostics, imports: program.imports, constants: program.constants, topLevel: program.imports.length > 0 || program.constants.length > 0, dependsOnSurroundings, spans };
   }
 
   /**
@@ -225,11 +239,21 @@ function reachableBlocks(decl: ModelDecl, blocks: ReadonlyMap<string, BlockDecl>
 }
 
 /**
+ * Whether parsing each region on its own gives what parsing the whole file gives: no
+ * region's parse depended on the text before it, except the first's (nothing is before it),
+ * or on the text after it, except the last's (nothing is after it).
+ */
+function parsedAsWholeFile(regions: readonly Region[]): boolean {
+  return regions.every((region, i) => !(region.dependsOnSurroundings.before && i > 0) && !(region.dependsOnSurroundings.after && i < regions.length - 1));
+}
+
+/**
  * The top-level regions of a text: consecutive ranges that cover it, each ending right
  * after a `}` that closes a top-level brace. Text after the last one joins the last region.
+ * `tooDeep`: the file nests deeper than the parser's limit, so it is refused as a whole.
  */
-export function regionBounds(text: string): Span[] {
-  const { tokens } = T.lex(text);
+export function regionBounds(text: string): { bounds: Span[]; tooDeep: boolean } {
+  const { tokens, tooDeep } = T.lex(text);
   const bounds: Span[] = [];
   let start = 0;
   let depth = 0;
@@ -254,7 +278,7 @@ export function regionBounds(text: string): Span[] {
     if (bounds.length > 0 && /^\s*$/.test(text.slice(start))) bounds[bounds.length - 1]!.end = text.length;
     else bounds.push({ start, end: text.length });
   }
-  return bounds;
+  return { bounds, tooDeep: tooDeep !== undefined };
 }
 
 function shift(span: Span, delta: number): void {

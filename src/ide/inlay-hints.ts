@@ -2,7 +2,7 @@
 // call, and after the closing brace of a residual, gate or join. Shapes are those of the
 // first time the line ran (the first call of a block, the first iteration of a loop).
 
-import { formatShape } from "../check/shape.js";
+import { formatShape } from "../shape/shape.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { Body, Statement } from "../syntax/ast.js";
 import { formatCount, statementOutput, type Analysis } from "./analysis.js";

@@ -2,10 +2,10 @@
 // resolved to numbers, defaults explicit, adaptive pooling a fixed window).
 
 import type { LayerNode, ModelGraph } from "../check/graph.js";
-import { isConcreteShape } from "../check/shape.js";
+import { isConcreteShape } from "../shape/shape.js";
 import type { TrainConfig } from "../check/train.js";
 import { lookupOp } from "../ops/registry.js";
-import { LineIndex } from "../syntax/line-index.js";
+import { LineIndex } from "../diagnostics/line-index.js";
 import { IR_VERSION, type IrAttrs, type IrGraph, type IrNode } from "./ir.js";
 
 function attrsOf(node: LayerNode, input: readonly number[] | undefined): IrAttrs {

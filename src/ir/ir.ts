@@ -5,9 +5,9 @@
 // docs/ir.md (its op table generated from the registry); bump IR_VERSION on any
 // incompatible change.
 
-import type { TrainConfig } from "../check/train.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import type { RegisteredOp } from "../ops/registry.js";
-import type { Pads, Pair } from "../ops/types.js";
+import type { ArgValue, Pads, Pair } from "../ops/types.js";
 
 export const IR_VERSION = 1;
 
@@ -59,7 +59,33 @@ export interface IrGraph {
   /** `trainable` excludes frozen layers, which `frozen` counts; total = trainable + frozen + nonTrainable. */
   params: { trainable: number; frozen: number; nonTrainable: number; total: number };
   macs: number;
-  train?: TrainConfig;
+  train?: IrTrainConfig;
+}
+
+/** One named setting of a `train` declaration (optimizer, scheduler, loss, metric, early stopping), every option resolved. */
+export interface IrTrainChoice {
+  name: string;
+  config: Record<string, ArgValue | undefined>;
+  span: Span;
+}
+
+/**
+ * The model's checked `train` declaration. Its own type, not the checker's, so the schema
+ * depends on nothing above it; the checker's TrainConfig must stay assignable to it
+ * (ir/build.ts copies one into the other, so the compiler says when they drift apart).
+ */
+export interface IrTrainConfig {
+  model: string;
+  optimizer: IrTrainChoice;
+  scheduler?: IrTrainChoice;
+  loss: IrTrainChoice;
+  metrics: IrTrainChoice[];
+  batch: number;
+  epochs: number;
+  validationSplit: number;
+  earlyStopping?: IrTrainChoice;
+  seed: number;
+  span: Span;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Channel rearrangements: ShuffleNet's channel split and channel shuffle.
 
-import { channelsOf } from "../check/shape.js";
-import { formatDim } from "../check/symbolic.js";
+import { channelsOf } from "../shape/shape.js";
+import { formatDim } from "../shape/symbolic.js";
 import { requireSpatial } from "./common.js";
 import { NO_PARAMS, type OpDef, type ShapeContext } from "./types.js";
 

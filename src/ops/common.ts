@@ -1,9 +1,9 @@
 // Argument specs and checks shared by several op definitions.
 
 import type { ArgSpec, Args, Field, Padding, Pads, Pair, ShapeContext } from "./types.js";
-import type { Shape } from "../check/shape.js";
-import { formatShape, samePadding, type Dim } from "../check/shape.js";
-import { add, formatDim, isSymbolic } from "../check/symbolic.js";
+import type { Shape } from "../shape/shape.js";
+import { formatShape, samePadding, type Dim } from "../shape/shape.js";
+import { add, formatDim, isSymbolic } from "../shape/symbolic.js";
 
 /** A number or `[height, width]` argument as a pair. */
 export const pairOf = (value: unknown): Pair => (Array.isArray(value) ? [value[0] as number, value[1] as number] : [value as number, value as number]);

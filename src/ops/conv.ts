@@ -1,7 +1,7 @@
 // Convolutions: conv (with groups), depthwise_conv, separable_conv and transposed_conv.
 
-import { channelsOf, samePadding, transposedOutput, windowOutput, type Dim, type Shape } from "../check/shape.js";
-import { formatDim, mul, remainder } from "../check/symbolic.js";
+import { channelsOf, samePadding, transposedOutput, windowOutput, type Dim, type Shape } from "../shape/shape.js";
+import { formatDim, mul, remainder } from "../shape/symbolic.js";
 import { biasArg, checkStatedChannels, checkWindowFits, dilationArg, explicitPads, inChannelsArg, kernelArg, paddingArg, pairArg, requireSpatial, resolvePadding, strideArg, windowField } from "./common.js";
 import { convKernel, depthwiseKernel, transposedKernel, vector } from "./layout.js";
 import type { Args, FieldRule, OpDef, Padding, Pads, Pair, ShapeContext, WeightPair } from "./types.js";

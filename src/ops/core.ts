@@ -1,7 +1,7 @@
 // Dense layers, flattening, and spatial resizing (upsample, zero_pad).
 
-import { channelsOf, elementCount, formatShape } from "../check/shape.js";
-import { add, formatDim, mul } from "../check/symbolic.js";
+import { channelsOf, elementCount, formatShape } from "../shape/shape.js";
+import { add, formatDim, mul } from "../shape/symbolic.js";
 import { checkStatedChannels, pairOf, requireSpatial } from "./common.js";
 import { denseKernel, vector } from "./layout.js";
 import { NO_PARAMS, type OpDef, type Padding, type Pads, type Pair } from "./types.js";

@@ -1,8 +1,8 @@
 // Merges: the current tensor joined with named tensors (`concat skip`, `add shortcut`).
 // The `concat { branch … }` statement and residual connections use the same rules.
 
-import { formatShape, type Dim, type Shape } from "../check/shape.js";
-import { add as addDims, formatDim } from "../check/symbolic.js";
+import { formatShape, type Dim, type Shape } from "../shape/shape.js";
+import { add as addDims, formatDim } from "../shape/symbolic.js";
 import { NO_PARAMS, type OpDef, type ShapeContext } from "./types.js";
 
 const tensorsArg = { name: "tensors", type: { kind: "tensor" }, positional: true, variadic: true, doc: "Names of tensors (bound with `as NAME`) to join with the current one." } as const;

@@ -1,6 +1,6 @@
 // Normalisation layers, layer scale, dropout and stochastic depth.
 
-import { channelsOf } from "../check/shape.js";
+import { channelsOf } from "../shape/shape.js";
 import { checkStatedChannels } from "./common.js";
 import { vector } from "./layout.js";
 import { NO_PARAMS, type OpDef } from "./types.js";

@@ -1,7 +1,7 @@
 // Pooling: windowed max/avg pooling, adaptive average pooling, and global pooling.
 
-import { channelsOf, samePadding, windowOutput, windowOutputCeil, type Dim, type Shape } from "../check/shape.js";
-import { formatDim, remainder } from "../check/symbolic.js";
+import { channelsOf, samePadding, windowOutput, windowOutputCeil, type Dim, type Shape } from "../shape/shape.js";
+import { formatDim, remainder } from "../shape/symbolic.js";
 import { checkWindowFits, explicitPads, kernelArg, paddingArg, pairArg, pairOf, requireSpatial, resolvePadding, windowField } from "./common.js";
 import { NO_PARAMS, type Args, type Field, type OpDef, type Padding, type Pads, type Pair, type ShapeContext } from "./types.js";
 

@@ -5,7 +5,7 @@
 // target keyed by IR op, which the compiler checks for completeness.
 
 import type { Code, DiagnosticExtras } from "../diagnostics/codes.js";
-import type { Dim, Shape } from "../check/shape.js";
+import type { Dim, Shape } from "../shape/shape.js";
 
 /** Padding after resolution: a mode, or explicit amounts on each side. */
 export type Padding =

@@ -12,7 +12,7 @@ import { toJsonDiagnostics } from "../diagnostics/json.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { emitTypeScript } from "../emit/typescript.js";
 import { nodeHost } from "../host/node.js";
-import { exampleSize, lowerCompilation } from "../library.js";
+import { exampleSize, toTfjs } from "../driver.js";
 
 export interface CnncPluginOptions {
   /** Seeds every initializer, so a model's initial weights are the same on every build. */
@@ -52,7 +52,7 @@ export async function compileCnnModule(path: string, options: CnncPluginOptions 
   const result = compile(text, { path, host: nodeHost, sizes: options.sizes === undefined ? undefined : new Map(Object.entries(options.sizes)) });
   const watchFiles = result.sources.slice(1).flatMap((s) => (s.path === undefined || s.name.startsWith("std/") ? [] : [s.path]));
   const unbundlable = bundlingProblem(result.models, result.diagnostics, options);
-  const lowered = unbundlable === undefined ? lowerCompilation(result, text, { path, model: options.model, seed: options.seed }) : { diagnostics: [unbundlable] };
+  const lowered = unbundlable === undefined ? toTfjs(result, text, { file: path, model: options.model, seed: options.seed }) : { diagnostics: [unbundlable] };
   if ("diagnostics" in lowered) {
     const errors = lowered.diagnostics.filter((d) => d.severity === "error");
     const rendered = renderDiagnostics(errors, path, text, { color: false, sources: result.sources });

@@ -4,11 +4,11 @@
 // countParams(); MACs as in the reference.
 
 import type { ModelGraph } from "../check/graph.js";
-import type { Shape } from "../check/shape.js";
+import type { Shape } from "../shape/shape.js";
 import { decisiveReasons, describeSizes } from "../check/sizes.js";
-import { formatDim } from "../check/symbolic.js";
+import { formatDim } from "../shape/symbolic.js";
 import { sourceName } from "../ops/registry.js";
-import { LineIndex } from "../syntax/line-index.js";
+import { LineIndex } from "../diagnostics/line-index.js";
 import { formatField } from "../check/receptive-field.js";
 import { estimateMemory, formatBytes, type MemoryEstimate, type MemoryOptions } from "./memory.js";
 

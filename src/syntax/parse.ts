@@ -22,14 +22,34 @@ export interface ParseResult {
  * different files never overlap. The main file has base 0.
  */
 export function parse(text: string, base = 0): ParseResult {
-  const result = parseAtZero(text);
+  const { program, diagnostics } = parseAtZero(text);
+  const result = { program, diagnostics };
   if (base !== 0) shiftSpans([result.program, result.diagnostics], base);
   return result;
 }
 
+/** The parse of a piece of a file, and whether it could differ inside the whole file. */
+export interface RegionParseResult extends ParseResult {
+  /** See `CstResult`: always false where the text has no syntax errors. */
+  dependsOnSurroundings: { before: boolean; after: boolean };
+}
+
+/**
+ * Parses one top-level region of a file (src/ide/incremental.ts) on its own, at offset 0.
+ * The result is what parsing the whole file gives for these tokens unless
+ * `dependsOnSurroundings` says otherwise.
+ */
+export function parseRegion(text: string): RegionParseResult {
+  return parseAtZero(text);
+}
+
+/** Whether a piece of a file is refused or cut short says nothing about the whole file. */
+const REFUSED = { before: true, after: true } as const;
+
 /** A file that is not parsed (too large): no declarations, one diagnostic. */
-function refused(text: string, problem: Diagnostic): ParseResult {
-  return { program: { declarations: [], imports: [], constants: [], comments: [], span: { start: 0, end: text.length } }, diagnostics: [problem] };
+function refused(text: string, problem: Diagnostic): RegionParseResult {
+  const program = { declarations: [], imports: [], constants: [], comments: [], span: { start: 0, end: text.length } };
+  return { program, diagnostics: [problem], dependsOnSurroundings: { ...REFUSED } };
 }
 
 const DECLARATION_KEYWORDS: ReadonlySet<TokenType> = new Set([Model, Block, Train, Let, Import]);
@@ -55,10 +75,11 @@ function declarationStart(tokens: readonly IToken[], deep: IToken): number {
 
 /** Parses with the Chevrotain grammar even where the text has no errors: the reference test/fast-parse.test.ts holds the fast parser to. */
 export function parseWithGrammar(text: string): ParseResult {
-  return parseAtZero(text, false);
+  const { program, diagnostics } = parseAtZero(text, false);
+  return { program, diagnostics };
 }
 
-function parseAtZero(text: string, fastPath = true): ParseResult {
+function parseAtZero(text: string, fastPath = true): RegionParseResult {
   if (text.length > LIMITS.fileSize) {
     return refused(text, diagnostic("E0104", { start: 0, end: 0 }, `the file has ${formatLimit(text.length)} characters, over the limit of ${formatLimit(LIMITS.fileSize)}`, { help: "split it into files that import each other" }));
   }
@@ -72,7 +93,7 @@ function parseAtZero(text: string, fastPath = true): ParseResult {
     // The declarations before the over-deep one are parsed as if the file ended there, so an
     // editor still has their symbols, hovers and checks; the rest of the file is not read.
     const before = parseAtZero(text.slice(0, declarationStart(tokens, tooDeep)), fastPath);
-    return { program: { ...before.program, span: { start: 0, end: text.length } }, diagnostics: [...before.diagnostics, problem] };
+    return { program: { ...before.program, span: { start: 0, end: text.length } }, diagnostics: [...before.diagnostics, problem], dependsOnSurroundings: { ...REFUSED } };
   }
   const diagnostics: Diagnostic[] = lexErrors.map((e) => unexpectedCharacter(e.offset, e.length, e.text));
   for (const hash of hashComments) {
@@ -86,18 +107,19 @@ function parseAtZero(text: string, fastPath = true): ParseResult {
   }));
   const docs = docCommentsByFollowingOffset(commentTokens, tokens, text);
   const fast = fastPath ? fastParse(tokens, docs, text.length, comments) : undefined;
-  if (fast !== undefined) return { program: fast, diagnostics };
-  return { program: parseWithRecovery(tokens, docs, text, comments, diagnostics), diagnostics };
+  if (fast !== undefined) return { program: fast, diagnostics, dependsOnSurroundings: { before: false, after: false } };
+  const { program, dependsOnSurroundings } = parseWithRecovery(tokens, docs, text, comments, diagnostics);
+  return { program, diagnostics, dependsOnSurroundings };
 }
 
 /** The Chevrotain grammar with its error recovery, for text with syntax errors; adds them to `diagnostics`. */
-function parseWithRecovery(tokens: IToken[], docs: Map<number, string>, text: string, comments: Comment[], diagnostics: Diagnostic[]): Program {
-  const { cst, errors } = parseCst(tokens);
+function parseWithRecovery(tokens: IToken[], docs: Map<number, string>, text: string, comments: Comment[], diagnostics: Diagnostic[]): { program: Program; dependsOnSurroundings: RegionParseResult["dependsOnSurroundings"] } {
+  const { cst, errors, dependsOnSurroundings } = parseCst(tokens);
   for (const error of errors) diagnostics.push(syntaxError(error.message, errorSpan(error.token, error.previous, text)));
   const builder = new AstBuilder(docs);
   const program = builder.program(cst, text.length, comments);
   diagnostics.push(...builder.diagnostics);
-  return program;
+  return { program, dependsOnSurroundings };
 }
 
 /** Where to put the caret for a parse error: on the token, or just after the previous one at the end of input. */

@@ -74,11 +74,47 @@ export class CnnParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  /** How many declarations the parser is inside: 0 at the top level of the file. */
+  private declarationDepth = 0;
+  /** Whether a decision or a recovery depended on tokens before the first one or after the last one (see `CstResult`). */
+  lookedBefore = false;
+  lookedAfter = false;
+
   file = this.RULE("file", () => {
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.SUBRULE(this.declaration) }]);
+      this.OR([
+        { ALT: () => this.CONSUME(T.Newline) },
+        {
+          ALT: () => {
+            this.declarationDepth++;
+            try {
+              this.SUBRULE(this.declaration);
+            } finally {
+              this.declarationDepth--;
+            }
+          },
+        },
+      ]);
     });
   });
+
+  // Every lookahead and recovery reads tokens through these two. Past either end they give
+  // EOF; the top level reading the one EOF after the last token is how every parse ends.
+  protected override LA(howMuch: number): IToken {
+    return this.noteBounds(super.LA(howMuch), howMuch);
+  }
+
+  protected override LA_FAST(howMuch: number): IToken {
+    return this.noteBounds(super.LA_FAST(howMuch), howMuch);
+  }
+
+  private noteBounds(token: IToken, howMuch: number): IToken {
+    if (token.tokenType !== EOF) return token;
+    if (howMuch <= 0) {
+      if (this.declarationDepth > 0) this.lookedBefore = true;
+    } else if (this.declarationDepth > 0 || howMuch > 1) this.lookedAfter = true;
+    return token;
+  }
 
   declaration = this.RULE("declaration", () => {
     this.OR([
@@ -489,16 +525,26 @@ let parser: CnnParser | undefined;
 export interface CstResult {
   cst: CstNode;
   errors: { message: string; token: IToken; previous: IToken | undefined }[];
+  /**
+   * Whether the parse could differ if these tokens were part of a longer file, with tokens
+   * before them (`before`) or after them (`after`): a declaration's lookahead or error
+   * recovery reached past the first or last token, or a stray token at the top level ended
+   * the parse early (in a longer file that drops the rest of the file too).
+   */
+  dependsOnSurroundings: { before: boolean; after: boolean };
 }
 
 export function parseCst(tokens: IToken[]): CstResult {
   parser ??= new CnnParser({ validate: false });
   parser.input = tokens;
+  parser.lookedBefore = false;
+  parser.lookedAfter = false;
   const cst = parser.file();
   const errors = parser.errors.map((e) => ({
     message: e.message,
     token: e.token,
     previous: (e as unknown as { previousToken?: IToken }).previousToken,
   }));
-  return { cst, errors };
+  const stoppedEarly = parser.errors.some((e) => e.name === "NotAllInputParsedException");
+  return { cst, errors, dependsOnSurroundings: { before: parser.lookedBefore, after: parser.lookedAfter || stoppedEarly } };
 }

@@ -1,6 +1,6 @@
 // The tfjs backend for training in Node, with cnnc's gradient kernels registered.
 
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { loadTfjs, machineProbe, chooseBackend, type BackendRequest } from "../runtime/backend.js";
 
 type PrepareTraining = (tf: Tf, backend: string) => unknown;

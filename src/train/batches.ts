@@ -1,7 +1,7 @@
 // Turns a data set into tensors, batch by batch, in a given order, augmenting on the way.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { augmentImage, isAugmenting, type Augmentation } from "../data/augment.js";
 import { imageSize, type Dataset } from "../data/dataset.js";
 

@@ -7,7 +7,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFilesAtomically } from "../emit/write-files.js";
-import type { RunStore } from "./loop.js";
 import type { PlateauState, StoppingState } from "./schedule.js";
 
 export type EpochLogs = Record<string, number>;
@@ -33,6 +32,18 @@ export interface CheckpointFiles {
   "optimizer.json": string;
   "optimizer.bin": Uint8Array;
   "state.json": string;
+}
+
+/** Where a run keeps its checkpoints and its results (`folderStore` below writes a folder; the playground keeps them in memory). */
+export interface RunStore {
+  /** Where the results go, in words: the output folder. */
+  readonly where: string;
+  /** Where the checkpoints are, in words, for messages. */
+  readonly checkpointPlace: string;
+  readCheckpoint(): LoadedCheckpoint | undefined;
+  writeCheckpoint(files: Omit<CheckpointFiles, "state.json">, state: RunState): void;
+  /** Keeps the run's final files, returning their names as the user should see them. */
+  writeResults(files: Record<string, string | Uint8Array>): string[];
 }
 
 export const CHECKPOINT_DIR = "checkpoints";

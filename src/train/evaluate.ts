@@ -2,7 +2,7 @@
 // class of every image (for a confusion matrix).
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import type { Dataset } from "../data/dataset.js";
 import { batchTensors, range } from "./batches.js";
 import type { Objective } from "./objective.js";

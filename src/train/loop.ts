@@ -5,7 +5,8 @@
 // in the playground, which runs this same loop in the browser.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import { buildTfjsModel, frozenBatchNormsInInference, type Tf } from "../emit/tfjs-build.js";
+import { buildTfjsModel, frozenBatchNormsInInference } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import type { TfModelSpec } from "../emit/tfjs-lowering.js";
 import { fileLoadHandler, serializeModel } from "../emit/tfjs-save.js";
 import { writeWeights } from "../convert/convert.js";
@@ -14,7 +15,7 @@ import { NO_AUGMENTATION, type Augmentation } from "../data/augment.js";
 import { classCount, type Dataset } from "../data/dataset.js";
 import { epochOrder, seededRandom } from "../data/random.js";
 import { batchTensors } from "./batches.js";
-import type { CheckpointFiles, EpochLogs, LoadedCheckpoint, RunState } from "./checkpoint.js";
+import type { EpochLogs, RunState, RunStore } from "./checkpoint.js";
 import type { TrainSettings } from "./config.js";
 import { evaluateModel, type Evaluation } from "./evaluate.js";
 import { makeObjective } from "./objective.js";
@@ -57,18 +58,6 @@ export interface TrainOutcome {
   test?: Evaluation;
   message?: string;
   files: string[];
-}
-
-/** Where a run keeps its checkpoints and its results (`folderStore` in ./checkpoint.ts writes a folder). */
-export interface RunStore {
-  /** Where the results go, in words: the output folder. */
-  readonly where: string;
-  /** Where the checkpoints are, in words, for messages. */
-  readonly checkpointPlace: string;
-  readCheckpoint(): LoadedCheckpoint | undefined;
-  writeCheckpoint(files: Omit<CheckpointFiles, "state.json">, state: RunState): void;
-  /** Keeps the run's final files, returning their names as the user should see them. */
-  writeResults(files: Record<string, string | Uint8Array>): string[];
 }
 
 export class ResumeError extends Error {}

@@ -9,7 +9,7 @@
 // The saved model is a plain tfjs model: only this process's layer instances are changed.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 
 interface BatchNormLayer {
   momentum: number;

@@ -3,7 +3,7 @@
 // takes either. Metrics return counts, summed over an epoch and divided once at its end.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import { metricKey, type TrainSettings } from "./config.js";
 
 type Tensor = tfjs.Tensor;

@@ -4,7 +4,7 @@
 // and restored for --resume.
 
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Tf } from "../emit/tfjs-build.js";
+import type { Tf } from "../runtime/tf.js";
 import type { TrainSettings } from "./config.js";
 
 export interface TrainingOptimizer {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { compile, type Compilation } from "../../src/compile.js";
 import { IncrementalChecker, regionBounds } from "../../src/ide/incremental.js";
+import { LIMITS } from "../../src/limits.js";
 import { cnnFiles, ERRORS, EXAMPLES, read, withStdlibInlined } from "../helpers.js";
 
 /** Everything a compilation says, in plain data, with calls keyed by where they are. */
@@ -31,9 +32,9 @@ const SNIPPETS = ["conv 8, kernel: 3\n", " -> relu", "\n", "x", "64", "2", " as 
 describe("incremental checking", () => {
   it("cuts a file into regions that end with each top-level closing brace", () => {
     const text = "/// doc\nblock A { relu }\n\nmodel M {\n  input x: [4]\n}\n// tail\n";
-    expect(regionBounds(text).map((b) => text.slice(b.start, b.end))).toEqual(["/// doc\nblock A { relu }", "\n\nmodel M {\n  input x: [4]\n}", "\n// tail\n"]);
-    expect(regionBounds("model M {\n  input x: [4]\n}\n\n").map((b) => b.end)).toEqual([28]);
-    expect(regionBounds("")).toEqual([{ start: 0, end: 0 }]);
+    expect(regionBounds(text).bounds.map((b) => text.slice(b.start, b.end))).toEqual(["/// doc\nblock A { relu }", "\n\nmodel M {\n  input x: [4]\n}", "\n// tail\n"]);
+    expect(regionBounds("model M {\n  input x: [4]\n}\n\n").bounds.map((b) => b.end)).toEqual([28]);
+    expect(regionBounds("")).toEqual({ bounds: [{ start: 0, end: 0 }], tooDeep: false });
   });
 
   it("equals compile() after every edit of a long random session (800 edits)", () => {
@@ -55,6 +56,32 @@ describe("incremental checking", () => {
     }
     // Random edits leave braces unbalanced for long stretches, so reuse is only checked below.
     expect(checker.stats.regionsKept).toBeGreaterThan(0);
+    expect(checker.stats.syntaxErrorsInRegions).toBeGreaterThan(0);
+  });
+
+  // The grammar's error recovery may read past a broken region or stop the whole parse; the
+  // parser reports when, and the checker then compiles the whole file. These edits break one
+  // declaration in every way the grammar can be broken, and each result must be compile()'s.
+  it("equals compile() after syntax errors typed anywhere (200 edits)", () => {
+    const next = random(1234);
+    const BREAKERS = ["(", ")", "[", "]", "{", "}", ",", ":", "->", "=", "==", "+", "-", "relu", "model", "block", "import", "let", "repeat", "as", "#", "\"", "@", "\n", " 3", "()", "(3", "[1,", "in", "if", "else", "shortcut", "train X {", "x:"];
+    const checker = new IncrementalChecker();
+    const pristine = ["resnet18", "unet", "lenet5"].map((name) => withStdlibInlined(read(join(EXAMPLES, `${name}.cnn`)))).join("\n");
+    let text = pristine;
+    let broken = 0;
+    for (let i = 0; i < 200; i++) {
+      // Mostly one break at a time in a valid file, sometimes two or three piled up.
+      if (next() < 0.6) text = pristine;
+      const at = Math.floor(next() * (text.length + 1));
+      const insert = next() < 0.8 ? BREAKERS[Math.floor(next() * BREAKERS.length)]! : "";
+      text = text.slice(0, at) + insert + text.slice(at + (insert === "" ? 1 + Math.floor(next() * 3) : 0));
+      const whole = compile(text);
+      if (whole.diagnostics.some((d) => d.code === "E0101" || d.code === "E0102")) broken++;
+      expect(plain(checker.check(text)), `edit ${i}`).toEqual(plain(whole));
+    }
+    expect(broken).toBeGreaterThan(80);
+    // Most breaks stay inside their declaration.
+    expect(checker.stats.syntaxErrorsInRegions).toBeGreaterThan(checker.stats.fullCompiles);
   });
 
   it("reuses most of the file while typing keeps the text valid (300 edits)", () => {
@@ -108,10 +135,34 @@ describe("incremental checking", () => {
     expect(checker.stats.fullCompiles).toBe(0);
   });
 
-  it("falls back to compile() while the text has a syntax error", () => {
+  it("reparses and re-elaborates only the declaration a syntax error is in, typed and deleted in turn", () => {
+    const text = ["resnet18", "unet", "lenet5"].map((name) => withStdlibInlined(read(join(EXAMPLES, `${name}.cnn`)))).join("\n");
+    const broken = text.replace("dense 120", "dense (120");
     const checker = new IncrementalChecker();
-    const text = read(join(EXAMPLES, "lenet5.cnn")).replace("dense 120", "dense (120");
-    expect(plain(checker.check(text))).toEqual(plain(compile(text)));
-    expect(checker.stats.fullCompiles).toBe(1);
+    checker.check(text);
+    for (let i = 0; i < 4; i++) {
+      const before = { ...checker.stats };
+      const version = i % 2 === 0 ? broken : text;
+      const result = checker.check(version);
+      expect(plain(result)).toEqual(plain(compile(version)));
+      expect(checker.stats.regionsParsed - before.regionsParsed).toBe(1);
+      expect(checker.stats.modelsElaborated - before.modelsElaborated).toBe(1);
+    }
+    expect(checker.check(broken).diagnostics.map((d) => d.code)).toContain("E0101");
+    expect(checker.stats.fullCompiles).toBe(0);
+    expect(checker.stats.syntaxErrorsInRegions).toBe(3);
+  });
+
+  it("compiles the whole file where a syntax error reaches past its declaration", () => {
+    const lenet = read(join(EXAMPLES, "lenet5.cnn"));
+    // A stray name between two declarations ends the whole file's parse there: the models after it are not read.
+    const stray = `${lenet}\nstray\nmodel Tail {\n  input x: [4]\n  dense 2\n}\nmodel End {\n  input x: [4]\n}\n`;
+    // Too deep to parse: the file is refused as a whole.
+    const deep = `${lenet}\nlet deep = ${"(".repeat(LIMITS.nesting + 1)}1${")".repeat(LIMITS.nesting + 1)}\n`;
+    for (const text of [stray, deep]) {
+      const checker = new IncrementalChecker();
+      expect(plain(checker.check(text))).toEqual(plain(compile(text)));
+      expect(checker.stats.fullCompiles).toBe(1);
+    }
   });
 });

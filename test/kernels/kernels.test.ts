@@ -298,6 +298,26 @@ describe.each(["cpu", "wasm"] as BackendName[])("cnnc kernels on %s", (backend) 
       }
     });
 
+    it("BatchMatMul and _FusedMatMul with transposed operands (dense and 1×1 conv gradients) equal tfjs's cpu kernels", () => {
+      const next = random(16);
+      for (const [batch, m, k, n] of [[1, 6, 7, 5], [1, 50, 33, 17], [3, 4, 9, 2], [1, 1, 1, 1]]) {
+        for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
+          tf.tidy(() => {
+            const a = uniform(transposeA ? [batch, k, m] : [batch, m, k], next);
+            const b = uniform(transposeB ? [batch, n, k] : [batch, k, n], next);
+            const attrs = { transposeA, transposeB };
+            const label = JSON.stringify({ batch, m, k, n, transposeA, transposeB });
+            expect(relativeError(runKernel("BatchMatMul", { a, b }, attrs), runStock("BatchMatMul", { a, b }, attrs)), label).toBeLessThan(KERNEL_TOLERANCE);
+            if (batch === 1) {
+              const bias = uniform([n], next);
+              const fused = { ...attrs, activation: "relu" };
+              expect(relativeError(runKernel("_FusedMatMul", { a, b, bias }, fused), runStock("_FusedMatMul", { a, b, bias }, fused)), label).toBeLessThan(KERNEL_TOLERANCE);
+            }
+          });
+        }
+      }
+    });
+
     it("Slice equals tfjs's cpu kernel", () => {
       const next = random(13);
       const shapes = [[7], [4, 6], [3, 5, 4], [2, 5, 6, 3], [3, 4, 4, 5]];

@@ -5,7 +5,7 @@
 import { seededRandom } from "../../src/data/random.js";
 import { createRequire } from "node:module";
 import type { GradConfig, KernelBackend, KernelConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs";
-import type { Tf } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { prepareTraining } from "../../src/kernels/index.js";
 
 const require = createRequire(import.meta.url);

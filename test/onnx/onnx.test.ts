@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import type { Tf } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
 import { fileLoadHandler } from "../../src/emit/tfjs-save.js";
 import { checkOnnxFiles, onnxParity, transposeChannels, type OnnxParity } from "../../bench/onnx-parity/parity.js";
@@ -19,6 +19,8 @@ import { compile } from "../../src/compile.js";
 import { buildIr } from "../../src/ir/build.js";
 import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { CLI, ROOT } from "../helpers.js";
+import { runTorchvision } from "../../bench/pytorch-parity/parity.js";
+import { FROZEN_MODEL } from "../train/fixtures.js";
 
 const TOLERANCE = 1e-4;
 
@@ -125,6 +127,38 @@ describe("cnnc build --target onnx", () => {
     expect(maxAbsDifference(got.data, expected)).toBeLessThan(TOLERANCE);
   });
 
+  it("takes a foreign state_dict matched by structure, as `cnnc train --init` does (--explain, --strict), and names the frozen layers in its metadata", () => {
+    const source = join(dir, "frozen.cnn");
+    writeFileSync(source, FROZEN_MODEL);
+    writeFileSync(join(dir, "frozen-input.bin"), new Float32Array(64));
+    // The same stem, pretrained elsewhere with a 10-class head: the 3-class head starts as --seed makes it.
+    const pt = join(dir, "pretrained.pt");
+    const module = "nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 4, 1), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))";
+    runTorchvision([{ name: "pretrained", module, seed: 2, state_dict: pt, input: join(dir, "frozen-input.bin"), input_shape: [1, 8, 8, 1], output: join(dir, "frozen-output.bin") }]);
+    const out = join(dir, "frozen-onnx");
+    const built = cnnc(["build", source, "--target", "onnx", "-o", out, "--weights", pt, "--seed", "3", "--backend", "cpu", "--explain"]);
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/^conv_1 \(line 2\) +← 0 +weight \[4, 1, 3, 3\]$/m);
+    expect(built.stderr).toContain("warning[E0901]: dense_1 needs weight [3, 64], bias [3], but the state_dict's 6 in its place has weight [10, 64], bias [10]");
+    expect(built.stderr).toContain("loaded 3 layers by structure; 1 starts fresh");
+    const script = [
+      "import json, sys, onnx, torch",
+      "from onnx import numpy_helper",
+      "m = onnx.load(sys.argv[1]); state = torch.load(sys.argv[2])",
+      "init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}",
+      "pairs = {'conv_1.weight': '0.weight', 'batchnorm_1.running_var': '1.running_var', 'conv_2.bias': '3.bias'}",
+      "print(json.dumps({'metadata': {p.key: p.value for p in m.metadata_props}, 'loaded': all((init[a] == state[b].numpy()).all() for a, b in pairs.items())}))",
+    ].join("\n");
+    const read = JSON.parse(execFileSync("/usr/bin/python3", ["-c", script, join(out, "model.onnx"), pt], { encoding: "utf8" })) as { metadata: Record<string, string>; loaded: boolean };
+    expect(read.loaded).toBe(true);
+    expect(read.metadata["frozen"]).toBe("conv_1,batchnorm_1,conv_2");
+
+    const strict = cnnc(["build", source, "--target", "onnx", "-o", join(dir, "frozen-strict"), "--weights", pt, "--strict"]);
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toContain("error[E0901]: dense_1 needs weight [3, 64]");
+    expect(strict.stderr).toContain("frozen.cnn:13:");
+  });
+
   it("--input-layout nhwc takes channels-last images and computes the same", async () => {
     const nchw = join(dir, "ops-nchw");
     const nhwc = join(dir, "ops-nhwc");
@@ -187,6 +221,7 @@ describe("cnnc build --target onnx", () => {
     expect(wrong.stderr).toMatch(/^error: .*lenet-tfjs: the tfjs model has no weight conv_1\/kernel|^error: .*lenet-tfjs: the tfjs weight conv_1\/kernel has shape/);
     const misuse = cnnc(["build", "examples/lenet5.cnn", "--target", "pytorch", "-o", join(dir, "py"), "--weights", lenetDir]);
     expect(misuse).toMatchObject({ status: 2, stderr: "error: --weights applies to --target onnx only\n" });
+    expect(cnnc(["build", "examples/lenet5.cnn", "--target", "onnx", "-o", join(dir, "explain"), "--explain"])).toMatchObject({ status: 2, stderr: "error: --explain applies to the weights of --weights FILE.pt\n" });
   });
 });
 

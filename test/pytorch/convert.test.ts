@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import type { Tf } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
 import { serializeModel } from "../../src/emit/tfjs-save.js";
 import { emitPytorch } from "../../src/emit/pytorch.js";

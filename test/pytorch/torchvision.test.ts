@@ -2,7 +2,9 @@
 // nn.Module), whatever its key names, loads into the cnnc model and gives torchvision's
 // outputs, in tfjs and in model.py; a new head starts fresh, --strict refuses, --explain
 // prints the mapping and a map file pins layers. Needs python3-torch and torchvision.
-// bench/transfer/torchvision.ts runs every reference example at full size.
+// In CI a few examples at 64×64 cover every kind of layer mapping; CNNC_EXHAUSTIVE=1 runs
+// all 21 that torchvision has (each at the smallest size it allows), and
+// bench/transfer/torchvision.ts runs them at full size.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,13 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import { buildTfjsModel, type Tf } from "../../src/emit/tfjs-build.js";
+import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
+import type { Tf } from "../../src/runtime/tf.js";
 import { emitModelPy } from "../../src/emit/pytorch/model.js";
 import { readTfjsWeights, writeWeights } from "../../src/convert/convert.js";
 import { registerPytorchCommands } from "../../src/cli/pytorch.js";
+import { compile } from "../../src/compile.js";
 import { EXAMPLES, read } from "../helpers.js";
 import { lowerText } from "../tfjs-helpers.js";
-import { random, runPython, runTorchvision } from "../../bench/pytorch-parity/parity.js";
+import { random, runPython, runTorchvision, TORCHVISION_EXAMPLES, TORCHVISION_KWARGS } from "../../bench/pytorch-parity/parity.js";
 
 let tf: Tf;
 let dir: string;
@@ -66,7 +70,17 @@ function tfjsOutput(text: string, model: string, input: Float32Array, shape: num
 }
 
 /** An example at a smaller input: the weights do not depend on it, and the test runs faster. */
-const atSize = (name: string, size: number): string => read(join(EXAMPLES, `${name}.cnn`)).replace("input image: [224, 224, 3]", `input image: [${size}, ${size}, 3]`);
+const atSize = (name: string, size: number): string => read(join(EXAMPLES, `${name}.cnn`)).replace(/input image: \[\d+, \d+, 3\]/, `input image: [${size}, ${size}, 3]`);
+
+/** The example at 64×64 or 96×96 where its layers allow (Inception v3 needs 75), else at its own size (a fixed-size flatten before its dense layers). */
+function smallest(name: string): Case {
+  for (const size of [64, 96]) {
+    const text = atSize(name, size);
+    if (!compile(text, { path: `${name}.cnn` }).diagnostics.some((d) => d.severity === "error")) return { name, text, size };
+  }
+  const text = read(join(EXAMPLES, `${name}.cnn`));
+  return { name, text, size: Number(/input image: \[(\d+),/.exec(text)![1]) };
+}
 
 interface Case {
   name: string;
@@ -76,8 +90,22 @@ interface Case {
   module?: string;
 }
 
+/**
+ * One example per kind of layer mapping: conv, batchnorm and dense with a projection
+ * shortcut (resnet18); depthwise convolutions (mobilenet_v2); concatenated branches
+ * (squeezenet1_1); grouped convolutions and squeeze-and-excitation gates (regnet_y_400mf);
+ * layernorm and layer scale (convnext_tiny).
+ */
+const REPRESENTATIVE = ["resnet18", "mobilenet_v2", "squeezenet1_1", "regnet_y_400mf", "convnext_tiny"];
+const EXHAUSTIVE = process.env["CNNC_EXHAUSTIVE"] === "1";
+const TORCHVISION_CASES = (EXHAUSTIVE ? TORCHVISION_EXAMPLES : REPRESENTATIVE).map(smallest);
+/** All 21 (VGG at 224×224 on the cpu backend) take far longer than vitest's default limits. */
+const EXHAUSTIVE_TIMEOUT = 30 * 60_000;
+/** Starting torch and calibrating the representative models' batchnorm takes minutes on a busy machine. */
+const TORCHVISION_TIMEOUT = EXHAUSTIVE ? EXHAUSTIVE_TIMEOUT : 10 * 60_000;
+
 const CASES: Case[] = [
-  ...["resnet18", "mobilenet_v2", "squeezenet1_1", "regnet_y_400mf"].map((name) => ({ name, text: atSize(name, 64), size: 64 })),
+  ...TORCHVISION_CASES,
   {
     name: "small",
     text: "model Small {\n  input image: [8, 8, 3]\n  conv 4, kernel: 3 -> batchnorm -> relu\n  flatten\n  dropout 0.5 -> dense 5\n}\n",
@@ -94,10 +122,10 @@ beforeAll(() => {
       mkdirSync(work);
       writeFileSync(join(work, `${c.name}.cnn`), c.text);
       writeInput(join(work, "input.bin"), [1, c.size, c.size, 3], 5);
-      return { name: c.name, seed: 3, state_dict: join(work, "torchvision.pth"), input: join(work, "input.bin"), input_shape: [1, c.size, c.size, 3], output: join(work, "torchvision.bin"), ...(c.module ? { module: c.module } : {}) };
+      return { name: c.name, seed: 3, state_dict: join(work, "torchvision.pth"), input: join(work, "input.bin"), input_shape: [1, c.size, c.size, 3], output: join(work, "torchvision.bin"), ...(c.module ? { module: c.module } : {}), ...(TORCHVISION_KWARGS[c.name] ? { kwargs: TORCHVISION_KWARGS[c.name] } : {}) };
     }),
   );
-});
+}, TORCHVISION_TIMEOUT);
 
 /** Loads torchvision's state_dict with `cnnc convert` into tfjs and into model.py; both errors against torchvision's output. */
 async function parity({ name, text, size }: Case): Promise<{ tfjs: number; torch: number; explain: string }> {
@@ -125,7 +153,7 @@ describe("torchvision's own state_dicts load by structure", () => {
       expect(explain).not.toMatch(/fresh|unused/);
       if (c.name === "regnet_y_400mf") expect(explain).toMatch(/^conv_7 \(line 17\) +← trunk_output\.block1\.block1-0\.proj\.0 /m);
       if (c.name === "resnet18") expect(explain).toMatch(/^conv_8 \(line 14\) +← layer2\.0\.downsample\.0 +weight \[128, 64, 1, 1\]$/m);
-    });
+    }, EXHAUSTIVE ? EXHAUSTIVE_TIMEOUT : undefined);
   }
 
   it("a user's own module that flattens NCHW: the dense layer's columns are reordered", async () => {

@@ -4,7 +4,7 @@
 
 import { Command, CommanderError } from "commander";
 import { registerTrainCommands } from "../../src/cli/train.js";
-import { CliUsageError } from "../../src/cli/build.js";
+import { CliUsageError } from "../../src/cli/options.js";
 import { BackendUnavailable } from "../../src/runtime/backend.js";
 import { OutputError } from "../../src/emit/write-files.js";
 
