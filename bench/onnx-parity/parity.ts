@@ -3,10 +3,15 @@
 // checks the ONNX files with onnx.checker (Debian's python3-onnx).
 
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
 import type { Tf } from "../../src/runtime/tf.js";
+import { compile } from "../../src/compile.js";
+import { exampleSize } from "../../src/driver.js";
+import { nodeHost } from "../../src/host/node.js";
+import { buildIr } from "../../src/ir/build.js";
+import type { IrGraph } from "../../src/ir/ir.js";
 import { buildTfjsModel } from "../../src/emit/tfjs-build.js";
 import { serializeModel } from "../../src/emit/tfjs-save.js";
 import { tfjsToTorchState } from "../../src/convert/convert.js";
@@ -16,6 +21,14 @@ import { PYTHON, random, randomiseWeights, type LoweredModel } from "../pytorch-
 
 // One thread: Node has no cross-origin isolation to give the threaded build its workers.
 ort.env.wasm.numThreads = 1;
+
+/** An example's last model as IR, its symbolic sizes (if any) set to the example sizes the CLI uses. */
+export function exampleIr(path: string): { ir: IrGraph; sizes: Map<string, number> } {
+  const text = readFileSync(path, "utf8");
+  const symbolic = compile(text, { path, host: nodeHost }).models.at(-1)!;
+  const sizes = new Map([...(symbolic.sizes?.sets ?? [])].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
+  return { ir: buildIr(compile(text, { path, sizes, host: nodeHost }).models.at(-1)!, text), sizes };
+}
 
 export interface OnnxParity {
   name: string;

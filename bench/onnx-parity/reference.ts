@@ -13,18 +13,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
-import { compile } from "../../src/compile.js";
-import { nodeHost } from "../../src/host/node.js";
-import { buildIr } from "../../src/ir/build.js";
 import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
 import { lowerToOnnx } from "../../src/emit/onnx/lowering.js";
 import { encodeModel } from "../../src/emit/onnx/proto.js";
 import { readTorchStateDict } from "../../src/convert/torch-file.js";
-import { exampleSize } from "../../src/driver.js";
 import { replaceSection, ROOT } from "../common.js";
 import { PYTHON, prepareParity } from "../pytorch-parity/parity.js";
-import { transposeChannels } from "./parity.js";
+import { exampleIr, transposeChannels } from "./parity.js";
 
 ort.env.wasm.numThreads = 1;
 
@@ -73,11 +69,7 @@ const dir = mkdtempSync(join(tmpdir(), "cnnc-onnx-float64-"));
 const rows: Row[] = [];
 try {
   for (const file of files) {
-    const path = join(ROOT, "examples", file);
-    const text = readFileSync(path, "utf8");
-    const symbolic = compile(text, { path, host: nodeHost }).models.at(-1)!;
-    const sizes = new Map([...(symbolic.sizes?.sets ?? [])].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
-    const ir = buildIr(compile(text, { path, sizes, host: nodeHost }).models.at(-1)!, text);
+    const { ir } = exampleIr(join(ROOT, "examples", file));
     const name = file.replace(/\.cnn$/, "");
     const job = await prepareParity(tf, name, { ir, spec: lowerToTfjs(ir, { seed: 1 }) }, join(dir, name));
     const input = floats(readFileSync(job.input));

@@ -6,17 +6,13 @@
 //
 // Run with `npm run bench:onnx-parity` (node on the compiled file) or `npx tsx bench/onnx-parity/run.ts`.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compile } from "../../src/compile.js";
-import { nodeHost } from "../../src/host/node.js";
-import { buildIr } from "../../src/ir/build.js";
 import { lowerToTfjs } from "../../src/emit/tfjs-lowering.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
-import { exampleSize } from "../../src/driver.js";
 import { replaceSection, ROOT } from "../common.js";
-import { checkOnnxFiles, onnxParity, type OnnxParity } from "./parity.js";
+import { checkOnnxFiles, exampleIr, onnxParity, type OnnxParity } from "./parity.js";
 
 const { tf } = await loadTfjs("wasm");
 const dir = mkdtempSync(join(tmpdir(), "cnnc-onnx-bench-"));
@@ -27,12 +23,7 @@ const files = [
 const results: { file: string; sizes: string; parity?: OnnxParity; failure?: string }[] = [];
 try {
   for (const file of files) {
-    const path = join(ROOT, "examples", file);
-    const text = readFileSync(path, "utf8");
-    const symbolic = compile(text, { path, host: nodeHost }).models.at(-1)!;
-    const sizes = new Map([...(symbolic.sizes?.sets ?? [])].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
-    const model = compile(text, { path, sizes, host: nodeHost }).models.at(-1)!;
-    const ir = buildIr(model, text);
+    const { ir, sizes } = exampleIr(join(ROOT, "examples", file));
     const name = file.replace(/\.cnn$/, "").replace("/", "_");
     const sizeText = [...sizes].map(([n, v]) => `${n}=${v}`).join(", ");
     try {
