@@ -1,10 +1,11 @@
 // Convolution gradients (and, on cpu, the forward convolution) for NHWC tensors.
 //
-// On wasm the heavy lifting is XNNPACK's forward convolution, reached through tfjs's own
-// Conv2D kernel on rearranged tensors:
+// On wasm the heavy lifting is XNNPACK, reached through tfjs's own Conv2D and BatchMatMul
+// kernels on rearranged tensors:
 // - filter gradient: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh·d − p, …, ci] · dy[n, oh, ow, co]
-//   is a convolution whose batch is ci, whose channels are n and whose kernel is dy:
-//   conv(xᵀ [ci, h, w, n], dyᵀ [oh, ow, n, co], stride d, dilation s) = [ci, kh, kw, co];
+//   is the transposed im2col matrix of x times dy, one tfjs-wasm matrix product per tile
+//   of output rows (on ResNet-50/-20 shapes 1.1–1.8× less time than the forward conv over
+//   swapped axes it replaced, except ResNet-20's 16-channel 32×32 layer, ≈ 0.85×);
 // - input gradient: a transposed convolution, computed as stride-1 convolutions of dy with
 //   flipped sub-kernels, one per stride phase, interleaved into dx (no zero insertion, so
 //   no wasted multiplications);
@@ -16,7 +17,7 @@
 import type { TensorInfo } from "@tensorflow/tfjs";
 import { reshaped, type KernelContext } from "./context.js";
 import { transposedPhases, type ConvGeometry, type Pads } from "./geometry.js";
-import { convFilterGradient, convForward, convInputGradient, copyWindow, flippedSubKernel, interleave, padInput, patchIndex } from "./loops.js";
+import { convFilterGradient, convForward, convInputGradient, copyWindow, flippedSubKernel, im2colTransposed, interleave, padInput, patchIndex } from "./loops.js";
 
 /** Runs the backend's forward Conv2D (or depthwise conv); negative pads crop the input first. */
 function forwardConv(ctx: KernelContext, x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number], pads: Pads, kernelName = "Conv2D"): TensorInfo {
@@ -67,24 +68,43 @@ export function conv2DBackpropFilter(ctx: KernelContext, x: TensorInfo, dy: Tens
     if (xs !== x) ctx.dispose(xs);
     return reshaped(dw, filterShape);
   }
-  let xt = ctx.run("Transpose", { x }, { perm: [3, 1, 2, 0] });
-  const [, bottom, , right] = g.pads;
-  if (bottom < 0 || right < 0) {
-    const shape = [g.inC, g.inH + Math.min(bottom, 0), g.inW + Math.min(right, 0), g.batch];
-    const cropped = ctx.alloc(shape);
-    copyWindow(ctx.data(xt), xt.shape, ctx.data(cropped), shape, 0, 0);
-    ctx.dispose(xt);
-    xt = cropped;
+  return im2colFilterGradient(ctx, x, dy, g);
+}
+
+/** The most bytes one tile's patch matrix may take on the heap. */
+const PATCH_TILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * dW = Σ over tiles of output rows of patchesᵀ · dy: the transposed im2col matrix
+ * [kh·kw·in, pixels] times dy [pixels, outC] is tfjs-wasm's plain product with the small
+ * operand on the right (which XNNPACK packs), already in the filter's layout.
+ */
+export function im2colFilterGradient(ctx: KernelContext, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, tileBytes = PATCH_TILE_BYTES): TensorInfo {
+  const outputRows = g.batch * g.outH;
+  const K = g.kH * g.kW * g.inC;
+  const tileRows = Math.max(1, Math.min(outputRows, Math.floor(tileBytes / (4 * K * g.outW))));
+  let sum: TensorInfo | undefined;
+  for (let first = 0; first < outputRows; first += tileRows) {
+    const last = Math.min(outputRows, first + tileRows);
+    const pixels = (last - first) * g.outW;
+    const patches = ctx.alloc([1, K, pixels]);
+    const whole = pixels === g.batch * g.outH * g.outW;
+    const dyTile = whole ? reshaped(dy, [1, pixels, g.outC]) : ctx.alloc([1, pixels, g.outC]);
+    im2colTransposed(ctx.data(x), g, first, last, ctx.data(patches));
+    if (!whole) ctx.data(dyTile).set(ctx.data(dy).subarray(first * g.outW * g.outC, last * g.outW * g.outC));
+    const product = ctx.run("BatchMatMul", { a: patches, b: dyTile }, { transposeA: false, transposeB: false });
+    ctx.dispose(patches);
+    if (!whole) ctx.dispose(dyTile);
+    if (sum === undefined) {
+      sum = product;
+      continue;
+    }
+    const total = ctx.data(sum);
+    const part = ctx.data(product);
+    for (let i = 0; i < total.length; i++) total[i] += part[i]!;
+    ctx.dispose(product);
   }
-  const dyt = ctx.run("Transpose", { x: dy }, { perm: [1, 2, 0, 3] });
-  const pads: Pads = [g.pads[0], Math.max(bottom, 0), g.pads[2], Math.max(right, 0)];
-  const grouped = forwardConv(ctx, xt, dyt, [g.dilationH, g.dilationW], [g.strideH, g.strideW], pads);
-  ctx.dispose(xt);
-  ctx.dispose(dyt);
-  expectShape(grouped, [g.inC, g.kH, g.kW, g.outC], "the filter gradient");
-  const dw = ctx.run("Transpose", { x: grouped }, { perm: [1, 2, 0, 3] });
-  ctx.dispose(grouped);
-  return dw;
+  return reshaped(sum!, [g.kH, g.kW, g.inC, g.outC]);
 }
 
 export function conv2DBackpropInput(ctx: KernelContext, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {

@@ -116,6 +116,46 @@ export function padInput(x: Float32Array, g: ConvGeometry, index: PatchIndex, ch
   return padded;
 }
 
+/**
+ * The transposed im2col matrix of output rows [firstRow, lastRow) (a row is one (n, oh)):
+ * patches[(kh, kw, ci), p] = x[n, oh·s + kh·d − top, ow·s + kw·d − left, ci], 0 outside x,
+ * for the tile's pixels p. Row order is the filter's [kh, kw, in], so patches · dy is the
+ * filter gradient in the filter's layout. Writing it directly measured faster than a
+ * row-major im2col plus a transpose (in JavaScript or tfjs-wasm), and faster than blocking
+ * the output rows.
+ */
+export function im2colTransposed(x: Float32Array, g: ConvGeometry, firstRow: number, lastRow: number, patches: Float32Array): void {
+  const C = g.inC;
+  const W = g.outW;
+  const pixels = (lastRow - firstRow) * W;
+  const step = g.strideW * C;
+  for (let kh = 0; kh < g.kH; kh++) {
+    for (let kw = 0; kw < g.kW; kw++) {
+      const tapRow = (kh * g.kW + kw) * C;
+      const shift = kw * g.dilationW - g.pads[2];
+      // Output columns whose input column lies inside x: [owFirst, owLast).
+      const owFirst = Math.min(W, Math.max(0, Math.ceil(-shift / g.strideW)));
+      const owLast = Math.max(owFirst, Math.min(W, Math.ceil((g.inW - shift) / g.strideW)));
+      for (let row = firstRow; row < lastRow; row++) {
+        const y = (row % g.outH) * g.strideH + kh * g.dilationH - g.pads[0];
+        const p0 = (row - firstRow) * W;
+        if (y < 0 || y >= g.inH) {
+          for (let ci = 0; ci < C; ci++) patches.fill(0, (tapRow + ci) * pixels + p0, (tapRow + ci) * pixels + p0 + W);
+          continue;
+        }
+        const n = Math.floor(row / g.outH);
+        const source = ((n * g.inH + y) * g.inW + owFirst * g.strideW + shift) * C;
+        for (let ci = 0; ci < C; ci++) {
+          const out = (tapRow + ci) * pixels + p0;
+          for (let ow = 0; ow < owFirst; ow++) patches[out + ow] = 0;
+          for (let ow = owFirst, i = source + ci; ow < owLast; ow++, i += step) patches[out + ow] = x[i]!;
+          for (let ow = owLast; ow < W; ow++) patches[out + ow] = 0;
+        }
+      }
+    }
+  }
+}
+
 /** out[p, co] = Σ_k patch[p, k] · w[k, co]: the forward convolution. */
 export function convForward(xp: Float32Array, w: Float32Array, out: Float32Array, index: PatchIndex, outC: number): void {
   const { pixelBase, patchOffset } = index;

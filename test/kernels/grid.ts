@@ -38,7 +38,7 @@ function fits(c: ConvCase): boolean {
 }
 
 /**
- * Regular convolutions: 1×1 to 5×5 (and non-square) kernels, strides 1 to 3 (and
+ * Regular convolutions: 1×1 to 7×7 (and non-square) kernels, strides 1 to 3 (and
  * unequal), three paddings, dilation 1 and 2 (also together with a stride, which tfjs's
  * ops reject but its kernels and cnnc's accept), with 1, 3 or 4 input channels.
  */
@@ -49,6 +49,7 @@ export function convCases(): ConvCase[] {
     [2, 3],
     [3, 3],
     [5, 5],
+    [7, 7],
   ];
   const strides: [number, number][] = [
     [1, 1],

@@ -5,6 +5,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NamedAttrMap, Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { convCases, depthwiseCases, describeCase, poolCases, type ConvCase, type PoolCase } from "./grid.js";
+import { convGeometry } from "../../src/kernels/geometry.js";
+import { kernelContext } from "../../src/kernels/context.js";
+import { im2colFilterGradient } from "../../src/kernels/conv.js";
 import { finiteDifferenceError, random, relativeError, runKernel, runStock, stock, tf, uniform, useBackend, type BackendName } from "./setup.js";
 
 const KERNEL_TOLERANCE = 2e-5;
@@ -453,6 +456,44 @@ it("forward convolutions equal tfjs's cpu kernels, also where XNNPACK's own same
             relativeError(runKernel("Conv2D", { x, filter }, convAttrs(c)), runStock("Conv2D", { x, filter }, convAttrs(c))),
             relativeError(runKernel("DepthwiseConv2dNative", { x, filter: depthwiseFilter }, depthwise), runStock("DepthwiseConv2dNative", { x, filter: depthwiseFilter }, depthwise)),
           );
+        }),
+      KERNEL_TOLERANCE,
+    );
+    expect(bad).toEqual([]);
+  });
+});
+
+describe("wasm's filter gradient in tiles of output rows", () => {
+  beforeAll(() => useBackend("wasm"));
+
+  it("sums its tiles to the whole product, which equals tfjs's cpu kernel where that handles the case", () => {
+    const next = random(15);
+    const cases: ConvCase[] = [
+      { input: [3, 11, 9, 3], filter: [7, 7, 3, 4], strides: [2, 2], dilations: [1, 1], pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+      { input: [3, 9, 10, 5], filter: [3, 3, 5, 6], strides: [2, 2], dilations: [2, 2], pad: [[0, 0], [1, 2], [2, 1], [0, 0]] },
+      { input: [2, 8, 8, 4], filter: [3, 3, 4, 6], strides: [1, 1], dilations: [1, 1], pad: "same" },
+      { input: [2, 7, 9, 3], filter: [2, 3, 3, 5], strides: [2, 1], dilations: [1, 1], pad: "valid" },
+    ];
+    const bad = failures(
+      cases,
+      (c) =>
+        tf.tidy(() => {
+          const x = uniform(c.input, next);
+          const w = uniform(c.filter, next);
+          const dy = uniform((tf.engine().runKernel("Conv2D", { x, filter: w }, convAttrs(c)) as Tensor).shape, next);
+          const ctx = kernelContext(tf, "wasm", tf.backend());
+          const g = convGeometry(tf, c.input, c.filter, c.strides, c.dilations, c.pad, undefined);
+          const filterGradient = (tileBytes?: number): Float32Array => {
+            const dw = im2colFilterGradient(ctx, x, dy, g, tileBytes);
+            const values = Float32Array.from(ctx.data(dw));
+            ctx.dispose(dw);
+            return values;
+          };
+          const rowBytes = 4 * g.kH * g.kW * g.inC * g.outW;
+          const whole = filterGradient();
+          const errors = [relativeError(filterGradient(rowBytes), whole), relativeError(filterGradient(2.5 * rowBytes), whole)];
+          if (undilated(c)) errors.push(relativeError(whole, runStock("Conv2DBackpropFilter", { x, dy }, { ...convAttrs(c), filterShape: c.filter })));
+          return Math.max(...errors);
         }),
       KERNEL_TOLERANCE,
     );
