@@ -57,7 +57,7 @@ describe("incremental checking", () => {
     // Random edits leave braces unbalanced for long stretches, so reuse is only checked below.
     expect(checker.stats.regionsKept).toBeGreaterThan(0);
     expect(checker.stats.syntaxErrorsInRegions).toBeGreaterThan(0);
-  });
+  }, 300_000); // a long session: room for a loaded CI machine
 
   // The grammar's error recovery may read past a broken region or stop the whole parse; the
   // parser reports when, and the checker then compiles the whole file. These edits break one
@@ -98,7 +98,7 @@ describe("incremental checking", () => {
     expect(checker.stats.fullCompiles).toBe(0);
     expect(checker.stats.regionsKept).toBeGreaterThan(checker.stats.regionsParsed * 3);
     expect(checker.stats.modelsKept).toBeGreaterThan(checker.stats.modelsElaborated);
-  });
+  }, 300_000); // a long session: room for a loaded CI machine
 
   it("reparses and re-elaborates only the declaration an edit touches", () => {
     const text = ["resnet18", "unet", "lenet5"].map((name) => withStdlibInlined(read(join(EXAMPLES, `${name}.cnn`)))).join("\n");
