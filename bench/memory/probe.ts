@@ -1,6 +1,6 @@
 // Measures, for each layer kind, how many output-sized tensors a tfjs training step keeps
 // for that layer (its output, the gradient with respect to it, its kernels' intermediates):
-// the numbers behind TFJS_TENSORS in src/summary/memory.ts. Each probe is a small model,
+// the numbers behind each op's `memory.tfjs` in src/ops/. Each probe is a small model,
 // `conv 16, kernel: 1 -> LAYER -> global avgpool -> dense 4` on [16, 16, 16] at batch 8;
 // the same model without LAYER is subtracted, and the difference is divided by the bytes
 // of LAYER's output. The peak of tf.memory().numBytes is read as in run.ts.

@@ -43,6 +43,7 @@ export const channelSplit: OpDef<{ op: "channel_split"; start: number; size: num
   },
   irDoc: "`start`, `size`: the channels start to start + size − 1",
   field: "pointwise",
+  memory: { torch: "none", tfjs: "unprobed" },
   weights: "none",
 };
 
@@ -60,5 +61,6 @@ export const channelShuffle: OpDef<{ op: "channel_shuffle"; groups: number }> = 
   toIr: (args) => ({ op: "channel_shuffle", groups: args["groups"] as number }),
   irDoc: "`groups`",
   field: "pointwise",
+  memory: { torch: "none", tfjs: "unprobed" },
   weights: "none",
 };

@@ -90,6 +90,7 @@ export const conv: OpDef<ConvIr> = {
   toIr: (args, input) => ({ op: "conv", filters: args["filters"] as number, ...windowIr(args, input), groups: args["groups"] as number, bias: args["bias"] as boolean }),
   irDoc: "`filters`, `kernel`, `stride`, `padding`, `dilation`, `groups`, `bias`",
   field: convField,
+  memory: { torch: "inputs", tfjs: 2 },
   weights(a, { layer, torch, inChannels, outChannels }) {
     const [kh, kw] = a.kernel;
     // groups = channels is lowered to a tfjs depthwise layer, other groups keep one kernel with in/groups inputs.
@@ -152,6 +153,7 @@ export const depthwiseConv: OpDef<DepthwiseConvIr> = {
   toIr: (args, input) => ({ op: "depthwise_conv", ...windowIr(args, input), multiplier: args["multiplier"] as number, bias: args["bias"] as boolean }),
   irDoc: "`kernel`, `stride`, `padding`, `dilation`, `multiplier`, `bias`",
   field: convField,
+  memory: { torch: "inputs", tfjs: 3 },
   weights: (a, { layer, torch, inChannels, outChannels }) => [
     depthwiseKernel(`${layer}/depthwise_kernel`, `${torch}.weight`, a.kernel[0], a.kernel[1], inChannels, a.multiplier),
     ...biasOf(a.bias, layer, torch, outChannels),
@@ -201,6 +203,7 @@ export const separableConv: OpDef<SeparableConvIr> = {
   toIr: (args, input) => ({ op: "separable_conv", filters: args["filters"] as number, ...windowIr(args, input), multiplier: args["multiplier"] as number, bias: args["bias"] as boolean }),
   irDoc: "`filters`, `kernel`, `stride`, `padding`, `dilation`, `multiplier`, `bias`",
   field: convField,
+  memory: { torch: "inputs", tfjs: 5 },
   weights(a, { layer, torch, inChannels, outChannels }) {
     const [kh, kw] = a.kernel;
     const depthwiseOut = inChannels * a.multiplier;
@@ -295,6 +298,7 @@ export const transposedConv: OpDef<TransposedConvIr> = {
     const upsampled = { size: input.size, stride: [input.stride[0] / step[0], input.stride[1] / step[1]] as Pair };
     return windowField(upsampled, pairArg(args, "kernel"), [1, 1]);
   },
+  memory: { torch: "inputs", tfjs: 4.25 },
   weights(a, { layer, torch, inChannels, outChannels, tfLayers }) {
     // The lowering names the uncropped layer `<name>_full` when it crops after it.
     const tfLayer = tfLayers.has(`${layer}_full`) ? `${layer}_full` : layer;

@@ -33,6 +33,7 @@ export const dense: OpDef<{ op: "dense"; units: number; bias: boolean }> = {
   toIr: (args) => ({ op: "dense", units: args["units"] as number, bias: args["bias"] as boolean }),
   irDoc: "`units`, `bias`",
   field: "pointwise",
+  memory: { torch: "inputs", tfjs: 2 },
   weights: (a, { layer, torch, inChannels }) => [denseKernel(`${layer}/kernel`, `${torch}.weight`, inChannels, a.units), ...(a.bias ? [vector(`${layer}/bias`, `${torch}.bias`, a.units)] : [])],
 };
 
@@ -47,6 +48,7 @@ export const flatten: OpDef<{ op: "flatten" }> = {
   toIr: () => ({ op: "flatten" }),
   irDoc: "— (channels-last order: H, then W, then C)",
   field: "pointwise",
+  memory: { torch: "none", tfjs: 1 },
   weights: "none",
 };
 
@@ -71,6 +73,7 @@ export const upsample: OpDef<{ op: "upsample"; scale: Pair; mode: "nearest" | "b
     const [sh, sw] = pairOf(args["scale"]);
     return { size: input.size, stride: [input.stride[0] / sh, input.stride[1] / sw] };
   },
+  memory: { torch: "none", tfjs: 3.25 },
   weights: "none",
 };
 
@@ -94,5 +97,6 @@ export const zeroPad: OpDef<{ op: "zero_pad"; padding: Pads }> = {
   },
   irDoc: "`padding`",
   field: "pointwise",
+  memory: { torch: "none", tfjs: 1.6 },
   weights: "none",
 };

@@ -68,6 +68,7 @@ export const concat: OpDef<{ op: "concat" }> = {
   toIr: () => ({ op: "concat" }),
   irDoc: "— (along the channels)",
   field: "merge",
+  memory: { torch: "none", tfjs: 2 },
   weights: "none",
 };
 
@@ -87,6 +88,7 @@ function elementwise<N extends "add" | "multiply">(name: N, doc: string): OpDef<
     toIr: () => ({ op: name }),
     irDoc: name === "multiply" ? "— (the second input may be `[1, 1, C]`)" : "—",
     field: "merge",
+    memory: name === "multiply" ? { torch: "inputs", tfjs: 4 } : { torch: "none", tfjs: 3 },
     weights: "none",
   };
 }

@@ -26,6 +26,7 @@ export const batchnorm: OpDef<{ op: "batchnorm"; epsilon: number; momentum: numb
   toIr: (args) => ({ op: "batchnorm", epsilon: args["epsilon"] as number, momentum: args["momentum"] as number }),
   irDoc: "`epsilon`, `momentum` (PyTorch's convention: the weight of the new batch)",
   field: "pointwise",
+  memory: { torch: "inputs", tfjs: 15 },
   weights: (_a, { layer, torch, inChannels }) => [
     vector(`${layer}/gamma`, `${torch}.weight`, inChannels),
     vector(`${layer}/beta`, `${torch}.bias`, inChannels),
@@ -47,6 +48,7 @@ export const layernorm: OpDef<{ op: "layernorm"; epsilon: number }> = {
   toIr: (args) => ({ op: "layernorm", epsilon: args["epsilon"] as number }),
   irDoc: "`epsilon`",
   field: "pointwise",
+  memory: { torch: "inputs", tfjs: 27.5 },
   weights: (_a, { layer, torch, inChannels }) => [vector(`${layer}/gamma`, `${torch}.weight`, inChannels), vector(`${layer}/beta`, `${torch}.bias`, inChannels)],
 };
 
@@ -61,6 +63,7 @@ export const dropout: OpDef<{ op: "dropout"; rate: number }> = {
   toIr: (args) => ({ op: "dropout", rate: args["rate"] as number }),
   irDoc: "`rate`",
   field: "pointwise",
+  memory: { torch: "none", torchExtraPerOutput: 1, tfjs: 6 },
   weights: "none",
 };
 
@@ -75,6 +78,7 @@ export const layerScale: OpDef<{ op: "layer_scale"; init: number }> = {
   toIr: (args) => ({ op: "layer_scale", init: args["init"] as number }),
   irDoc: "`init` (the scales' initial value)",
   field: "pointwise",
+  memory: { torch: "inputs", tfjs: "unprobed" },
   weights: (_a, { layer, torch, inChannels }) => [vector(`${layer}/gamma`, `${torch}.weight`, inChannels)],
 };
 
@@ -89,5 +93,6 @@ export const stochasticDepth: OpDef<{ op: "stochastic_depth"; rate: number }> = 
   toIr: (args) => ({ op: "stochastic_depth", rate: args["rate"] as number }),
   irDoc: "`rate` (training only; the identity at inference)",
   field: "pointwise",
+  memory: { torch: "none", tfjs: "unprobed" },
   weights: "none",
 };

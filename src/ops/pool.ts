@@ -68,6 +68,7 @@ function pool<N extends "maxpool" | "avgpool">(name: N, what: string): OpDef<Poo
     },
     irDoc: "`kernel`, `stride`, `padding`, `ceilMode`, `excludePadding`",
     field: (input, args) => windowField(input, pairArg(args, "kernel"), stridesOf(args)),
+    memory: name === "maxpool" ? { torch: "inputs", torchExtraPerOutput: 8, tfjs: 1, tfjsInputs: 1 } : { torch: "inputs", tfjs: 1, tfjsInputs: 1 },
     weights: "none",
   };
 }
@@ -111,6 +112,7 @@ export const adaptiveAvgpool: OpDef<PoolIr> = {
   },
   irDoc: "lowered to `avgpool` whose window and stride are input ÷ output",
   field: (input, args, inputShape) => wholeInputField(input, inputShape, pairOf(args["size"])),
+  memory: { torch: "inputs", tfjs: "unprobed" },
   weights: "none",
 };
 
@@ -130,6 +132,7 @@ function globalPool<N extends "global_avgpool" | "global_maxpool">(name: N, what
     toIr: (args) => ({ op: name, keepdims: args["keepdims"] === true }),
     irDoc: "`keepdims`",
     field: (input, _args, inputShape) => wholeInputField(input, inputShape, [1, 1]),
+    memory: name === "global_maxpool" ? { torch: "inputs", torchExtraPerOutput: 8, tfjs: 1, tfjsInputs: 1 } : { torch: "none", tfjs: 1, tfjsInputs: 1 },
     weights: "none",
   };
 }

@@ -1,6 +1,6 @@
 // The shape of an op definition. Each layer kind is described once, by an `OpDef`: its
-// arguments, its shape rule, its counts, its receptive field, its IR form and the layout of
-// its weights in tfjs and PyTorch. The checker, the summary, the IR, weight conversion and
+// arguments, its shape rule, its counts, its receptive field, its IR form, the layout of
+// its weights in tfjs and PyTorch, and what a training step keeps of it. The checker, the summary, the IR, weight conversion and
 // the editor features all read these definitions; the targets' lowerings are one table per
 // target keyed by IR op, which the compiler checks for completeness.
 
@@ -111,6 +111,29 @@ export interface WeightContext {
 /** Method syntax keeps a definition with specific attributes assignable to `OpDef`. */
 export type WeightRule<A> = { rule(attrs: A, node: WeightContext): WeightPair[] }["rule"];
 
+/**
+ * What a training step keeps of a layer, for the memory estimate (src/summary/memory.ts).
+ * The two runtimes keep different things, so each has its own figure.
+ */
+export interface MemoryRule {
+  /**
+   * What PyTorch's backward formula for the op keeps of full size: its inputs (a conv), its
+   * output (a relu), or nothing (an add). Each tensor counts once however many ops keep it.
+   */
+  torch: "inputs" | "output" | "none";
+  /** Extra bytes per output element PyTorch keeps: max-pool's int64 indices, dropout's bool mask. */
+  torchExtraPerOutput?: number;
+  /**
+   * Output-sized tensors a tfjs training step leaves alive until it ends: the output, the
+   * gradient with respect to it and the kernels' intermediates (a batchnorm's centred and
+   * squared input, …), measured per op on tfjs 4.22's cpu backend by bench/memory/probe.ts.
+   * `unprobed` (not yet measured) counts 2: the output and its gradient.
+   */
+  tfjs: number | "unprobed";
+  /** Input-sized tensors it leaves alive too: the gradient a pooling layer passes back is its input's size. */
+  tfjsInputs?: number;
+}
+
 /** The IR form of a layer: its op name and every attribute explicit. */
 export interface IrForm {
   op: string;
@@ -135,6 +158,8 @@ export interface OpDef<A extends IrForm = IrForm> {
   field: FieldRule;
   /** The weights the IR form holds, tfjs ⇄ PyTorch; `none` for ops without weights. */
   weights: "none" | WeightRule<A>;
+  /** What a training step keeps of the layer, in PyTorch and in tfjs. */
+  memory: MemoryRule;
 }
 
 export const NO_PARAMS: ParamCounts = { trainable: 0, nonTrainable: 0 };

@@ -4,17 +4,19 @@
 //
 // Two runtimes keep different things, so the step's total is given for each:
 // - PyTorch's autograd keeps only the tensors each op's backward formula needs (a conv its
-//   input, a relu its output, a max-pool its input and int64 indices, …; `SAVED` below),
-//   each tensor once however many ops save it.
+//   input, a relu its output, a max-pool its input and int64 indices, …), each tensor once
+//   however many ops save it.
 // - TensorFlow.js keeps every tensor a step creates until the step ends: each layer's
 //   output, the gradient with respect to it, and its kernels' intermediates (a batchnorm's
-//   centred and squared input, …). `TFJS_TENSORS` says how many output-sized tensors each
-//   layer kind leaves alive, measured per kind on tfjs 4.22's cpu backend by
-//   `bench/memory/probe.ts`; bench/RESULTS.md compares both totals with what the runtimes
-//   really allocate on whole networks.
+//   centred and squared input, …), measured per layer kind on tfjs 4.22's cpu backend by
+//   `bench/memory/probe.ts`.
+// Each op's definition states both (its `memory`, src/ops/types.ts); bench/RESULTS.md
+// compares the totals with what the runtimes really allocate on whole networks.
 
 import type { LayerNode, ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
+import { lookupOp } from "../ops/registry.js";
+import type { MemoryRule } from "../ops/types.js";
 
 export const BYTES_PER_FLOAT = 4;
 /** The settings `cnnc train` uses when the model has no `train` declaration. */
@@ -36,84 +38,17 @@ export function optimizerCopies(name: string, config: Readonly<Record<string, un
   }
 }
 
-/** What PyTorch's backward formula for a layer kind keeps. */
-interface Saved {
-  /** Keeps its inputs (`inputs`), its output, or nothing of full size. */
-  keeps: "inputs" | "output" | "none";
-  /** Extra bytes per output element: max-pool's int64 indices, dropout's bool mask. */
-  extraPerOutput?: number;
-}
-
-const SAVED: Record<string, Saved> = {
-  conv: { keeps: "inputs" },
-  depthwise_conv: { keeps: "inputs" },
-  transposed_conv: { keeps: "inputs" },
-  separable_conv: { keeps: "inputs" },
-  dense: { keeps: "inputs" },
-  batchnorm: { keeps: "inputs" },
-  layernorm: { keeps: "inputs" },
-  relu: { keeps: "output" },
-  sigmoid: { keeps: "output" },
-  tanh: { keeps: "output" },
-  softmax: { keeps: "output" },
-  relu6: { keeps: "inputs" },
-  leaky_relu: { keeps: "inputs" },
-  elu: { keeps: "inputs" },
-  swish: { keeps: "inputs" },
-  silu: { keeps: "inputs" },
-  gelu: { keeps: "inputs" },
-  hardswish: { keeps: "inputs" },
-  hardsigmoid: { keeps: "inputs" },
-  layer_scale: { keeps: "inputs" },
-  avgpool: { keeps: "inputs" },
-  adaptive_avgpool: { keeps: "inputs" },
-  maxpool: { keeps: "inputs", extraPerOutput: 8 },
-  global_maxpool: { keeps: "inputs", extraPerOutput: 8 },
-  dropout: { keeps: "none", extraPerOutput: 1 },
-  multiply: { keeps: "inputs" },
-};
-
-/** Input-sized tensors a layer leaves alive in a tfjs step: the gradient a pooling layer passes back is its input's size. */
-const TFJS_INPUT_TENSORS: Record<string, number> = { maxpool: 1, avgpool: 1, global_avgpool: 1, global_maxpool: 1 };
+/** The model's input: tfjs keeps the input tensor itself, and PyTorch needs nothing of it. */
+const INPUT_MEMORY: MemoryRule = { torch: "none", tfjs: 1 };
 /** The layers that read the model's input keep this many more output-sized tensors (tfjs-layers' copies of the input path). */
 const TFJS_FIRST_LAYER_EXTRA = 3;
+/** Output-sized tensors a layer whose kind is not yet probed counts in tfjs: its output and its gradient. */
+const TFJS_UNPROBED = 2;
 
-/**
- * Output-sized tensors a layer leaves alive in a tfjs training step: its output, the
- * gradient with respect to it and its kernels' intermediates (see the module comment).
- * Kinds not listed (not yet probed) count 2: the output and its gradient.
- */
-const TFJS_TENSORS: Record<string, number> = {
-  input: 1,
-  conv: 2,
-  depthwise_conv: 3,
-  separable_conv: 5,
-  transposed_conv: 4.25,
-  dense: 2,
-  batchnorm: 15,
-  layernorm: 27.5,
-  relu: 2,
-  relu6: 4,
-  sigmoid: 2,
-  tanh: 2,
-  softmax: 2,
-  leaky_relu: 3.5,
-  elu: 1,
-  swish: 7,
-  silu: 7,
-  gelu: 15,
-  maxpool: 1,
-  avgpool: 1,
-  global_avgpool: 1,
-  global_maxpool: 1,
-  dropout: 6,
-  upsample: 3.25,
-  zero_pad: 1.6,
-  flatten: 1,
-  add: 3,
-  multiply: 4,
-  concat: 2,
-};
+/** What a training step keeps of a node, from its op's definition. */
+function memoryRule(node: LayerNode): MemoryRule {
+  return node.op === "input" ? INPUT_MEMORY : lookupOp(node.op)!.memory;
+}
 
 export interface LayerMemory {
   name: string;
@@ -164,18 +99,17 @@ export function estimateMemory(model: ModelGraph, options: MemoryOptions = {}): 
   const kept = new Set<number>();
   const extra = new Map<number, number>();
   for (const node of model.nodes) {
-    const rule = SAVED[node.op];
-    if (rule === undefined) continue;
-    if (rule.keeps === "inputs") node.inputs.forEach((i) => kept.add(i));
-    if (rule.keeps === "output") kept.add(node.id);
-    if (rule.extraPerOutput !== undefined) extra.set(node.id, batch * elements(node) * rule.extraPerOutput);
+    const rule = memoryRule(node);
+    if (rule.torch === "inputs") node.inputs.forEach((i) => kept.add(i));
+    if (rule.torch === "output") kept.add(node.id);
+    if (rule.torchExtraPerOutput !== undefined) extra.set(node.id, batch * elements(node) * rule.torchExtraPerOutput);
   }
   const layers = model.nodes.map(
     (node): LayerMemory => ({
       name: node.name || model.inputName,
       activation: bytes(node),
       saved: (kept.has(node.id) ? bytes(node) : 0) + (extra.get(node.id) ?? 0),
-      tfjs: Math.round(tfjsTensors(node, model) * bytes(node) + (TFJS_INPUT_TENSORS[node.op] ?? 0) * node.inputs.reduce((total, i) => total + bytes(model.nodes[i]!), 0)),
+      tfjs: Math.round(tfjsTensors(node, model) * bytes(node) + (memoryRule(node).tfjsInputs ?? 0) * node.inputs.reduce((total, i) => total + bytes(model.nodes[i]!), 0)),
       params: (node.params.trainable + node.params.nonTrainable) * BYTES_PER_FLOAT,
     }),
   );
@@ -217,7 +151,8 @@ export function largestTfjsBatch(model: ModelGraph, bytes: number, train?: Train
 
 function tfjsTensors(node: LayerNode, model: ModelGraph): number {
   const readsInput = node.inputs.some((i) => model.nodes[i]?.op === "input");
-  return (TFJS_TENSORS[node.op] ?? 2) + (readsInput ? TFJS_FIRST_LAYER_EXTRA : 0);
+  const tensors = memoryRule(node).tfjs;
+  return (tensors === "unprobed" ? TFJS_UNPROBED : tensors) + (readsInput ? TFJS_FIRST_LAYER_EXTRA : 0);
 }
 
 /** Bytes in binary units, three significant figures: "1.23 MiB". */
