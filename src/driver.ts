@@ -1,12 +1,15 @@
-// From a checked text to what a target lowers from: the model a command asked for, its IR
-// (with its `train` declaration) and its tfjs layer specs, with a lowering refusal (E0601,
-// E0640) turned into a diagnostic like any other. The CLI's commands, the library and the
-// bundler plugins all go through here, so they agree on which model, which settings and
-// which errors. Nothing here touches files or Node.
+// From a text to what a target lowers from: the checked text, the model a command asked
+// for (with its `train` declaration), its IR and its tfjs layer specs, with a lowering
+// refusal (E0601, E0640) turned into a diagnostic like any other. The CLI's commands, the
+// library, the bundler plugins and the language server (for files not open in the editor;
+// open ones go through the incremental checker, which equals compile()) all go through
+// here, so they agree on which model, which settings and which errors. Nothing here touches
+// files or Node: the host in the options reads imports.
 
 import type { ModelGraph } from "./check/graph.js";
 import { describeSizes } from "./check/sizes.js";
-import type { Compilation } from "./compile.js";
+import { compile, type Compilation, type CompileOptions } from "./compile.js";
+import type { TrainConfig } from "./check/train.js";
 import { diagnostic } from "./diagnostics/codes.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { LoweringError, lowerToTfjs, type TfModelSpec } from "./emit/tfjs-lowering.js";
@@ -68,10 +71,32 @@ export interface DriveOptions {
   seed?: number;
 }
 
+/** Checks a text and the files it imports: the first step of every command. */
+export function checkText(text: string, options: CompileOptions = {}): Compilation {
+  return compile(text, options);
+}
+
+export interface Chosen {
+  model: ModelGraph;
+  /** The model's `train` declaration, if it has one. */
+  train?: TrainConfig;
+}
+
+/**
+ * The chosen model and its `train` declaration, or the text's errors. Throws UsageError for
+ * a missing model, or (with `concrete`) one with symbolic sizes.
+ */
+export function toModel(compilation: Compilation, options: DriveOptions, requirement: { concrete?: boolean } = {}): Chosen | Refused {
+  if (compilation.diagnostics.some((d) => d.severity === "error")) return { diagnostics: compilation.diagnostics };
+  const model = pickModel(compilation.models, options.file, options.model, requirement);
+  return { model, train: compilation.trains.find((t) => t.model === model.name) };
+}
+
 /** The IR of the chosen model (which must have concrete sizes), or the text's errors. Throws UsageError for a missing or symbolic model. */
 export function toIr(compilation: Compilation, text: string, options: DriveOptions): ToIr | Refused {
-  if (compilation.diagnostics.some((d) => d.severity === "error")) return { diagnostics: compilation.diagnostics };
-  const model = pickModel(compilation.models, options.file, options.model, { concrete: true });
+  const chosen = toModel(compilation, options, { concrete: true });
+  if ("diagnostics" in chosen) return chosen;
+  const { model } = chosen;
   return { model, ir: irOf(compilation, model, text), doc: model.decl.doc };
 }
 

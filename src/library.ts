@@ -6,7 +6,7 @@
 
 import type * as tfjs from "@tensorflow/tfjs";
 import type { Tf } from "./runtime/tf.js";
-import { compile, type Compilation, type CompileOptions } from "./compile.js";
+import type { Compilation, CompileOptions } from "./compile.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
 import { toJsonDiagnostics, type JsonDiagnostic } from "./diagnostics/json.js";
 import { renderDiagnostics } from "./diagnostics/render.js";
@@ -16,11 +16,12 @@ import { emitTypeScript } from "./emit/typescript.js";
 import type { IrGraph } from "./ir/ir.js";
 import { summarize as summarizeModel, renderSummary, type SummaryJson } from "./summary/summary.js";
 import { graphView } from "./graph/view.js";
-import { pickModel, toTfjs, type Lowered } from "./driver.js";
+import { checkText, toModel, toTfjs, type Lowered } from "./driver.js";
 import type { GraphLayout } from "./graph/layout.js";
 import { renderSvg } from "./graph/svg.js";
 
-export { compile, renderSummary, renderSvg };
+export { compile } from "./compile.js";
+export { renderSummary, renderSvg };
 export type { Compilation, CompileOptions, Diagnostic, GraphLayout, IrGraph, JsonDiagnostic, SummaryJson };
 export { estimateMemory, formatBytes, type MemoryEstimate } from "./summary/memory.js";
 export { BUILT_IN_STDLIB, memoryHost, type SourceHost } from "./check/modules.js";
@@ -64,7 +65,7 @@ function fileLabel(options: CompileOptions): string {
 
 /** Checks a text: its diagnostics, rendered and as JSON. */
 export function check(text: string, options: LibraryOptions = {}): CheckResult {
-  return report(compile(text, options), text, options);
+  return report(checkText(text, options), text, options);
 }
 
 function report(result: Compilation, text: string, options: LibraryOptions): CheckResult {
@@ -90,10 +91,10 @@ function failure(result: Compilation, text: string, options: LibraryOptions, dia
  * `batch`, by default the train declaration's); throws CompileError when the text has errors.
  */
 export function summarize(text: string, options: LibraryOptions & { batch?: number } = {}): SummaryJson {
-  const result = compile(text, options);
-  if (result.diagnostics.some((d) => d.severity === "error")) throw failure(result, text, options);
-  const model = pickModel(result.models, fileLabel(options), options.model);
-  return summarizeModel(model, text, { memory: { batch: options.batch, train: result.trains.find((t) => t.model === model.name) } });
+  const result = checkText(text, options);
+  const chosen = toModel(result, { file: fileLabel(options), model: options.model });
+  if ("diagnostics" in chosen) throw failure(result, text, options);
+  return summarizeModel(chosen.model, text, { memory: { batch: options.batch, train: chosen.train } });
 }
 
 /**
@@ -101,15 +102,16 @@ export function summarize(text: string, options: LibraryOptions & { batch?: numb
  * block calls. Throws CompileError when the text has errors.
  */
 export async function graph(text: string, options: LibraryOptions & { expand?: boolean } = {}): Promise<GraphLayout> {
-  const result = compile(text, options);
-  if (result.diagnostics.some((d) => d.severity === "error")) throw failure(result, text, options);
+  const result = checkText(text, options);
+  const chosen = toModel(result, { file: fileLabel(options), model: options.model });
+  if ("diagnostics" in chosen) throw failure(result, text, options);
   // ELK (1.5 MB of CommonJS) loads with the first graph, not with every import of the library.
   const { layoutGraph } = await import("./graph/layout.js");
-  return layoutGraph(graphView(pickModel(result.models, fileLabel(options), options.model), text, { expand: options.expand }));
+  return layoutGraph(graphView(chosen.model, text, { expand: options.expand }));
 }
 
 function lower(text: string, options: LibraryOptions & { seed?: number }): Lowered {
-  const result = compile(text, options);
+  const result = checkText(text, options);
   const lowered = toTfjs(result, text, { file: fileLabel(options), model: options.model, seed: options.seed });
   if ("diagnostics" in lowered) throw failure(result, text, options, lowered.diagnostics);
   return lowered;

@@ -48,7 +48,7 @@ import type { SourceHost } from "../../src/check/modules.js";
 import { nodeHost } from "../../src/host/node.js";
 import type { Diagnostic, Span } from "../../src/diagnostics/diagnostic.js";
 import { LineIndex } from "../../src/diagnostics/line-index.js";
-import { compile } from "../../src/compile.js";
+import { checkText } from "../../src/driver.js";
 import { crossFileReferences, definitionAcrossFiles, exportedNameAt, renameAcrossFiles, type WorkspaceFile } from "../../src/ide/workspace.js";
 import { formatText } from "../../src/format/printer.js";
 import { analysisOf, type Analysis } from "../../src/ide/analysis.js";
@@ -177,7 +177,7 @@ export function startServer(connection: Connection): void {
   /** The analysis of any workspace file: the open document's, or a fresh one of the file on disk. */
   const analyzeFile = (file: WorkspaceFile): Analysis => {
     const document = openDocument(file.path);
-    return document !== undefined ? analysisFor(document) : analysisOf(compile(file.text, { path: file.path, host }));
+    return document !== undefined ? analysisFor(document) : analysisOf(checkText(file.text, { path: file.path, host }));
   };
 
   /** The open documents, then the `.cnn` files under the workspace folders. */

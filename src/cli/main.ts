@@ -1,10 +1,10 @@
-// The command-line front end. It reads files, calls the pipeline in compile.ts, and
-// renders the results. Exit codes: 0 clean, 1 errors in the input, 2 usage or I/O errors.
+// The command-line front end. It reads files, calls the pipeline through the driver
+// (src/driver.ts), and renders the results. Exit codes: 0 clean, 1 errors in the input, 2 usage or I/O errors.
 
 import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { compile } from "../compile.js";
+import { checkText, toModel } from "../driver.js";
 import { nodeHost } from "../host/node.js";
 import type { Value } from "../check/values.js";
 import { CODES } from "../diagnostics/codes.js";
@@ -14,7 +14,7 @@ import { OPS } from "../ops/registry.js";
 import { signature } from "../ops/describe.js";
 import { renderSummary, summarize } from "../summary/summary.js";
 import { build, TARGETS, type Target } from "./build.js";
-import { CliUsageError, exampleSize, pickModel, shapeOption } from "./options.js";
+import { CliUsageError, exampleSize, shapeOption } from "./options.js";
 import { registerTrainCommands } from "./train.js";
 import { registerPytorchCommands } from "./pytorch.js";
 import { registerEditorCommands } from "./editor.js";
@@ -73,7 +73,7 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
   let text = "";
   for (const file of files) {
     const source = readSource(file);
-    const result = compile(source, { sizes: options.shape, path: file, host: nodeHost });
+    const result = checkText(source, { sizes: options.shape, path: file, host: nodeHost });
     errors += result.diagnostics.filter((d) => d.severity === "error").length;
     if (options.json) json.push(...toJsonDiagnostics(result.diagnostics, file, source, result.sources));
     else if (result.diagnostics.length > 0) {
@@ -92,15 +92,14 @@ function check(files: string[], options: { json?: boolean; shape?: Map<string, n
 /** Compiles FILE for a command that shows one model; on errors prints them (as JSON with `json`) and returns exit code 1. */
 function compileModel(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number> }, what: string): { source: string; model: ModelGraph; train?: TrainConfig } | number {
   const source = readSource(file);
-  const result = compile(source, { params: parseParams(options.param), sizes: options.shape, path: file, host: nodeHost });
-  const errors = result.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) {
-    if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(result.diagnostics, file, source, result.sources) }, null, 2) + "\n");
-    else process.stderr.write(renderDiagnostics(result.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined, sources: result.sources }) + `\n${file}: ${summarizeCounts(result.diagnostics)}; no ${what}\n`);
+  const result = checkText(source, { params: parseParams(options.param), sizes: options.shape, path: file, host: nodeHost });
+  const chosen = toModel(result, { file, model: options.model });
+  if ("diagnostics" in chosen) {
+    if (options.json) process.stdout.write(JSON.stringify({ diagnostics: toJsonDiagnostics(chosen.diagnostics, file, source, result.sources) }, null, 2) + "\n");
+    else process.stderr.write(renderDiagnostics(chosen.diagnostics, file, source, { color: process.stderr.isTTY === true && process.env["NO_COLOR"] === undefined, sources: result.sources }) + `\n${file}: ${summarizeCounts(chosen.diagnostics)}; no ${what}\n`);
     return 1;
   }
-  const model = pickModel(result.models, file, options.model);
-  return { source, model, train: result.trains.find((t) => t.model === model.name) };
+  return { source, ...chosen };
 }
 
 function summary(file: string, options: { model?: string; json?: boolean; param: string[]; shape?: Map<string, number>; batch?: number }): number {
@@ -111,7 +110,7 @@ function summary(file: string, options: { model?: string; json?: boolean; param:
   if (model.sizes !== undefined) {
     // MACs depend on the sizes: count them at one accepted size near 224 as well.
     const sizes = new Map([...model.sizes.sets].map(([name, set]) => [name, exampleSize(set)] as [string, number]));
-    const instantiated = compile(source, { params: parseParams(options.param), sizes, path: file, host: nodeHost }).models.find((m) => m.name === model.name);
+    const instantiated = checkText(source, { params: parseParams(options.param), sizes, path: file, host: nodeHost }).models.find((m) => m.name === model.name);
     if (instantiated?.complete) table.macsAt = { sizes: Object.fromEntries(sizes), macs: instantiated.macs };
   }
   process.stdout.write(options.json ? JSON.stringify(table, null, 2) + "\n" : renderSummary(table));

@@ -5,7 +5,7 @@
 // dimensions, when no layer's lowering depends on them.
 
 import { basename } from "node:path";
-import { compile, type Compilation } from "../compile.js";
+import type { Compilation } from "../compile.js";
 import { nodeHost } from "../host/node.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -19,7 +19,7 @@ import { encodeModel, type OnnxDim, type OnnxModel } from "../emit/onnx/proto.js
 import { writeFilesAtomically } from "../emit/write-files.js";
 import { ConversionError, type Tensor } from "../convert/weights.js";
 import type { BackendRequest } from "../runtime/backend.js";
-import { exampleSize, irOf, loweringDiagnostic, pickModel } from "../driver.js";
+import { checkText, exampleSize, irOf, loweringDiagnostic, pickModel } from "../driver.js";
 import { CliUsageError, readBytes, tfjsModelJson } from "./options.js";
 import { loadTorchWeights, type WeightOptions } from "./weights.js";
 
@@ -102,7 +102,7 @@ function twoInstances(model: ModelGraph): [Map<string, number>, Map<string, numb
 }
 
 function instantiate(source: string, file: string, model: ModelGraph, sizes: ReadonlyMap<string, number>): { ir: IrGraph; compilation: Compilation } {
-  const compilation = compile(source, { sizes, path: file, host: nodeHost });
+  const compilation = checkText(source, { sizes, path: file, host: nodeHost });
   const errors = compilation.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new BuildFailure(errors);
   const instance = compilation.models.find((m) => m.name === model.name)!;
@@ -169,7 +169,7 @@ async function lower(file: string, source: string, options: OnnxBuildOptions, re
 }
 
 export async function buildOnnx(file: string, source: string, options: OnnxBuildOptions, color: boolean): Promise<number> {
-  const result = compile(source, { sizes: options.sizes, path: file, host: nodeHost });
+  const result = checkText(source, { sizes: options.sizes, path: file, host: nodeHost });
   const report = (diagnostics: Diagnostic[]): number => {
     process.stderr.write(renderDiagnostics(diagnostics, file, source, { color, sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}\n`);
     return 1;

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
-import { compile, type Compilation } from "../compile.js";
+import type { Compilation } from "../compile.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
-import { UsageError as CliUsageError, type DriveOptions, type Refused, type ToIr } from "../driver.js";
+import { checkText, UsageError as CliUsageError, type DriveOptions, type Refused, type ToIr } from "../driver.js";
 import { nodeHost } from "../host/node.js";
 
 /** A misuse of the command line: printed without a stack trace, exit 2. */
@@ -53,7 +53,7 @@ export function tfjsModelJson(path: string): string | undefined {
 
 /** Compiles a file towards a target through the driver; prints the diagnostics and returns undefined when it stops short. */
 export function compileFile<T extends ToIr>(drive: (compilation: Compilation, text: string, options: DriveOptions) => T | Refused, file: string, source: string, options: { model?: string; seed?: number; sizes?: ReadonlyMap<string, number> }, color: boolean): (T & { compilation: Compilation }) | undefined {
-  const compilation = compile(source, { sizes: options.sizes, path: file, host: nodeHost });
+  const compilation = checkText(source, { sizes: options.sizes, path: file, host: nodeHost });
   const driven = drive(compilation, source, { file, model: options.model, seed: options.seed });
   if (!("diagnostics" in driven)) return { ...driven, compilation };
   process.stderr.write(renderDiagnostics(driven.diagnostics, file, source, { color, sources: compilation.sources }) + `\n${file}: ${summarizeCounts(driven.diagnostics)}\n`);

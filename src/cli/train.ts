@@ -5,7 +5,6 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { freemem } from "node:os";
 import { basename, join } from "node:path";
 import { Command, Option } from "commander";
-import { compile } from "../compile.js";
 import { nodeHost } from "../host/node.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import { renderDiagnostics, summarizeCounts } from "../diagnostics/render.js";
@@ -25,8 +24,8 @@ import { makeObjective } from "../train/objective.js";
 import { loadTrainingBackend } from "../train/backend.js";
 import { prepareData, type ModelFacts, type TrainingMetadata } from "../train/prepare.js";
 import { historyTable, progressSink } from "../train/progress.js";
-import { loweringDiagnostic } from "../driver.js";
-import { CliUsageError, pickModel, shapeOption } from "./options.js";
+import { checkText, loweringDiagnostic, toModel } from "../driver.js";
+import { CliUsageError, shapeOption } from "./options.js";
 import { estimateMemory, formatBytes, largestTfjsBatch } from "../summary/memory.js";
 import type { ModelGraph } from "../check/graph.js";
 import type { TrainConfig } from "../check/train.js";
@@ -138,15 +137,14 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
     const flag = (["python", "nproc", "nnodes", "nodeRank", "rdzvBackend", "rdzvEndpoint", "rdzvId"] as const).find((key) => options[key] !== undefined);
     if (flag !== undefined) throw new CliUsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --engine pytorch only`);
   }
-  const result = compile(source, { sizes: options.shape, path: file, host: nodeHost });
-  const errors = result.diagnostics.filter((d) => d.severity === "error");
+  const result = checkText(source, { sizes: options.shape, path: file, host: nodeHost });
   const fail = (diagnostics: typeof result.diagnostics): number => {
     process.stderr.write(renderDiagnostics(diagnostics, file, source, { color: color(process.stderr), sources: result.sources }) + `\n${file}: ${summarizeCounts(diagnostics)}; not training\n`);
     return 1;
   };
-  if (errors.length > 0) return fail(result.diagnostics);
-  const graph = pickModel(result.models, file, options.model, { concrete: true });
-  const declared = result.trains.find((t) => t.model === graph.name);
+  const chosen = toModel(result, { file, model: options.model }, { concrete: true });
+  if ("diagnostics" in chosen) return fail(chosen.diagnostics);
+  const { model: graph, train: declared } = chosen;
   let settings: TrainSettings;
   try {
     settings = resolveSettings(declared, options);

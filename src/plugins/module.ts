@@ -5,14 +5,13 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { ModelGraph } from "../check/graph.js";
-import { compile } from "../compile.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { toJsonDiagnostics } from "../diagnostics/json.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { emitTypeScript } from "../emit/typescript.js";
 import { nodeHost } from "../host/node.js";
-import { exampleSize, toTfjs } from "../driver.js";
+import { checkText, exampleSize, toTfjs } from "../driver.js";
 
 export interface CnncPluginOptions {
   /** Seeds every initializer, so a model's initial weights are the same on every build. */
@@ -49,7 +48,7 @@ export interface CnnModule {
 /** Compiles the `.cnn` file at an absolute path; throws CnnModuleError when it has errors. */
 export async function compileCnnModule(path: string, options: CnncPluginOptions = {}): Promise<CnnModule> {
   const text = readFileSync(path, "utf8");
-  const result = compile(text, { path, host: nodeHost, sizes: options.sizes === undefined ? undefined : new Map(Object.entries(options.sizes)) });
+  const result = checkText(text, { path, host: nodeHost, sizes: options.sizes === undefined ? undefined : new Map(Object.entries(options.sizes)) });
   const watchFiles = result.sources.slice(1).flatMap((s) => (s.path === undefined || s.name.startsWith("std/") ? [] : [s.path]));
   const unbundlable = bundlingProblem(result.models, result.diagnostics, options);
   const lowered = unbundlable === undefined ? toTfjs(result, text, { file: path, model: options.model, seed: options.seed }) : { diagnostics: [unbundlable] };
