@@ -162,14 +162,6 @@ function sameSet(a: SizeSet, b: SizeSet): boolean {
   return true;
 }
 
-/** Whether every member of `a` is in `b`, judged over two whole periods past both minimums. */
-export function isSubset(a: SizeSet, b: SizeSet): boolean {
-  const period = lcm(a.period, b.period);
-  const end = Math.max(a.min, b.min) + 2 * period;
-  for (let x = a.min; x <= (a.max ?? end); x++) if (a.has(x) && !b.has(x)) return false;
-  return true;
-}
-
 /**
  * The layers that decide each name's sizes: the last one that raised its minimum and the
  * last one that changed which remainders it may leave. Each says only the part it decided

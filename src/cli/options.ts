@@ -11,7 +11,7 @@ import { checkText, UsageError as CliUsageError, type DriveOptions, type Refused
 import { nodeHost } from "../host/node.js";
 
 /** A misuse of the command line: printed without a stack trace, exit 2. */
-export { UsageError as CliUsageError, pickModel, exampleSize } from "../driver.js";
+export { UsageError as CliUsageError, exampleSize } from "../driver.js";
 
 /** The `--shape H=224,W=224` option: values for a model's symbolic input sizes (repeatable). */
 export function shapeOption(): Option {

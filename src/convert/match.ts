@@ -71,8 +71,6 @@ export class MatchError extends Error {
   }
 }
 
-const COUNTER = "num_batches_tracked";
-
 const prefixOf = (key: string): string => (key.includes(".") ? key.slice(0, key.lastIndexOf(".")) : "");
 const suffixOf = (key: string): string => key.slice(key.lastIndexOf(".") + 1);
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

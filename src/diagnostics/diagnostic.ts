@@ -45,10 +45,6 @@ export function spanOf(start: number, end: number): Span {
   return { start, end: Math.max(start, end) };
 }
 
-export function joinSpans(a: Span, b: Span): Span {
-  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
-}
-
 /**
  * Collects diagnostics. A second report of the same message at the same span is dropped:
  * a mistake inside a block or loop body is reported once, however often the body runs.

@@ -183,21 +183,6 @@ export function evaluateDim(dim: Dim, sizes: ReadonlyMap<string, number>): numbe
   return total;
 }
 
-/** Replaces the named sizes that `sizes` gives; the result is a number when none remain. */
-export function substitute(dim: Dim, sizes: ReadonlyMap<string, Dim>): Dim {
-  if (typeof dim === "number") return dim;
-  let total: Dim = 0;
-  for (const term of dim.terms.values()) {
-    let value: Dim = term.coef;
-    for (const atom of term.atoms) {
-      const factor = atom.kind === "var" ? (sizes.get(atom.name) ?? sizeVar(atom.name)) : floorDiv(substitute(atom.inner, sizes), atom.divisor);
-      value = mul(value, factor);
-    }
-    total = add(total, value);
-  }
-  return total;
-}
-
 /** The size names an expression depends on. */
 export function sizeNames(dim: Dim, into: Set<string> = new Set()): Set<string> {
   if (typeof dim === "number") return into;

@@ -53,7 +53,6 @@ type Lowering<K extends IrOp> = (c: NodeContext<IrAttrsOf<K>>) => string;
 const onnxPads = (p: Pads): number[] => [p[0], p[2], p[1], p[3]];
 /** Pad's pads over all four axes of NCHW. */
 const padInput = (p: Pads): number[] => [0, 0, p[0], p[2], 0, 0, p[1], p[3]];
-const isZero = (p: readonly number[]): boolean => p.every((x) => x === 0);
 const TO_NHWC = [0, 2, 3, 1];
 const TO_NCHW = [0, 3, 1, 2];
 
