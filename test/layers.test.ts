@@ -1,5 +1,6 @@
 // The source's layers (README, "Layout"): every relative import (type-only ones too) stays
-// on its own floor or goes down, and no module imports itself through others.
+// on its own floor or goes down, and no module imports itself through others; and the
+// layout names every folder.
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -47,7 +48,27 @@ function importGraph(): Map<string, string[]> {
   return graph;
 }
 
+/** The folders the README's layout must name: every one under src/ and lsp/, and every top-level one (not hidden or built). */
+function folders(dir: string, depth: number): string[] {
+  return readdirSync(join(ROOT, dir)).flatMap((name) => {
+    const path = dir === "" ? name : `${dir}/${name}`;
+    if (name.startsWith(".") || name === "node_modules" || name === "dist" || !statSync(join(ROOT, path)).isDirectory()) return [];
+    return [path, ...(depth > 1 ? folders(path, depth - 1) : [])];
+  });
+}
+
 describe("layers", () => {
+  it("the README's layout names every folder", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("## Layout");
+    const end = readme.indexOf("\n## ", start + 1);
+    const layout = readme.slice(start, end === -1 ? undefined : end);
+    const listed = (path: string): boolean => layout.includes(`${path}/`);
+    const wanted = [...folders("", 1), ...folders("src", 3), ...folders("lsp", 3)];
+    expect(wanted.filter((path) => !listed(path))).toEqual([]);
+  });
+
+
   it("no import runs from a lower floor to a higher one", () => {
     const graph = importGraph();
     const upward = [...graph].flatMap(([file, targets]) => targets.filter((t) => floorOf(t) > floorOf(file)).map((t) => `${file} → ${t}`));
