@@ -304,7 +304,8 @@ export class Elaborator {
     }
     const outermost = this.multiplicity === 1;
     if (outermost) this.layersBeforeLoops = this.nodes.length;
-    const perRun = this.layerEstimate.perRun(body, env.module.blocks);
+    // Nothing runs zero times: no estimate (its reading costs time too).
+    const perRun = count === 0 ? 0 : this.layerEstimate.perRun(body, env.module.blocks, env.values, bound);
     const layers = this.layersBeforeLoops + total * perRun;
     if (layers > LIMITS.layers) {
       const runs = this.multiplicity > 1 ? `${formatLimit(total)} times (${formatLimit(count)} here, inside repeats and loops that run ${formatLimit(this.multiplicity)} times)` : `${formatLimit(count)} times`;
