@@ -91,7 +91,7 @@ export class Elaborator {
   private multiplicity = 1;
   /** Layers the model had when the outermost repeat or loop being unrolled started. */
   private layersBeforeLoops = 0;
-  private readonly layerEstimate = new LayerEstimate((block) => this.scopeOf(block).blocks);
+  private readonly layerEstimate = new LayerEstimate((block) => this.scopeOf(block));
   /** Bodies entered and not yet left. */
   private depth = 0;
   /** Layer calls whose shape checks (stated channels included) passed on some run. */
@@ -130,6 +130,7 @@ export class Elaborator {
     this.steps = 0;
     this.multiplicity = 1;
     this.layersBeforeLoops = 0;
+    this.layerEstimate.reset();
     this.depth = 0;
     this.blockCallCount = 0; // ids are per model, so an incremental re-check of one model gives the ids compile() gives
     this.sink.context = [];
@@ -293,7 +294,7 @@ export class Elaborator {
    * refusing a nest whose iterations multiply past the statement budget, or whose runs times
    * the layers one run adds at least pass the layer limit, before any runs.
    */
-  private unrolled(count: number, span: Span, body: Body, env: Env, run: () => void): void {
+  private unrolled(count: number, span: Span, body: Body, env: Env, run: () => void, bound: readonly string[] = []): void {
     const total = this.multiplicity * count;
     if (total > LIMITS.steps) {
       const outer = this.multiplicity > 1 ? ` inside repeats and loops that run ${formatLimit(this.multiplicity)} times` : "";
@@ -617,7 +618,7 @@ export class Elaborator {
         const note = { span: statement.keyword, message: `in the loop iteration where ${names.map((n, k) => `${n.text} = ${describeValue(parts[k]!)}`).join(", ")}` };
         this.scoped(statement.body, env, (scope) => names.forEach((n, k) => scope.define(n.text, { value: parts[k]!, span: n.span })), i === 0 ? undefined : note);
       }
-    });
+    }, names.map((n) => n.text));
   }
 
   private residual(statement: Extract<Statement, { kind: "residual" }>, env: Env): void {
@@ -693,9 +694,16 @@ export class Elaborator {
           const result = this.sizes.compare(windowOutput(from[axis]!, 1, s, 0, 0, 1), "==", target[axis]!, span, commit);
           return result.verdict === "always" || (commit && result.verdict === "conditional");
         });
-      for (let s = 1; s <= maxStride && stride === undefined; s++) if (verdict(s, false).every((ok) => ok)) stride = s;
+      // Screens that rule out, exactly and cheaply, the strides whose comparisons would fail.
+      const screens = [0, 1].map((axis) => this.sizes.strideScreen(from[axis]!, target[axis]!));
       for (let s = 1; s <= maxStride && stride === undefined; s++) {
-        const conditional = [0, 1].every((axis) => this.sizes.compare(windowOutput(from[axis]!, 1, s, 0, 0, 1), "==", target[axis]!, span, false).verdict !== "never");
+        if (screens.every((screen) => screen.always(s)) && verdict(s, false).every((ok) => ok)) stride = s;
+      }
+      for (let s = 1; s <= maxStride && stride === undefined; s++) {
+        const conditional = [0, 1].every((axis) => {
+          const output = windowOutput(from[axis]!, 1, s, 0, 0, 1);
+          return screens[axis]!.some(s, output) && this.sizes.compare(output, "==", target[axis]!, span, false).verdict !== "never";
+        });
         if (conditional && verdict(s, true).every((ok) => ok)) stride = s;
       }
     }
