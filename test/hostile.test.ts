@@ -205,6 +205,15 @@ model M {
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0403"]);
   });
 
+  it("a chain of 20,000 blocks, each calling the next, gives E0403 from a loop too: the recursion check and the layer estimate keep their own depth", () => {
+    const chain = (n: number, last: string): string => Array.from({ length: n }, (_, i) => `block Link${i}() {\n  ${i < n - 1 ? `Link${i + 1}()` : last}\n}`).join("\n");
+    expect(codes(`${chain(20_000, "relu")}\nmodel M {\n  input x: [8, 8, 3]\n  for i in range(3) { Link0() }\n}\n`)).toEqual(["E0403"]);
+    // Closed into a cycle, it is reported once, with the ends of the cycle, not all 20,000 blocks (and the unrolling stops at its depth).
+    const cycle = compile(`${chain(20_000, "Link0()")}\nmodel M {\n  input x: [8, 8, 3]\n  repeat 2 { Link0() }\n}\n`);
+    expect(cycle.diagnostics.map((d) => d.code).sort()).toEqual(["E0210", "E0403"]);
+    expect(cycle.diagnostics.find((d) => d.code === "E0210")!.message).toBe("blocks call each other in a cycle: `Link0` → `Link1` → `Link2` → … 19,994 more … → `Link19997` → `Link19998` → `Link19999` → `Link0`".replace("19,994", "19994"));
+  });
+
   it("lists that double on every line, or nest one deeper, stop at the list limits", () => {
     const doubling = ["let a0 = [0]", ...Array.from({ length: 40 }, (_, i) => `let a${i + 1} = [a${i}, a${i}, 1]`)].join("\n");
     expect(codes(`${doubling}\nmodel M {\n  input x: [8, 8, 3]\n  relu\n}\n`)).toEqual(["E0401"]);

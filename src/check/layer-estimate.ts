@@ -45,6 +45,8 @@ export class LayerEstimate {
    * read, still a lower bound.
    */
   private budget: number = LIMITS.steps;
+  /** Bodies the walk is inside. */
+  private depth = 0;
 
   /** `scopeOf(block)`: the blocks and constants its body can name. */
   constructor(private readonly scopeOf: (block: BlockDecl) => EstimateScope) {}
@@ -66,10 +68,17 @@ export class LayerEstimate {
   }
 
   private body(body: Body, blocks: ReadonlyMap<string, BlockDecl>, scope: Scope): number {
+    // Bodies nested deeper than the unrolling enters (E0403) count nothing: the walk recurses, and a chain of thousands of blocks must not overflow the stack.
+    if (this.depth >= LIMITS.elaborationDepth) return 0;
+    this.depth++;
     let layers = 0;
-    for (const statement of body.statements) {
-      if (--this.budget < 0) break;
-      layers = capped(layers + this.statement(statement, blocks, scope));
+    try {
+      for (const statement of body.statements) {
+        if (--this.budget < 0) break;
+        layers = capped(layers + this.statement(statement, blocks, scope));
+      }
+    } finally {
+      this.depth--;
     }
     return layers;
   }
