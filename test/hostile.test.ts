@@ -4,12 +4,14 @@
 // periods) are refused before the work they bound. Control and bidi characters never reach
 // a terminal raw, and JSON keeps them exact.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../src/compile.js";
+import { SizeContext } from "../src/check/sizes.js";
+import { editDistance } from "../src/check/suggest.js";
 import { LIMITS } from "../src/limits.js";
 import type { ModelDecl, Statement } from "../src/syntax/ast.js";
 import { renderDiagnostics, terminalSafe } from "../src/diagnostics/render.js";
@@ -91,8 +93,8 @@ describe("limits refused before the work they bound", () => {
   });
 
   it("nested loops whose counts multiply past the budget are refused before the first iteration", () => {
-    // The inner count is a name, which the layer estimate does not read: the runs budget refuses it.
-    const text = "let inner = 600\nmodel M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat inner { relu }\n  }\n}\n";
+    // The inner count depends on the loop variable, which the layer estimate does not know: the runs budget refuses it.
+    const text = "let inner = 600\nmodel M {\n  input x: [8, 8, 3]\n  for i in range(2000) {\n    repeat inner + i % 2 { relu }\n  }\n}\n";
     const result = compile(text);
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
     expect(result.diagnostics[0]!.message).toContain("1,200,000");
@@ -140,6 +142,55 @@ model M {
     expect(result.models[0]!.nodes.length).toBe(20_001);
   });
 
+  it("repeat counts held in constants are estimated like literals, so sibling repeats inside a loop are refused before any run", () => {
+    // Each inner repeat alone stays under both budgets (30 × 6,000 runs, 180,000 layers); the
+    // two together would unroll 360,000 layers. Only the outer estimate, which reads `n`, sees that.
+    const text = "model M {\n  input x: [4, 4, 8]\n  let n = 6000\n  repeat 30 {\n    repeat n { relu }\n    repeat (n) { relu }\n  }\n}\n";
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toContain("each run adds at least 12,000 layers: at least 360,001 layers");
+    expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input"]);
+  });
+
+  it("a block's arguments, defaults and its file's constants count too, across an `if` whose condition is known", () => {
+    const text = `let half = 3500
+let deep = true
+block Stage(depth = 2 * half) {
+  if deep { repeat depth { relu } } else { relu }
+}
+model M {
+  input x: [4, 4, 8]
+  for i in range(25) {
+    Stage() -> Stage(half + half)
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0401"]);
+    expect(result.diagnostics[0]!.message).toContain("each run adds at least 14,000 layers: at least 350,001 layers");
+    expect(result.models[0]!.nodes.map((n) => n.op)).toEqual(["input"]);
+  });
+
+  it("names the estimate cannot know (a loop variable, a `let` in the body that shadows a constant) count nothing, so a fitting model compiles", () => {
+    // `n` is 9,000 outside and 2 inside both loops: read as 9,000, either loop would be refused (360,000 layers).
+    const text = `let n = 9000
+model M {
+  input x: [4, 4, 8]
+  for n in [2, 2] {
+    repeat 20 { repeat n { relu } }
+  }
+  repeat 20 {
+    let n = 2
+    repeat n { relu }
+    repeat n { relu }
+  }
+}
+`;
+    const result = compile(text);
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(result.models[0]!.nodes.length).toBe(1 + 2 * 20 * 2 + 20 * 4);
+  });
+
   it("layers outside any loop (block calls fanning out) still stop at the layer limit while unrolling", () => {
     const wide = `block Wide() {\n  ${Array.from({ length: 1000 }, () => "relu").join(" -> ")}\n}\n`;
     const text = `${wide}model M {\n  input x: [8, 8, 3]\n  ${Array.from({ length: 201 }, () => "Wide()").join(" -> ")}\n}\n`;
@@ -152,6 +203,15 @@ model M {
     const blocks = Array.from({ length: 40 }, (_, i) => `block Level${i}() {\n  ${"gate { ".repeat(7)}${i < 39 ? `Level${i + 1}()` : "sigmoid"}${" }".repeat(7)}\n}`).join("\n");
     const result = compile(`${blocks}\nmodel M {\n  input x: [8, 8, 3]\n  Level0()\n}\n`);
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0403"]);
+  });
+
+  it("a chain of 20,000 blocks, each calling the next, gives E0403 from a loop too: the recursion check and the layer estimate keep their own depth", () => {
+    const chain = (n: number, last: string): string => Array.from({ length: n }, (_, i) => `block Link${i}() {\n  ${i < n - 1 ? `Link${i + 1}()` : last}\n}`).join("\n");
+    expect(codes(`${chain(20_000, "relu")}\nmodel M {\n  input x: [8, 8, 3]\n  for i in range(3) { Link0() }\n}\n`)).toEqual(["E0403"]);
+    // Closed into a cycle, it is reported once, with the ends of the cycle, not all 20,000 blocks (and the unrolling stops at its depth).
+    const cycle = compile(`${chain(20_000, "Link0()")}\nmodel M {\n  input x: [8, 8, 3]\n  repeat 2 { Link0() }\n}\n`);
+    expect(cycle.diagnostics.map((d) => d.code).sort()).toEqual(["E0210", "E0403"]);
+    expect(cycle.diagnostics.find((d) => d.code === "E0210")!.message).toBe("blocks call each other in a cycle: `Link0` → `Link1` → `Link2` → … 19,994 more … → `Link19997` → `Link19998` → `Link19999` → `Link0`".replace("19,994", "19994"));
   });
 
   it("lists that double on every line, or nest one deeper, stop at the list limits", () => {
@@ -172,6 +232,46 @@ model M {
 });
 
 describe("fuzz finds, reduced", () => {
+  it("#9067: a 75 KB import path is reported without a quadratic did-you-mean search", () => {
+    const path = `std/res${"1 if true else ".repeat(5000)}2net`;
+    const result = compile(`import { basic } from "${path}"\nmodel M {\n  input x: [8, 8, 3]\n  basic(8)\n}\n`);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0801"]);
+    expect(result.diagnostics[0]!.help).toMatch(/^the standard library has /);
+    // The distance stops at the band it is asked about: far apart, and far apart in length, is max + 1.
+    expect(editDistance("a".repeat(100_000), "b".repeat(100_000), 8)).toBe(9);
+    expect(editDistance(path, "resnet", 8)).toBe(9);
+    // Near misses keep their suggestions, and the distances are the usual ones.
+    expect(codes(`import { basic } from "std/rsenet"\nmodel M {\n  input x: [8, 8, 3]\n  basic(8)\n}\n`)).toEqual(["E0801"]);
+    expect(compile(`import { basic } from "std/rsenet"\nmodel M {\n  input x: [8, 8, 3]\n  basic(8)\n}\n`).diagnostics[0]!.help).toBe("did you mean `std/resnet`?");
+    expect([editDistance("kitten", "sitting"), editDistance("conv", "cnov"), editDistance("maxpool", "maxpool"), editDistance("", "relu"), editDistance("kitten", "sitting", 2)]).toEqual([3, 1, 0, 4, 3]);
+  });
+
+  it("#15624: the stride search of `shortcut auto` screens strides before comparing, with the same result", () => {
+    const text = `model Net1 {
+  input image: [H, W, 3]
+  repeat 3 {
+    zero_pad 1 -> transposed_conv 2, kernel: 2, stride: 2 -> avgpool 3
+    residual if true {
+      zero_pad [1, 2]
+      avgpool 3 -> transposed_conv 1, kernel: 2, stride: 2
+    } shortcut auto
+    zero_pad 1 -> zero_pad 1 -> batchnorm as t0
+  }
+  global avgpool
+  dense 2
+}
+`;
+    const compare = vi.spyOn(SizeContext.prototype, "compare");
+    try {
+      const result = compile(text);
+      expect(result.diagnostics.map((d) => d.code)).toEqual(["E0404"]);
+      // Comparing each of 64 strides on both axes, twice, took 261 comparisons (each scanning up to 33,000 sizes); now 30.
+      expect(compare.mock.calls.length).toBeLessThan(40);
+    } finally {
+      compare.mockRestore();
+    }
+  });
+
   it("an argument that parser recovery makes up (`name,:`) sits empty at the end of the call, so a removal fix keeps start ≤ end", () => {
     const text = "model M {\n  input x: [8, 8, 3]\n  avgpool size: 2, stride: 2, s,: 1 -> relu\n}\n";
     const result = compile(text);

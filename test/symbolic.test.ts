@@ -247,3 +247,47 @@ describe("shape rules on symbolic sizes", () => {
     });
   }
 });
+
+describe("the stride screens of `shortcut auto`", () => {
+  // The screens rule strides out without a scan; each must be exact about what it rules out,
+  // so that the search picks the stride that comparing every stride picked (fuzz #15624).
+  const inputs: Dim[] = [H, add(mul(H, 2), 4), add(floorDiv(add(mul(H, 2), 1), 3), 1), ceilDiv(H, 4), mul(floorDiv(H, 2), 3), 7];
+  const targets: Dim[] = [H, ceilDiv(H, 2), add(floorDiv(add(H, 2), 3), 1), add(H, -3), floorDiv(H, 8), 2];
+  const sets = [SizeSet.ALL, new SizeSet(8, 4, [0]), new SizeSet(5, 1, [0], 40), new SizeSet(3, 6, [1, 3]), new SizeSet(9, 1, [0], 9)];
+
+  it("say no only where the comparison would say it cannot hold always, or ever", () => {
+    let ruledOut = 0;
+    for (const set of sets) {
+      for (const from of inputs) {
+        for (const to of targets) {
+          const sizes = new SizeContext();
+          sizes.sets.set("H", set);
+          const screen = sizes.strideScreen(from, to);
+          for (let s = 1; s <= 16; s++) {
+            const output = add(floorDiv(add(from, -1), s), 1);
+            const verdict = sizes.compare(output, "==", to, SPAN, false).verdict;
+            if (!screen.always(s)) {
+              ruledOut++;
+              expect(verdict, `${formatDim(output)} = ${formatDim(to)} for ${set.describe()}`).not.toBe("always");
+            }
+            if (!screen.some(s, output)) {
+              ruledOut++;
+              expect(verdict, `${formatDim(output)} = ${formatDim(to)} for ${set.describe()}`).toBe("never");
+            }
+          }
+        }
+      }
+    }
+    // They do rule out most strides, which is the point.
+    expect(ruledOut).toBeGreaterThan(1000);
+  });
+
+  it("keep every stride once a comparison has narrowed the sizes", () => {
+    const sizes = new SizeContext();
+    const screen = sizes.strideScreen(H, add(H, 5));
+    expect(screen.always(3)).toBe(false);
+    sizes.compare(floorDiv(H, 4), ">=", 3, SPAN);
+    expect(screen.always(3)).toBe(true);
+    expect(screen.some(3, add(floorDiv(add(H, -1), 3), 1))).toBe(true);
+  });
+});

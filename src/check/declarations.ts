@@ -114,28 +114,51 @@ function checkCallNames(body: Body, blocks: ReadonlyMap<string, BlockDecl>, sile
   }
 }
 
-/** Reports each call that closes a cycle of block calls. */
+/** Names of a cycle in a message: all of a short one, the ends of a long one. */
+const CYCLE_SHOWN = 8;
+
+/**
+ * Reports each call that closes a cycle of block calls. The walk keeps its own stack: a chain
+ * of thousands of blocks, each calling the next, must not overflow the compiler's.
+ */
 function checkRecursion(blocks: ReadonlyMap<string, BlockDecl>, sink: DiagnosticSink): void {
   const state = new Map<string, "active" | "done">();
-  const stack: string[] = [];
-  const visit = (name: string): void => {
+  /** The blocks being visited, outermost first, each with the calls it has left to follow. */
+  const path: { name: string; calls: Call[]; next: number }[] = [];
+  const position = new Map<string, number>();
+  const enter = (name: string): void => {
     state.set(name, "active");
-    stack.push(name);
-    for (const call of callsIn(blocks.get(name)!.body)) {
+    position.set(name, path.length);
+    path.push({ name, calls: callsIn(blocks.get(name)!.body), next: 0 });
+  };
+  const report = (call: Call, caller: string, callee: string): void => {
+    const start = position.get(callee)!;
+    const names = path.length - start <= CYCLE_SHOWN ? path.slice(start).map((f) => `\`${f.name}\``) : [...path.slice(start, start + 3).map((f) => `\`${f.name}\``), `… ${path.length - start - 6} more …`, ...path.slice(-3).map((f) => `\`${f.name}\``)];
+    const cycle = [...names, `\`${callee}\``].join(" → ");
+    sink.add(
+      diagnostic("E0210", call.span, callee === caller ? `block \`${caller}\` calls itself` : `blocks call each other in a cycle: ${cycle}`, {
+        related: [{ span: blocks.get(callee)!.name.span, message: `\`${callee}\` is declared here` }],
+        help: "networks are finite: use `repeat N { … }` or a `for` loop instead of recursion",
+      }),
+    );
+  };
+  for (const root of blocks.keys()) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (path.length > 0) {
+      const frame = path[path.length - 1]!;
+      if (frame.next === frame.calls.length) {
+        path.pop();
+        position.delete(frame.name);
+        state.set(frame.name, "done");
+        continue;
+      }
+      const call = frame.calls[frame.next++]!;
       const callee = call.name.text;
       if (!blocks.has(callee)) continue;
-      if (state.get(callee) === "active") {
-        const cycle = [...stack.slice(stack.indexOf(callee)), callee].map((n) => `\`${n}\``).join(" → ");
-        sink.add(
-          diagnostic("E0210", call.span, callee === name ? `block \`${name}\` calls itself` : `blocks call each other in a cycle: ${cycle}`, {
-            related: [{ span: blocks.get(callee)!.name.span, message: `\`${callee}\` is declared here` }],
-            help: "networks are finite: use `repeat N { … }` or a `for` loop instead of recursion",
-          }),
-        );
-      } else if (state.get(callee) === undefined) visit(callee);
+      const seen = state.get(callee);
+      if (seen === "active") report(call, frame.name, callee);
+      else if (seen === undefined) enter(callee);
     }
-    stack.pop();
-    state.set(name, "done");
-  };
-  for (const name of blocks.keys()) if (state.get(name) === undefined) visit(name);
+  }
 }

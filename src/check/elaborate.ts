@@ -42,7 +42,7 @@ export class Elaborator {
       verifiedContracts: new Map(),
       inferredContracts: new Map(),
       statedChannelsHeld: new WeakSet<Call>(),
-      layerEstimate: new LayerEstimate((block) => scopeOf(block).blocks),
+      layerEstimate: new LayerEstimate((block) => scopeOf(block)),
       runBody,
     };
   }
@@ -51,6 +51,7 @@ export class Elaborator {
     // Everything but what the compilation shares starts afresh, so block call ids are per
     // model and an incremental re-check of one model gives the ids compile() gives.
     const st = new ModelState(this.shared, newUnrolling(fixedSizes), this.sink, this.calls, this.evaluator);
+    this.shared.layerEstimate.reset();
     this.sink.context = [];
     const module = this.shared.scopeOf(model);
     const values = new Scope(module.constants);

@@ -127,6 +127,51 @@ export class SizeContext {
     return { verdict: "unprovable", explanation: `it depends on ${names.join(" and ")} together` };
   }
 
+  /**
+   * Cheap screens for a search that compares `floor((from − 1) / s) + 1` with `to` for many
+   * strides s (`shortcut auto`): each comparison can scan a whole period of sizes, up to
+   * LIMITS.sizePeriod times 8, so 64 strides cost millions of evaluations (fuzz #15624). Each
+   * screen is exact about what it rules out, so the search finds the stride it found before:
+   * `always(s, a)` is false only where `compare(a, "==", to, …, false)` cannot say "always" (the
+   * two differ at the smallest accepted sizes), `some(s, a)` only where it must say "never" (they
+   * differ at every accepted size any of its scans reaches, which are evaluated once for all
+   * strides). `a` is the comparison's left side for stride s.
+   */
+  strideScreen(from: Dim, to: Dim): { always: (s: number) => boolean; some: (s: number, a: Dim) => boolean } {
+    const keep = { always: () => true, some: () => true };
+    const names = new Set([...sizeNames(from), ...sizeNames(to)]);
+    if (names.size !== 1) return keep;
+    // One name, with sizes: otherwise every comparison is decided without a scan, or on a grid.
+    const name = [...names][0]!;
+    const set = this.sets.get(name) ?? SizeSet.ALL;
+    const first = set.first();
+    if (first === undefined) return keep;
+    const env = new Map([[name, first]]);
+    const at = (dim: Dim, x: number): number => {
+      env.set(name, x);
+      return evaluateDim(dim, env);
+    };
+    const fits = (f: number, t: number, s: number): boolean => Math.floor((f - 1) / s) + 1 === t;
+    // A comparison's scans reach 4 windows of at most LIMITS.sizePeriod past the first size, or
+    // a bounded set's largest size. A comparison that narrowed the sizes since voids the screens.
+    const end = first + 4 * LIMITS.sizePeriod;
+    const unchanged = (): boolean => (this.sets.get(name) ?? SizeSet.ALL) === set;
+    let members: { f: number; t: number }[] | undefined;
+    return {
+      always: (s) => !unchanged() || fits(at(from, first), at(to, first), s),
+      some: (s, a) => {
+        if (!unchanged() || (set.max !== undefined && set.max > end)) return true;
+        const difference = sub(a, to);
+        if (typeof difference === "number" || lcm(periodOf(difference), set.period) > LIMITS.sizePeriod) return true;
+        if (members === undefined) {
+          members = [];
+          for (let x = first; x <= (set.max ?? end); x++) if (set.has(x)) members.push({ f: at(from, x), t: at(to, x) });
+        }
+        return members.some(({ f, t }) => fits(f, t, s));
+      },
+    };
+  }
+
   /** A view for printing: the accepted sizes by name. */
   snapshot(): ReadonlyMap<string, SizeSet> {
     return new Map(this.sets);

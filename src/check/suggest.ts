@@ -1,17 +1,41 @@
 // "Did you mean …?" suggestions by edit distance.
 
-/** Edit distance in which swapping two adjacent letters counts as one edit (optimal string alignment). */
-export function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+/** Suggestions are for typos: a word that needs more edits than this to match is not suggested. */
+const MAX_EDITS = 8;
+
+/**
+ * Edit distance in which swapping two adjacent letters counts as one edit (optimal string
+ * alignment), or `max + 1` once it is certain to exceed `max`. Only the band of cells within
+ * `max` of the diagonal can stay within `max`, so a name or path of 100,000 characters costs
+ * time in its length times `max`, not in its length squared (fuzz #9067: a 76 KB import path).
+ */
+export function editDistance(a: string, b: string, max = Math.max(a.length, b.length)): number {
+  if (a.length < b.length) [a, b] = [b, a];
+  if (a.length - b.length > max) return max + 1;
+  const width = b.length + 1;
+  const over = max + 1;
+  // Three rows: the one before the last, the last, and the one being filled.
+  let before = new Int32Array(width).fill(over);
+  let last = new Int32Array(width);
+  let row = new Int32Array(width);
+  for (let j = 0; j < width; j++) last[j] = Math.min(j, over);
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
+    row.fill(over);
+    const from = Math.max(1, i - max);
+    const to = Math.min(b.length, i + max);
+    if (i <= max) row[0] = i;
+    let best = row[0]!;
+    for (let j = from; j <= to; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = best;
+      let value = Math.min(last[j]! + 1, row[j - 1]! + 1, last[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, before[j - 2]! + 1);
+      row[j] = Math.min(value, over);
+      best = Math.min(best, row[j]!);
     }
+    if (best > max) return over;
+    [before, last, row] = [last, row, before];
   }
-  return rows[a.length]![b.length]!;
+  return last[b.length]!;
 }
 
 /** Names people bring from Keras, PyTorch and other tools, and what cnnc calls them. */
@@ -39,17 +63,18 @@ const ALIASES: Record<string, string> = {
   crossentropy: "cross_entropy",
 };
 
-/** The closest candidate within a third of the word's length (at least one edit), if any. */
+/** The closest candidate within a third of the word's length (at least one edit, at most MAX_EDITS), if any. */
 export function closestMatch(word: string, candidates: Iterable<string>): string | undefined {
   const all = [...candidates];
   const alias = ALIASES[word.toLowerCase()];
   if (alias !== undefined && all.includes(alias)) return alias;
-  const limit = Math.max(1, Math.floor(word.length / 3));
+  const limit = Math.min(MAX_EDITS, Math.max(1, Math.floor(word.length / 3)));
+  const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of all) {
     if (candidate === word) continue;
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase(), limit);
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

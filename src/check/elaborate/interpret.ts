@@ -298,7 +298,7 @@ function forLoop(st: ModelState, statement: Extract<Statement, { kind: "for" }>,
       const note = { span: statement.keyword, message: `in the loop iteration where ${names.map((n, k) => `${n.text} = ${describeValue(parts[k]!)}`).join(", ")}` };
       st.scoped(statement.body, env, (scope) => names.forEach((n, k) => scope.define(n.text, { value: parts[k]!, span: n.span })), i === 0 ? undefined : note);
     }
-  });
+  }, names.map((n) => n.text));
 }
 
 /**
@@ -306,7 +306,7 @@ function forLoop(st: ModelState, statement: Extract<Statement, { kind: "for" }>,
  * refusing a nest whose iterations multiply past the statement budget, or whose runs times
  * the layers one run adds at least pass the layer limit, before any runs.
  */
-function unrolled(st: ModelState, count: number, span: Span, body: Body, env: Env, run: () => void): void {
+function unrolled(st: ModelState, count: number, span: Span, body: Body, env: Env, run: () => void, bound: readonly string[] = []): void {
   const total = st.unrolling.multiplicity * count;
   if (total > LIMITS.steps) {
     const outer = st.unrolling.multiplicity > 1 ? ` inside repeats and loops that run ${formatLimit(st.unrolling.multiplicity)} times` : "";
@@ -317,7 +317,8 @@ function unrolled(st: ModelState, count: number, span: Span, body: Body, env: En
   }
   const outermost = st.unrolling.multiplicity === 1;
   if (outermost) st.unrolling.layersBeforeLoops = st.nodes.length;
-  const perRun = st.shared.layerEstimate.perRun(body, env.module.blocks);
+  // Nothing runs zero times: no estimate (its reading costs time too).
+  const perRun = count === 0 ? 0 : st.shared.layerEstimate.perRun(body, env.module.blocks, env.values, bound);
   const layers = st.unrolling.layersBeforeLoops + total * perRun;
   if (layers > LIMITS.layers) {
     const runs = st.unrolling.multiplicity > 1 ? `${formatLimit(total)} times (${formatLimit(count)} here, inside repeats and loops that run ${formatLimit(st.unrolling.multiplicity)} times)` : `${formatLimit(count)} times`;

@@ -86,9 +86,16 @@ function projection(st: ModelState, input: Tensor, target: Shape, span: Span, en
         const result = st.sizes.compare(windowOutput(from[axis]!, 1, s, 0, 0, 1), "==", target[axis]!, span, commit);
         return result.verdict === "always" || (commit && result.verdict === "conditional");
       });
-    for (let s = 1; s <= maxStride && stride === undefined; s++) if (verdict(s, false).every((ok) => ok)) stride = s;
+    // Screens that rule out, exactly and cheaply, the strides whose comparisons would fail.
+    const screens = [0, 1].map((axis) => st.sizes.strideScreen(from[axis]!, target[axis]!));
     for (let s = 1; s <= maxStride && stride === undefined; s++) {
-      const conditional = [0, 1].every((axis) => st.sizes.compare(windowOutput(from[axis]!, 1, s, 0, 0, 1), "==", target[axis]!, span, false).verdict !== "never");
+      if (screens.every((screen) => screen.always(s)) && verdict(s, false).every((ok) => ok)) stride = s;
+    }
+    for (let s = 1; s <= maxStride && stride === undefined; s++) {
+      const conditional = [0, 1].every((axis) => {
+        const output = windowOutput(from[axis]!, 1, s, 0, 0, 1);
+        return screens[axis]!.some(s, output) && st.sizes.compare(output, "==", target[axis]!, span, false).verdict !== "never";
+      });
       if (conditional && verdict(s, true).every((ok) => ok)) stride = s;
     }
   }
