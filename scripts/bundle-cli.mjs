@@ -25,6 +25,28 @@ const chevrotainByName = {
   },
 };
 
+/**
+ * The Chevrotain parser (dist/src/syntax/parser.js, with Chevrotain itself) is needed only
+ * for text with a syntax error, and loading it was ≈ 40 ms of every start-up. The parse
+ * phase calls it synchronously, so it cannot wait for a dynamic import(): in the bundle,
+ * parse.js's static import of it becomes a `require`, which esbuild turns into a module
+ * initialised on first call. Both are still bundled; only their evaluation waits.
+ */
+const lazyRecoveringParser = {
+  name: "lazy-recovering-parser",
+  setup(b) {
+    const syntax = join(root, "dist", "src", "syntax");
+    b.onResolve({ filter: /^\.\/parser\.js$/ }, (args) =>
+      args.kind === "import-statement" && args.importer === join(syntax, "parse.js") ? { path: "parser.js", namespace: "lazy-recovering-parser", pluginData: { resolveDir: syntax } } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-recovering-parser" }, (args) => ({
+      contents: 'export function parseCst(tokens) { return require("./parser.js").parseCst(tokens); }',
+      resolveDir: args.pluginData.resolveDir,
+      loader: "js",
+    }));
+  },
+};
+
 /** What start-up needs is bundled; every other package the project names stays in node_modules, loaded by the commands that use it. */
 const BUNDLED = new Set(["chevrotain", "commander", "vscode-languageserver", "vscode-languageserver-textdocument", "vscode-jsonrpc"]);
 
@@ -34,8 +56,11 @@ function outsideTheBundle() {
   return names.flatMap((name) => [name, `${name}/*`]);
 }
 
-/** Bundles dist/src/cli/bin.js (built by `tsc`) into `outdir`, as `cnnc.js` and its chunks. */
-export async function bundleCli(outdir) {
+/**
+ * Bundles dist/src/cli/bin.js (built by `tsc`) into `outdir`, as `cnnc.js` and its chunks;
+ * `minify: false` keeps esbuild's module names readable (test/bundle.test.ts reads them).
+ */
+export async function bundleCli(outdir, { minify = true } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     entryPoints: { cnnc: join(root, "dist", "src", "cli", "bin.js") },
@@ -45,11 +70,11 @@ export async function bundleCli(outdir) {
     format: "esm",
     platform: "node",
     target: "node20",
-    minify: true,
+    minify,
     external: outsideTheBundle(),
     // CommonJS dependencies (commander, pngjs) call `require` for Node's built-in modules.
     banner: { js: 'import { createRequire as __cnncCreateRequire } from "node:module"; const require = __cnncCreateRequire(import.meta.url);' },
-    plugins: [chevrotainByName],
+    plugins: [chevrotainByName, lazyRecoveringParser],
     logLevel: "warning",
   });
 }

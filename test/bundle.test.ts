@@ -57,6 +57,20 @@ describe("the bundled cnnc", () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
+  it("does not run the Chevrotain parser or Chevrotain at start-up: only text with a syntax error needs them", async () => {
+    // Unminified, esbuild names each module it initialises lazily (`var init_x = __esm({ "path"() {…} })`)
+    // and runs an eagerly loaded one's initialiser at the top level of a chunk (`init_x();`, unindented).
+    const readable = join(dir, "readable");
+    await (bundleCli as (outdir: string, options: { minify: boolean }) => Promise<void>)(readable, { minify: false });
+    const text = readdirSync(readable).filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(readable, f), "utf8")).join("\n");
+    const lazy = [...text.matchAll(/^var (init_\w+) = __esm\(\{\n\s*"([^"]+)"/gm)].map((m) => ({ init: m[1]!, path: m[2]! }));
+    const eager = new Set([...text.matchAll(/^(init_\w+)\(\);$/gm)].map((m) => m[1]!));
+    const parser = lazy.filter((m) => m.path === "dist/src/syntax/parser.js" || m.path.startsWith("node_modules/chevrotain/"));
+    expect(parser.map((m) => m.path)).toContain("dist/src/syntax/parser.js");
+    expect(parser.length).toBeGreaterThan(10);
+    expect(parser.filter((m) => eager.has(m.init)).map((m) => m.path)).toEqual([]);
+  }, 60_000);
+
   const cases: string[][] = [
     ["check", "examples/resnet50.cnn", "examples/lenet5.cnn"],
     ["check", "examples/errors/seed_channels.cnn"],

@@ -101,6 +101,8 @@ export interface TorchvisionJob {
   input: string;
   input_shape: number[];
   output: string;
+  /** Where to write the same forward in float64 (little-endian doubles), the exact reference. */
+  output64?: string;
   /** A Python expression building the network instead of torchvision.models.<name>. */
   module?: string;
   kwargs?: Record<string, unknown>;

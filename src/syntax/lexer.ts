@@ -5,19 +5,52 @@
 // leading `->` continues the statement instead. Deciding that here keeps the grammar free
 // of whitespace rules.
 
-import { createToken, Lexer, type IToken, type TokenType } from "./chevrotain.js";
+import type { IToken, TokenType } from "./chevrotain.js";
 import { LIMITS } from "../limits.js";
+
+/**
+ * Chevrotain's `Lexer.NA` and `Lexer.SKIPPED` by meaning: a token kind no text matches (a
+ * category), and the group of text the lexer drops. The token kinds are made here, not by
+ * Chevrotain's `createToken`, so that start-up does not load Chevrotain (≈ 230 KB): only a
+ * file with a syntax error needs its parser, which takes these objects as they are and
+ * completes them (`tokenTypeIdx`, category maps) when it is first built.
+ * test/syntax/lexer.test.ts builds Chevrotain's own lexer from them.
+ */
+export const NOT_APPLICABLE = /NOT_APPLICABLE/;
+export const SKIPPED = "skipped";
+
+interface TokenConfig {
+  name: string;
+  pattern: RegExp;
+  label?: string;
+  categories?: TokenType[];
+  longer_alt?: TokenType;
+  group?: string;
+  line_breaks?: boolean;
+}
+
+function createToken(config: TokenConfig): TokenType {
+  const type: TokenType = { name: config.name, PATTERN: config.pattern, CATEGORIES: config.categories ?? [] };
+  if (config.label !== undefined) type.LABEL = config.label;
+  if (config.longer_alt !== undefined) type.LONGER_ALT = config.longer_alt;
+  if (config.group !== undefined) type.GROUP = config.group;
+  if (config.line_breaks !== undefined) type.LINE_BREAKS = config.line_breaks;
+  // Chevrotain picks its category-aware token matcher only when some kind already lists
+  // the kinds in its category (`categoryMatches`); it recomputes the list when it builds the parser.
+  for (const category of type.CATEGORIES ?? []) ((category as { categoryMatches?: unknown[] }).categoryMatches ??= []).push(config.name);
+  return type;
+}
 
 /**
  * Where the grammar declares a name (a parameter, a constant, `as NAME`), it accepts any
  * word, keywords included, so that `as input` is one clear error instead of the start of
  * an `input` statement; the AST builder reports keywords used as names.
  */
-export const Word = createToken({ name: "Word", pattern: Lexer.NA, label: "a name" });
+export const Word = createToken({ name: "Word", pattern: NOT_APPLICABLE, label: "a name" });
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name", categories: [Word] });
 
 /** Every binary operator, so the grammar can take them as one token kind. */
-export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "an operator" });
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: NOT_APPLICABLE, label: "an operator" });
 
 function keyword(word: string, ...categories: TokenType[]): TokenType {
   return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\``, categories: [Word, ...categories] });
@@ -63,7 +96,7 @@ export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\
 export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n]*/, group: "invalid" });
 /** A semicolon separates statements like a new line. */
 export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, label: "`;`" });
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\f\v\u00a0\ufeff]+/, group: SKIPPED });
 export const Newline = createToken({ name: "Newline", pattern: /\n/, line_breaks: true, label: "a new line" });
 
 export const Arrow = createToken({ name: "Arrow", pattern: /->/, label: "`->`" });
@@ -205,7 +238,7 @@ function lineEnd(text: string, offset: number): number {
 }
 
 function token(text: string, start: number, length: number, type: TokenType): IToken {
-  return { image: text.slice(start, start + length), startOffset: start, endOffset: start + length - 1, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type };
+  return { image: text.slice(start, start + length), startOffset: start, endOffset: start + length - 1, tokenTypeIdx: type.tokenTypeIdx as number, tokenType: type };
 }
 
 /** Splits text into tokens, comments and errors; an error is a run of characters no token starts at. */
@@ -314,7 +347,7 @@ function significantNewlines(raw: IToken[]): IToken[] {
   let depth = 0;
   for (let i = 0; i < raw.length; i++) {
     let token = raw[i]!;
-    if (token.tokenType === Semicolon) token = { ...token, tokenType: Newline, tokenTypeIdx: Newline.tokenTypeIdx! };
+    if (token.tokenType === Semicolon) token = { ...token, tokenType: Newline, tokenTypeIdx: Newline.tokenTypeIdx as number };
     const type = token.tokenType;
     if ((type === LParen || type === LBracket) && closed.has(token)) {
       open.push(token);

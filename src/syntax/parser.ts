@@ -536,6 +536,10 @@ export interface CstResult {
 
 export function parseCst(tokens: IToken[]): CstResult {
   parser ??= new CnnParser({ validate: false });
+  // The lexer made these tokens before the parser completed their kinds (lexer.ts): give
+  // each the index Chevrotain matches by. It is the same for every token of a kind, so a
+  // token stamped before keeps its value.
+  for (const token of tokens) token.tokenTypeIdx = token.tokenType.tokenTypeIdx!;
   parser.input = tokens;
   parser.lookedBefore = false;
   parser.lookedAfter = false;

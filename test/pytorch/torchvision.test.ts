@@ -122,10 +122,23 @@ beforeAll(() => {
       mkdirSync(work);
       writeFileSync(join(work, `${c.name}.cnn`), c.text);
       writeInput(join(work, "input.bin"), [1, c.size, c.size, 3], 5);
-      return { name: c.name, seed: 3, state_dict: join(work, "torchvision.pth"), input: join(work, "input.bin"), input_shape: [1, c.size, c.size, 3], output: join(work, "torchvision.bin"), ...(c.module ? { module: c.module } : {}), ...(TORCHVISION_KWARGS[c.name] ? { kwargs: TORCHVISION_KWARGS[c.name] } : {}) };
+      return { name: c.name, seed: 3, state_dict: join(work, "torchvision.pth"), input: join(work, "input.bin"), input_shape: [1, c.size, c.size, 3], output: join(work, "torchvision.bin"), output64: join(work, "torchvision64.bin"), ...(c.module ? { module: c.module } : {}), ...(TORCHVISION_KWARGS[c.name] ? { kwargs: TORCHVISION_KWARGS[c.name] } : {}) };
     }),
   );
 }, TORCHVISION_TIMEOUT);
+
+/**
+ * The bound on a converted model's error: 1e-4, or twice torchvision's own float32 error
+ * against its float64 forward where that is larger. Deep random-weight networks sum so many
+ * terms that float32 itself is not exact to 1e-4: torchvision's ResNet-152 at 224×224 is
+ * 6.5e-4 from its float64 result (bench/RESULTS.md, torchvision-float64), so no float32
+ * implementation could be held to 1e-4 there.
+ */
+function tolerance(name: string): number {
+  const exact = new Float64Array(Uint8Array.from(readFileSync(join(dir, name, "torchvision64.bin"))).buffer);
+  const rounding = maxError(floats(join(dir, name, "torchvision.bin")), exact);
+  return Math.max(1e-4, 2 * rounding);
+}
 
 /** Loads torchvision's state_dict with `cnnc convert` into tfjs and into model.py; both errors against torchvision's output. */
 async function parity({ name, text, size }: Case): Promise<{ tfjs: number; torch: number; explain: string }> {
@@ -148,8 +161,8 @@ describe("torchvision's own state_dicts load by structure", () => {
   for (const c of CASES.filter((c) => c.module === undefined)) {
     it(`${c.name}: equals torchvision's forward in tfjs and in model.py`, async () => {
       const { tfjs, torch, explain } = await parity(c);
-      expect(tfjs).toBeLessThan(1e-4);
-      expect(torch).toBeLessThan(1e-4);
+      expect(tfjs).toBeLessThan(tolerance(c.name));
+      expect(torch).toBeLessThan(tolerance(c.name));
       expect(explain).not.toMatch(/fresh|unused/);
       if (c.name === "regnet_y_400mf") expect(explain).toMatch(/^conv_7 \(line 17\) +← trunk_output\.block1\.block1-0\.proj\.0 /m);
       if (c.name === "resnet18") expect(explain).toMatch(/^conv_8 \(line 14\) +← layer2\.0\.downsample\.0 +weight \[128, 64, 1, 1\]$/m);

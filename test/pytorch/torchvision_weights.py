@@ -2,7 +2,7 @@
 tests (test/pytorch/torchvision.test.ts) and bench/transfer/torchvision.ts.
 
 Reads a JSON list of jobs on stdin, each {name, seed, state_dict, input, input_shape,
-output}: builds torchvision.models.<name>(weights=None) under torch.manual_seed(seed) (or,
+output, and optionally output64 for a float64 forward}: builds torchvision.models.<name>(weights=None) under torch.manual_seed(seed) (or,
 with `module`, that Python expression: a user's own network),
 gives batchnorm random affine parameters and calibrated running statistics (see
 `calibrate`), saves model.state_dict() with torch.save, runs the NHWC float32 input from
@@ -59,5 +59,13 @@ for job in json.load(sys.stdin):
     if y.dim() == 4:
         y = y.permute(0, 2, 3, 1)
     y.contiguous().numpy().astype("<f4").tofile(job["output"])
+    if "output64" in job:
+        # The same forward in float64: the exact result float32 runs are measured against.
+        with torch.no_grad():
+            y64 = model.double()(x.double())
+        model.float()
+        if y64.dim() == 4:
+            y64 = y64.permute(0, 2, 3, 1)
+        y64.contiguous().numpy().astype("<f8").tofile(job["output64"])
     results.append({"name": job["name"], "params": sum(p.numel() for p in model.parameters()), "seconds": time.time() - started})
 print(json.dumps(results))
