@@ -3,8 +3,8 @@
 // On wasm the heavy lifting is XNNPACK, reached through tfjs's own Conv2D and BatchMatMul
 // kernels on rearranged tensors:
 // - filter gradient: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh·d − p, …, ci] · dy[n, oh, ow, co].
-//   At stride 1 it is one tfjs-wasm matrix product per tap of views into x's padded
-//   channel planes (shiftedFilterGradient, no im2col matrix); otherwise the transposed
+//   At stride 1 on large grids it is one tfjs-wasm matrix product per tap of views into x's
+//   padded channel planes (shiftedFilterGradient, no im2col matrix); otherwise the transposed
 //   im2col matrix of x times dy, one product per tile of output rows (on ResNet-50/-20
 //   shapes 1.1–1.8× less time than the forward conv over swapped axes it replaced);
 // - input gradient: a transposed convolution, computed as stride-1 convolutions of dy with
@@ -75,12 +75,13 @@ export function conv2DBackpropFilter(ctx: KernelContext, x: TensorInfo, dy: Tens
 
 /**
  * Most multiplications the shifted filter gradient may spend per useful one (its padded
- * grid over the output's). Measured against the im2col path on a busy 2-core machine,
- * best of 15: 0.55–0.77× the time on 32×32 and 56×56 grids (waste 1.07–1.13), 0.67–0.85×
- * on 16×16 (1.27), mixed on 14×14 (1.31) and slower on 8×8 and 7×7 (1.56, 1.65); with
- * 3 input channels (the first layer) the products are too thin and it is slower.
+ * grid over the output's), and the fewest input channels (thinner products are slower).
+ * Measured against the im2col path on a busy 2-core machine (load 5–12, best of 9–15, so
+ * rough): 0.50–0.77× the time on ResNet-20's 32×32×16 layers (waste 1.13) in every run;
+ * 0.8–1.0× on ResNet-50's 56×56 and 28×28 grids (1.07, 1.15) in most runs; mixed on 16×16
+ * (1.27, 0.67–2.1×) and slower on 8×8, 7×7 (1.56, 1.65) and with 3 input channels.
  */
-const SHIFTED_WASTE = 1.3;
+const SHIFTED_WASTE = 1.15;
 const SHIFTED_MIN_CHANNELS = 8;
 
 /** Whether shiftedFilterGradient applies (stride 1, no cropping) and wastes little on the padded grid. */
@@ -103,7 +104,6 @@ export function shiftedFits(g: ConvGeometry, waste = SHIFTED_WASTE): boolean {
  */
 export function shiftedFilterGradient(ctx: KernelContext, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
   if (ctx.view === undefined || ctx.release === undefined) throw new Error("cnnc kernel bug: the shifted filter gradient needs tensor views (wasm)");
-  const [top, , left] = g.pads;
   const paddedH = g.inH + g.pads[0] + g.pads[1];
   const paddedW = g.inW + g.pads[2] + g.pads[3];
   const grid = g.batch * paddedH * paddedW;
