@@ -6,15 +6,20 @@
 // run. Every configuration runs in a process of its own; the table gives medians and
 // rewrites the cpu-train section of bench/RESULTS.md.
 //
-// Then a per-kernel profile of one step of each on wasm with cnnc's kernels (profile.ts),
-// into the cpu-train-profile section.
+// Then one epoch of `cnnc train` against the emitted PyTorch train.py, whole processes
+// (epoch.ts), into the cpu-train-epoch section; then a per-kernel profile of one step of
+// each model on wasm with cnnc's kernels (profile.ts), into the cpu-train-profile section.
 //
-// Run with `npm run build && node dist/bench/cpu-train/run.js` (add `--all` to include
-// stock tfjs cpu on ResNet-20, whose single step takes minutes; `--profile-only` runs the
-// profile alone).
+// Run with `npm run build && node dist/bench/cpu-train/run.js`. Flags:
+//   --models lenet5,resnet20,resnet50   the models to run (default: all; the epoch
+//                                       comparison has LeNet-5 and ResNet-20 only)
+//   --step-only, --epoch-only, --profile-only   one of the three parts
+//   --no-epoch, --no-profile            leave a part out
+//   --all                               add stock tfjs cpu on ResNet-20 (minutes a step)
+// Every section states the load average it ran under: figures from a busy machine say so.
 
 import { spawnSync } from "node:child_process";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
@@ -29,6 +34,7 @@ import { prepareTraining, wasmThreadCount } from "../../src/kernels/index.js";
 import { loadTfjs } from "../../src/runtime/backend.js";
 import { median, replaceSection, ROOT } from "../common.js";
 import { GROUPS, profileStep, type StepProfile } from "./profile.js";
+import { EPOCH_COMMANDS, EPOCH_MODELS, epochComparison, epochTable, type EpochResult } from "./epoch.js";
 
 export const MODELS = {
   lenet5: {
@@ -145,10 +151,10 @@ interface Plan {
   timeoutSeconds: number;
 }
 
-function plans(all: boolean): Plan[] {
+function plans(all: boolean, models: ModelName[]): Plan[] {
   // A ResNet-50 step takes tens of seconds: only cnnc's wasm kernels, at their default threads.
-  const list: Plan[] = [{ variant: "cnnc-wasm", model: "resnet50", warmup: 1, steps: 2, timeoutSeconds: 600 }];
-  for (const model of ["lenet5", "resnet20"] as const) {
+  const list: Plan[] = models.includes("resnet50") ? [{ variant: "cnnc-wasm", model: "resnet50", warmup: 1, steps: 2, timeoutSeconds: 600 }] : [];
+  for (const model of (["lenet5", "resnet20"] as const).filter((m) => models.includes(m))) {
     const lenet = model === "lenet5";
     list.push({ variant: "stock-wasm", model, warmup: 0, steps: 1, timeoutSeconds: 120 });
     if (lenet || all) list.push({ variant: "stock-cpu", model, warmup: lenet ? 1 : 0, steps: lenet ? 3 : 1, timeoutSeconds: lenet ? 300 : 900 });
@@ -210,14 +216,14 @@ function runChild(plan: Plan): Measured {
 interface TorchResult {
   torch: string;
   threads: number;
-  lenet5: { samples: number[] };
-  resnet20: { samples: number[] };
-  resnet50: { samples: number[] };
+  lenet5?: { samples: number[] };
+  resnet20?: { samples: number[] };
+  resnet50?: { samples: number[] };
 }
 
 /** PyTorch's step times for both models at a thread count (one process, warmed up). */
-function runTorch(threads: number): TorchResult {
-  const run = spawnSync("/usr/bin/python3", [join(ROOT, "bench", "cpu-train", "torch_step.py"), "20", String(threads)], { encoding: "utf8", timeout: 900_000 });
+function runTorch(threads: number, models: ModelName[]): TorchResult {
+  const run = spawnSync("/usr/bin/python3", [join(ROOT, "bench", "cpu-train", "torch_step.py"), "20", String(threads), models.join(",")], { encoding: "utf8", timeout: 900_000 });
   if (run.status !== 0) throw new Error(`PyTorch baseline failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as TorchResult;
 }
@@ -234,11 +240,19 @@ function ratio(m: Measured | undefined, baseline: number): string {
   return m?.median === undefined ? "—" : `${(m.median / baseline).toFixed(1)}×`;
 }
 
-function writeProfiles(): void {
-  const profiles = new Map(MODEL_NAMES.map((model) => [model, runProfile(model)] as const));
+/** The machine, and the load it ran under: a busy machine's milliseconds are not comparable across runs. */
+function machineLine(startLoad: number): string {
+  const load = `load average ${startLoad.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`;
+  const busy = Math.max(startLoad, loadavg()[0]!) > cpus().length / 2 ? `**Busy machine** (${load}): read ratios taken in this run, not the seconds. ` : `Quiet machine (${load}). `;
+  return `${busy}Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}`;
+}
+
+function writeProfiles(models: ModelName[]): void {
+  const startLoad = loadavg()[0]!;
+  const profiles = new Map(models.map((model) => [model, runProfile(model)] as const));
   const threads = [...profiles.values()].map((p) => ("threads" in p ? p.threads : undefined)).find((t) => t !== undefined) ?? 1;
   const profileBody = [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, tfjs 4.22 wasm with cnnc's kernels, ${threads} thread(s). One warmed-up step (batch 64; ResNet-50 batch 4) under tf.profile: each tfjs kernel's time, grouped by bench/cpu-train/profile.ts; kernels cnnc's kernels run inside themselves count in the outer one; bookkeeping is the step's wall time less all kernels' (tape, tidy, disposal, glue). Profiling adds a little time of its own.`,
+    `${machineLine(startLoad)}, tfjs 4.22 wasm with cnnc's kernels, ${threads} thread(s). One warmed-up step (batch 64; ResNet-50 batch 4) under tf.profile: each tfjs kernel's time, grouped by bench/cpu-train/profile.ts; kernels cnnc's kernels run inside themselves count in the outer one; bookkeeping is the step's wall time less all kernels' (tape, tidy, disposal, glue). Profiling adds a little time of its own.`,
     "",
     profileTable(profiles),
   ].join("\n");
@@ -246,24 +260,40 @@ function writeProfiles(): void {
   replaceSection(join(ROOT, "bench", "RESULTS.md"), "cpu-train-profile", profileBody);
 }
 
-async function main(): Promise<void> {
-  if (process.argv.includes("--profile-only")) return writeProfiles();
-  const all = process.argv.includes("--all");
+function writeEpochs(models: ModelName[]): void {
+  const startLoad = loadavg()[0]!;
+  const results: EpochResult[] = [];
+  for (const model of EPOCH_MODELS.filter((m) => models.includes(m))) {
+    console.log(`one epoch, ${model}:`);
+    results.push(epochComparison(model, (line) => console.log(line)));
+  }
+  if (results.length === 0) return;
+  const body = [
+    `${machineLine(startLoad)}, PyTorch 1.13 (Debian's build). One epoch each, as users run them: \`cnnc train\` (the CLI bundle, its default backend) against the train.py that \`cnnc build --target pytorch\` writes for the same .cnn file, on the same data, each timed as a whole process (start-up, loading the data, the epoch, validation, the test set where there is one, saving); "epoch only" is the epoch's own seconds as each trainer logs them (training and validation). PyTorch runs before and after cnnc, with 1 and 2 threads. Commands (bench/cpu-train/epoch.ts): ${EPOCH_COMMANDS.join("; ")}.`,
+    "",
+    epochTable(results),
+  ].join("\n");
+  console.log(`\n${body}`);
+  replaceSection(join(ROOT, "bench", "RESULTS.md"), "cpu-train-epoch", body);
+}
+
+function writeSteps(models: ModelName[], all: boolean): void {
+  const startLoad = loadavg()[0]!;
   const results = new Map<string, Measured>();
   // PyTorch runs before and after the tfjs configurations, with one thread and with two
   // (on a loaded machine two OpenMP threads can be many times slower than one), and the
   // samples of both runs are pooled.
-  const torchRuns = [runTorch(1), runTorch(2)];
-  for (const plan of plans(all)) {
+  const torchRuns = [runTorch(1, models), runTorch(2, models)];
+  for (const plan of plans(all, models)) {
     const measured = runChild(plan);
     results.set(`${plan.variant}/${plan.model}`, measured);
     console.log(`${VARIANTS[plan.variant].label} ${plan.model}: ${cell(measured)}${measured.median !== undefined ? ` ms (median of ${measured.samples!.length})` : ""}`);
   }
-  torchRuns.push(runTorch(1), runTorch(2));
+  torchRuns.push(runTorch(1, models), runTorch(2, models));
   const torchVersion = torchRuns[0]!.torch;
-  const torchMedian = (model: ModelName, threads: number): number => median(torchRuns.filter((r) => r.threads === threads).flatMap((r) => r[model].samples));
+  const torchMedian = (model: ModelName, threads: number): number => median(torchRuns.filter((r) => r.threads === threads).flatMap((r) => r[model]!.samples));
   const threads = results.get("cnnc-wasm/resnet20")?.threads ?? results.get("cnnc-wasm/lenet5")?.threads ?? 1;
-  const rows = MODEL_NAMES.map((model) => {
+  const rows = models.map((model) => {
     const torch1 = torchMedian(model, 1);
     const torch2 = torchMedian(model, 2);
     const best = Math.min(torch1, torch2);
@@ -272,7 +302,7 @@ async function main(): Promise<void> {
     return `| ${MODELS[model]!.label} | ${formatMs(torch1)} | ${formatMs(torch2)} | ${cell(get("stock-cpu"))} | ${cell(get("stock-wasm"))} | ${cell(get("cnnc-cpu"))} | ${cell(get("cnnc-wasm-1"))} | ${cell(get("cnnc-wasm"))} | ${ratio(get("cnnc-cpu"), best)} | ${ratio(fastestWasm, best)} | ${ratio(get("cnnc-wasm-1"), torch1)} |`;
   });
   const body = [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, PyTorch ${torchVersion} (Debian's build), tfjs 4.22. One training step at batch 64: forward, softmax cross-entropy, backward, Adam. Medians in ms; every configuration runs in a process of its own; PyTorch runs before and after the tfjs configurations and its samples are pooled (20 LeNet-5 and 10 ResNet-20 steps a run; tfjs step counts in run.ts). The machine is shared with other jobs: two threads lose badly whenever another job holds a core, so both thread counts are shown, and the ratios compare the faster configuration of each side (and one thread against one thread).`,
+    `${machineLine(startLoad)}, PyTorch ${torchVersion} (Debian's build), tfjs 4.22. One training step at batch 64: forward, softmax cross-entropy, backward, Adam. Medians in ms; every configuration runs in a process of its own; PyTorch runs before and after the tfjs configurations and its samples are pooled (20 LeNet-5 and 10 ResNet-20 steps a run; tfjs step counts in run.ts). Two threads lose badly whenever another job holds a core, so both thread counts are shown, and the ratios compare the faster configuration of each side (and one thread against one thread).`,
     "",
     `| train step | PyTorch, 1 thread | PyTorch, 2 threads | tfjs cpu | tfjs wasm | cnnc cpu | cnnc wasm, 1 thread | cnnc wasm, ${threads} threads | cnnc cpu ÷ best PyTorch | best cnnc wasm ÷ best PyTorch | 1 thread ÷ 1 thread |`,
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -280,8 +310,25 @@ async function main(): Promise<void> {
   ].join("\n");
   console.log(`\n${body}`);
   replaceSection(join(ROOT, "bench", "RESULTS.md"), "cpu-train", body);
+}
 
-  writeProfiles();
+/** The value of `--models a,b`: the models to run, in the table's order. */
+function chosenModels(): ModelName[] {
+  const at = process.argv.indexOf("--models");
+  if (at < 0) return MODEL_NAMES;
+  const named = (process.argv[at + 1] ?? "").split(",").filter(Boolean);
+  const unknown = named.filter((m) => !(MODEL_NAMES as string[]).includes(m));
+  if (unknown.length > 0 || named.length === 0) throw new Error(`--models expects a comma-separated list of ${MODEL_NAMES.join(", ")}; found ${process.argv[at + 1] ?? "nothing"}`);
+  return MODEL_NAMES.filter((m) => named.includes(m));
+}
+
+async function main(): Promise<void> {
+  const models = chosenModels();
+  const flag = (name: string): boolean => process.argv.includes(name);
+  const only = ["--step-only", "--epoch-only", "--profile-only"].find(flag);
+  if (only === undefined || only === "--step-only") writeSteps(models, flag("--all"));
+  if ((only === undefined && !flag("--no-epoch")) || only === "--epoch-only") writeEpochs(models);
+  if ((only === undefined && !flag("--no-profile")) || only === "--profile-only") writeProfiles(models);
 }
 
 if (process.argv[2] === "--profile") {

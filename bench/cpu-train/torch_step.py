@@ -3,7 +3,8 @@ cross-entropy, backward, Adam) at batch 64 for the same LeNet-5 and ResNet-20 th
 run.ts builds from .cnn text, and at batch 4 for torchvision's ResNet-50 (224×224). Prints one JSON object: {"torch": version, "threads": n,
 "lenet5": {"median_ms": ..., "samples": [...]}, "resnet20": {...}}, times in ms.
 
-Usage: /usr/bin/python3 bench/cpu-train/torch_step.py [steps] [threads]
+Usage: /usr/bin/python3 bench/cpu-train/torch_step.py [steps] [threads] [models]
+(models: a comma-separated subset of lenet5,resnet20,resnet50; default all three)
 """
 
 import json
@@ -82,15 +83,16 @@ def time_steps(model: nn.Module, shape: tuple, steps: int, classes: int = 10) ->
 def main() -> None:
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    models = sys.argv[3].split(",") if len(sys.argv) > 3 else ["lenet5", "resnet20", "resnet50"]
     torch.set_num_threads(threads)
-    result = {
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "lenet5": time_steps(lenet5(), (64, 1, 28, 28), steps),
-        "resnet20": time_steps(resnet20(), (64, 3, 32, 32), max(steps // 2, 5)),
+    result = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    if "lenet5" in models:
+        result["lenet5"] = time_steps(lenet5(), (64, 1, 28, 28), steps)
+    if "resnet20" in models:
+        result["resnet20"] = time_steps(resnet20(), (64, 3, 32, 32), max(steps // 2, 5))
+    if "resnet50" in models:
         # torchvision's resnet50 is what examples/resnet50.cnn mirrors; 1,000 classes, batch 4.
-        "resnet50": time_steps(torchvision.models.resnet50(), (4, 3, 224, 224), max(steps // 7, 3), classes=1000),
-    }
+        result["resnet50"] = time_steps(torchvision.models.resnet50(), (4, 3, 224, 224), max(steps // 7, 3), classes=1000)
     print(json.dumps(result))
 
 

@@ -26,6 +26,13 @@ export interface KernelContext {
   data(info: TensorInfo): Float32Array;
   /** Releases an intermediate created by `alloc`, `zeros` or `run`. */
   dispose(info: TensorInfo): void;
+  /**
+   * On wasm: a tensor over `shape`'s worth of another tensor's storage from element
+   * `offset` on, without copying, for the backend's kernels to read. Give it back with
+   * `release` (never `dispose`) before the storage it looks into is disposed.
+   */
+  view?(info: TensorInfo, offset: number, shape: number[]): TensorInfo;
+  release?(view: TensorInfo): void;
 }
 
 /** The same storage under another shape of equal size (never disposed on its own). */
@@ -42,9 +49,9 @@ interface CpuBackend extends KernelBackend {
 
 /** The parts of tfjs-backend-wasm's BackendWasm that cnnc's kernels use. */
 interface WasmBackend extends KernelBackend {
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
-  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number }; delete(dataId: object): boolean };
+  wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory; tfjs: { disposeData(id: number): void } };
+  makeOutput(shape: number[], dtype: "float32", memoryOffset?: number): TensorInfo;
 }
 
 export function kernelContext(tf: Tf, backendName: TrainingBackendName, backend: KernelBackend): KernelContext {
@@ -86,5 +93,12 @@ export function kernelContext(tf: Tf, backendName: TrainingBackendName, backend:
     },
     data,
     dispose,
+    // makeOutput with an offset registers storage that the backend does not own; releasing
+    // it unregisters the id without freeing the memory (disposeData would free it).
+    view: (info, offset, shape) => wasm.makeOutput(shape, "float32", wasm.dataIdMap.get(info.dataId).memoryOffset + 4 * offset),
+    release: (view) => {
+      wasm.wasm.tfjs.disposeData(wasm.dataIdMap.get(view.dataId).id);
+      wasm.dataIdMap.delete(view.dataId);
+    },
   };
 }

@@ -2,10 +2,11 @@
 //
 // On wasm the heavy lifting is XNNPACK, reached through tfjs's own Conv2D and BatchMatMul
 // kernels on rearranged tensors:
-// - filter gradient: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh·d − p, …, ci] · dy[n, oh, ow, co]
-//   is the transposed im2col matrix of x times dy, one tfjs-wasm matrix product per tile
-//   of output rows (on ResNet-50/-20 shapes 1.1–1.8× less time than the forward conv over
-//   swapped axes it replaced, except ResNet-20's 16-channel 32×32 layer, ≈ 0.85×);
+// - filter gradient: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh·d − p, …, ci] · dy[n, oh, ow, co].
+//   At stride 1 on large grids it is one tfjs-wasm matrix product per tap of views into x's
+//   padded channel planes (shiftedFilterGradient, no im2col matrix); otherwise the transposed
+//   im2col matrix of x times dy, one product per tile of output rows (on ResNet-50/-20
+//   shapes 1.1–1.8× less time than the forward conv over swapped axes it replaced);
 // - input gradient: a transposed convolution, computed as stride-1 convolutions of dy with
 //   flipped sub-kernels, one per stride phase, interleaved into dx (no zero insertion, so
 //   no wasted multiplications);
@@ -17,7 +18,7 @@
 import type { TensorInfo } from "@tensorflow/tfjs";
 import { reshaped, type KernelContext } from "./context.js";
 import { transposedPhases, type ConvGeometry, type Pads } from "./geometry.js";
-import { convFilterGradient, convForward, convInputGradient, copyWindow, flippedSubKernel, im2colTransposed, interleave, padInput, patchIndex } from "./loops.js";
+import { convFilterGradient, convForward, convInputGradient, copyWindow, flippedSubKernel, im2colTransposed, interleave, padInput, patchIndex, transposePadded } from "./loops.js";
 
 /** Runs the backend's forward Conv2D (or depthwise conv); negative pads crop the input first. */
 function forwardConv(ctx: KernelContext, x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number], pads: Pads, kernelName = "Conv2D"): TensorInfo {
@@ -68,7 +69,68 @@ export function conv2DBackpropFilter(ctx: KernelContext, x: TensorInfo, dy: Tens
     if (xs !== x) ctx.dispose(xs);
     return reshaped(dw, filterShape);
   }
+  if (shiftedFits(g)) return shiftedFilterGradient(ctx, x, dy, g);
   return im2colFilterGradient(ctx, x, dy, g);
+}
+
+/**
+ * Most multiplications the shifted filter gradient may spend per useful one (its padded
+ * grid over the output's), and the fewest input channels (thinner products are slower).
+ * Measured against the im2col path on a busy 2-core machine (load 5–12, best of 9–15, so
+ * rough): 0.50–0.77× the time on ResNet-20's 32×32×16 layers (waste 1.13) in every run;
+ * 0.8–1.0× on ResNet-50's 56×56 and 28×28 grids (1.07, 1.15) in most runs; mixed on 16×16
+ * (1.27, 0.67–2.1×) and slower on 8×8, 7×7 (1.56, 1.65) and with 3 input channels.
+ */
+const SHIFTED_WASTE = 1.15;
+const SHIFTED_MIN_CHANNELS = 8;
+
+/** Whether shiftedFilterGradient applies (stride 1, no cropping) and wastes little on the padded grid. */
+export function shiftedFits(g: ConvGeometry, waste = SHIFTED_WASTE): boolean {
+  if (g.strideH !== 1 || g.strideW !== 1 || g.pads.some((p) => p < 0) || g.inC < SHIFTED_MIN_CHANNELS) return false;
+  const paddedH = g.inH + g.pads[0] + g.pads[1];
+  const paddedW = g.inW + g.pads[2] + g.pads[3];
+  if (g.outH + (g.kH - 1) * g.dilationH > paddedH || g.outW + (g.kW - 1) * g.dilationW > paddedW) return false;
+  return (paddedH * paddedW) / (g.outH * g.outW) <= waste;
+}
+
+/**
+ * dW of a stride-1 convolution without an im2col matrix. x, zero-padded and transposed to
+ * channel planes [C, N·Hp·Wp] (with a zero margin after the last), already holds every
+ * tap's patch matrix: tap (kh, kw) reads the plane shifted by kh·dH·Wp + kw·dW, so it is a
+ * view of the same storage. dy, placed on the same padded grid with zeros off the output
+ * positions, is the other operand of each tap's product [C × grid] · [grid × out], which
+ * tfjs-wasm hands to XNNPACK (and which packs dy once for all taps). A view also reads
+ * the neighbouring positions of off-output grid points, which dy's zeros cancel.
+ */
+export function shiftedFilterGradient(ctx: KernelContext, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  if (ctx.view === undefined || ctx.release === undefined) throw new Error("cnnc kernel bug: the shifted filter gradient needs tensor views (wasm)");
+  const paddedH = g.inH + g.pads[0] + g.pads[1];
+  const paddedW = g.inW + g.pads[2] + g.pads[3];
+  const grid = g.batch * paddedH * paddedW;
+  const C = g.inC;
+  const margin = (g.kH - 1) * g.dilationH * paddedW + (g.kW - 1) * g.dilationW;
+  const planes = ctx.zeros([C * grid + margin]);
+  const spread = ctx.zeros([1, grid, g.outC]);
+  const dw = ctx.alloc([g.kH, g.kW, C, g.outC]);
+  transposePadded(ctx.data(x), ctx.data(planes), g, paddedH, paddedW, grid);
+  const dyv = ctx.data(dy);
+  const target = ctx.data(spread);
+  const row = g.outW * g.outC;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) target.set(dyv.subarray((n * g.outH + oh) * row, (n * g.outH + oh + 1) * row), (n * paddedH + oh) * paddedW * g.outC);
+  }
+  for (let kh = 0; kh < g.kH; kh++) {
+    for (let kw = 0; kw < g.kW; kw++) {
+      const tap = ctx.view(planes, kh * g.dilationH * paddedW + kw * g.dilationW, [1, C, grid]);
+      const product = ctx.run("BatchMatMul", { a: tap, b: spread }, { transposeA: false, transposeB: false });
+      ctx.release(tap);
+      ctx.data(dw).set(ctx.data(product), (kh * g.kW + kw) * C * g.outC);
+      ctx.dispose(product);
+    }
+  }
+  ctx.dispose(planes);
+  ctx.dispose(spread);
+  return dw;
 }
 
 /** The most bytes one tile's patch matrix may take on the heap. */

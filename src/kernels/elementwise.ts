@@ -154,7 +154,7 @@ function reductionKernel(tf: Tf, backendName: TrainingBackendName, kernelName: "
 }
 
 /** out[p, c] = x[p, c]·factor[c] + shift[c], four channels at a time. */
-function scaleColumns(x: Float32Array, out: Float32Array, C: number, factor: Float32Array, shift: Float32Array): void {
+export function scaleColumns(x: Float32Array, out: Float32Array, C: number, factor: Float32Array, shift: Float32Array): void {
   const n = x.length;
   let c = 0;
   for (; c + 4 <= C; c += 4) {

@@ -5,12 +5,14 @@
 //   backward kernels have no dilation attribute; cnnc's read one). Elsewhere a dilated
 //   gradient still fails, with a message that says why.
 // - FusedBatchNorm: one sweep instead of a dozen full-size ops (batchnorm.ts).
+// - CnncBatchNormTraining (cnnc's own, batchnorm.ts): two sweeps for the whole batch-norm
+//   layer in training, its batch statistics included.
 // - Mean, Sum: spread dy over the reduced axes directly instead of multiplying by a
 //   full-size tensor of ones built in JavaScript.
 
 import type { GradConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs";
 import type { Tf } from "../runtime/tf.js";
-import { BATCH_NORM_GRAD } from "./batchnorm.js";
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from "./batchnorm.js";
 import { pair } from "./geometry.js";
 import { BROADCAST } from "./memory.js";
 
@@ -86,6 +88,17 @@ export function trainingGradients(tf: Tf, stock: (kernelName: string) => GradCon
         if (scale) inputs.scale = scale;
         const [dx, dmean, dvariance, dscale, doffset] = tf.engine().runKernel(BATCH_NORM_GRAD, inputs, attrs) as Tensor[];
         return { x: () => dx!, mean: () => dmean!, variance: () => dvariance!, scale: () => dscale!, offset: () => doffset! };
+      },
+    },
+    {
+      kernelName: BATCH_NORM_TRAINING,
+      inputsToSave: ["x", "scale"],
+      outputsToSave: [false, true, true],
+      gradFunc: (dys, saved, attrs) => {
+        const [dy, dmean, dvariance] = dys as Tensor[];
+        const [x, scale, mean, variance] = saved as [Tensor, Tensor, Tensor, Tensor];
+        const [dx, dscale, doffset] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy: dy!, x, mean, variance, scale, dmean: dmean!, dvariance: dvariance! }, attrs) as Tensor[];
+        return { x: () => dx!, scale: () => dscale!, offset: () => doffset! };
       },
     },
     spread("Mean"),

@@ -5,6 +5,7 @@
 import type { GradConfig, KernelConfig } from "@tensorflow/tfjs";
 import type { Tf } from "../runtime/tf.js";
 import type { TrainingBackendName } from "./context.js";
+import { useFusedBatchNormLayer } from "./batchnorm-layer.js";
 import { trainingGradients } from "./gradients.js";
 import { trainingKernels } from "./register.js";
 
@@ -49,6 +50,7 @@ export function registerTrainingKernels(tf: Tf, backendName: string = tf.getBack
     tf.registerKernel({ ...config, [CNNC_KERNEL]: true } as KernelConfig);
   }
   registerGradients(tf);
+  useFusedBatchNormLayer(tf, () => hasTrainingKernels(tf, tf.getBackend()));
 }
 
 /** tfjs's own gradient configs, captured before cnnc first replaced them. */

@@ -156,6 +156,35 @@ export function im2colTransposed(x: Float32Array, g: ConvGeometry, firstRow: num
   }
 }
 
+/**
+ * planes[ci·grid + (n·Hp + y + top)·Wp + x + left] = x[n, y, x, ci]: x transposed to
+ * channel planes on the zero-padded grid (the padding itself is left as it is: zero).
+ */
+export function transposePadded(x: Float32Array, planes: Float32Array, g: ConvGeometry, paddedH: number, paddedW: number, grid: number): void {
+  const C = g.inC;
+  const [top, , left] = g.pads;
+  for (let n = 0; n < g.batch; n++) {
+    for (let y = 0; y < g.inH; y++) {
+      const rowIn = (n * g.inH + y) * g.inW * C;
+      const rowOut = (n * paddedH + y + top) * paddedW + left;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const o0 = c * grid + rowOut, o1 = o0 + grid, o2 = o1 + grid, o3 = o2 + grid;
+        for (let xx = 0, i = rowIn + c; xx < g.inW; xx++, i += C) {
+          planes[o0 + xx] = x[i]!;
+          planes[o1 + xx] = x[i + 1]!;
+          planes[o2 + xx] = x[i + 2]!;
+          planes[o3 + xx] = x[i + 3]!;
+        }
+      }
+      for (; c < C; c++) {
+        const o = c * grid + rowOut;
+        for (let xx = 0, i = rowIn + c; xx < g.inW; xx++, i += C) planes[o + xx] = x[i]!;
+      }
+    }
+  }
+}
+
 /** out[p, co] = Σ_k patch[p, k] · w[k, co]: the forward convolution. */
 export function convForward(xp: Float32Array, w: Float32Array, out: Float32Array, index: PatchIndex, outC: number): void {
   const { pixelBase, patchOffset } = index;

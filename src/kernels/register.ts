@@ -4,7 +4,7 @@
 
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 import type { Tf } from "../runtime/tf.js";
-import { batchNormGradKernel } from "./batchnorm.js";
+import { batchNormGradKernel, batchNormTrainingGradKernel, batchNormTrainingKernel } from "./batchnorm.js";
 import { kernelContext, type KernelContext, type TrainingBackendName } from "./context.js";
 import { conv2DBackpropFilter, conv2DBackpropInput, conv2DForwardJs, depthwiseInputGradientByConv } from "./conv.js";
 import { elementwiseKernels } from "./elementwise.js";
@@ -172,6 +172,8 @@ export function trainingKernels(tf: Tf, backendName: TrainingBackendName, stock:
     ...depthwiseKernels(tf, backendName),
     ...poolGradKernels(tf, backendName),
     batchNormGradKernel(tf, backendName),
+    batchNormTrainingKernel(tf, backendName),
+    batchNormTrainingGradKernel(tf, backendName),
     broadcastKernel(tf, backendName),
     ...elementwiseKernels(tf, backendName, stock),
   ];

@@ -3,11 +3,12 @@
 // shapes, strides, paddings, dilations and depthwise multipliers (grid.ts).
 
 import { beforeAll, describe, expect, it } from "vitest";
-import type { NamedAttrMap, Tensor, Tensor4D } from "@tensorflow/tfjs";
+import type { LayersModel, NamedAttrMap, Tensor, Tensor4D, TensorInfo } from "@tensorflow/tfjs";
 import { convCases, depthwiseCases, describeCase, poolCases, type ConvCase, type PoolCase } from "./grid.js";
 import { convGeometry } from "../../src/kernels/geometry.js";
 import { kernelContext } from "../../src/kernels/context.js";
-import { im2colFilterGradient } from "../../src/kernels/conv.js";
+import { im2colFilterGradient, shiftedFilterGradient, shiftedFits } from "../../src/kernels/conv.js";
+import { BATCH_NORM_TRAINING } from "../../src/kernels/batchnorm.js";
 import { finiteDifferenceError, random, relativeError, runKernel, runStock, stock, tf, uniform, useBackend, type BackendName } from "./setup.js";
 
 const KERNEL_TOLERANCE = 2e-5;
@@ -252,6 +253,68 @@ describe.each(["cpu", "wasm"] as BackendName[])("cnnc kernels on %s", (backend) 
         expect(finiteDifferenceError(layer, weights, x, next, 0.01)).toBeLessThan(FINITE_DIFFERENCE_TOLERANCE);
       });
     });
+
+    it("the fused training batch norm equals tfjs's moments and batchNorm, and so do its gradients (through the statistics too), which match finite differences", () => {
+      const next = random(13);
+      for (const shape of [[4, 3, 3, 6], [6, 5], [2, 3, 4, 7], [3, 2, 2, 1]]) {
+        tf.tidy(() => {
+          const C = shape[shape.length - 1]!;
+          const axes = shape.slice(0, -1).map((_, i) => i);
+          // A mean away from zero, as activations have, checks the one-pass variance.
+          const x = tf.add(uniform(shape, next), 0.7);
+          const gamma = uniform([C], next);
+          const beta = uniform([C], next);
+          const weights = uniform(shape, next);
+          const meanWeights = uniform([C], next);
+          const varianceWeights = uniform([C], next);
+          const composed = (v: Tensor, g: Tensor, b: Tensor): Tensor[] => {
+            const { mean, variance } = tf.moments(v, axes);
+            return [tf.batchNorm(v, mean, variance, b, g, 1e-3), mean, variance];
+          };
+          const fused = (v: Tensor, g: Tensor, b: Tensor): Tensor[] => tf.engine().runKernel(BATCH_NORM_TRAINING, { x: v, scale: g, offset: b }, { varianceEpsilon: 1e-3 }) as Tensor[];
+          const label = JSON.stringify(shape);
+          const ours = fused(x, gamma, beta);
+          composed(x, gamma, beta).forEach((expected, i) => expect(relativeError(ours[i]!.dataSync(), expected.dataSync()), `${label} output ${i}`).toBeLessThan(KERNEL_TOLERANCE));
+          // The loss reaches the batch statistics too, so their gradients are checked as well as y's.
+          const loss = (f: typeof fused) => (v: Tensor, g: Tensor, b: Tensor): Tensor => {
+            const [y, mean, variance] = f(v, g, b);
+            return tf.addN([tf.sum(tf.mul(y!, weights)), tf.sum(tf.mul(mean!, meanWeights)), tf.sum(tf.mul(variance!, varianceWeights))]);
+          };
+          const expected = tf.grads(loss(composed))([x, gamma, beta]);
+          tf.grads(loss(fused))([x, gamma, beta]).forEach((g, i) => expect(relativeError(g.dataSync(), expected[i]!.dataSync()), `${label} gradient ${i}`).toBeLessThan(KERNEL_TOLERANCE));
+          expect(finiteDifferenceError((v) => fused(v, gamma, beta)[0]!, weights, x, next, 0.01), label).toBeLessThan(FINITE_DIFFERENCE_TOLERANCE);
+        });
+      }
+    });
+
+    it("a batch-norm layer in training runs the fused kernel and keeps the same output and moving statistics as tfjs-layers' own call", async () => {
+      const next = random(14);
+      const x = tf.add(uniform([4, 5, 5, 8], next), 0.5);
+      const make = (): LayersModel => {
+        const model = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [5, 5, 8], momentum: 0.9, epsilon: 1e-3 })] });
+        const [gamma, beta] = [uniform([8], next), uniform([8], next)];
+        model.layers[0]!.setWeights([gamma, beta, uniform([8], next), tf.add(tf.abs(uniform([8], next)), 0.5)]);
+        return model;
+      };
+      const fusedModel = make();
+      const plainModel = make();
+      plainModel.layers[0]!.setWeights(fusedModel.layers[0]!.getWeights());
+      const layer = plainModel.layers[0]! as unknown as { call: (...args: unknown[]) => unknown };
+      const original = (Object.getPrototypeOf(layer) as Record<symbol, (...args: unknown[]) => unknown>)[Symbol.for("cnnc.fusedBatchNorm")]!;
+      expect(original).toBeTypeOf("function");
+      layer.call = (...args: unknown[]) => original.apply(layer, args);
+      const profile = await tf.profile(() => tf.dispose(fusedModel.apply(x, { training: true }) as Tensor));
+      expect(profile.kernels.map((k) => k.name)).toContain(BATCH_NORM_TRAINING);
+      const y = fusedModel.apply(x, { training: true }) as Tensor;
+      const reference = plainModel.apply(x, { training: true }) as Tensor;
+      tf.dispose(plainModel.apply(x, { training: true }) as Tensor);
+      expect(relativeError(y.dataSync(), reference.dataSync())).toBeLessThan(KERNEL_TOLERANCE);
+      const fusedWeights = fusedModel.layers[0]!.getWeights();
+      plainModel.layers[0]!.getWeights().forEach((w, i) => expect(relativeError(fusedWeights[i]!.dataSync(), w.dataSync()), `weight ${i}`).toBeLessThan(KERNEL_TOLERANCE));
+      tf.dispose([x, y, reference]);
+      fusedModel.dispose();
+      plainModel.dispose();
+    });
   });
 
   describe("reductions and slices", () => {
@@ -493,6 +556,44 @@ describe("wasm's filter gradient in tiles of output rows", () => {
           const whole = filterGradient();
           const errors = [relativeError(filterGradient(rowBytes), whole), relativeError(filterGradient(2.5 * rowBytes), whole)];
           if (undilated(c)) errors.push(relativeError(whole, runStock("Conv2DBackpropFilter", { x, dy }, { ...convAttrs(c), filterShape: c.filter })));
+          return Math.max(...errors);
+        }),
+      KERNEL_TOLERANCE,
+    );
+    expect(bad).toEqual([]);
+  });
+});
+
+describe("wasm's stride-1 filter gradient over views of x's padded channel planes", () => {
+  beforeAll(() => useBackend("wasm"));
+
+  it("equals tfjs's cpu kernel and the im2col path, dilated and asymmetrically padded cases included", () => {
+    const next = random(16);
+    const cases: ConvCase[] = [
+      { input: [3, 12, 10, 8], filter: [3, 3, 8, 5], strides: [1, 1], dilations: [1, 1], pad: "same" },
+      { input: [2, 9, 11, 9], filter: [5, 3, 9, 4], strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [1, 3], [0, 2], [0, 0]] },
+      { input: [2, 10, 10, 8], filter: [3, 3, 8, 6], strides: [1, 1], dilations: [2, 2], pad: "same" },
+      { input: [1, 8, 7, 12], filter: [2, 2, 12, 3], strides: [1, 1], dilations: [1, 1], pad: "valid" },
+    ];
+    const bad = failures(
+      cases,
+      (c) =>
+        tf.tidy(() => {
+          const x = uniform(c.input, next);
+          const w = uniform(c.filter, next);
+          const dy = uniform((tf.engine().runKernel("Conv2D", { x, filter: w }, convAttrs(c)) as Tensor).shape, next);
+          const ctx = kernelContext(tf, "wasm", tf.backend());
+          const g = convGeometry(tf, c.input, c.filter, c.strides, c.dilations, c.pad, undefined);
+          // Whatever the waste rule decides for production, the path itself must be right everywhere it applies.
+          expect(shiftedFits(g, Infinity), describeCase(c)).toBe(true);
+          const values = (dw: TensorInfo): Float32Array => {
+            const copy = Float32Array.from(ctx.data(dw));
+            ctx.dispose(dw);
+            return copy;
+          };
+          const shifted = values(shiftedFilterGradient(ctx, x, dy, g));
+          const errors = [relativeError(shifted, values(im2colFilterGradient(ctx, x, dy, g)))];
+          if (undilated(c)) errors.push(relativeError(shifted, runStock("Conv2DBackpropFilter", { x, dy }, { ...convAttrs(c), filterShape: c.filter })));
           return Math.max(...errors);
         }),
       KERNEL_TOLERANCE,
