@@ -93,7 +93,7 @@ describe("cnnc train --engine pytorch", () => {
     child.stdout.resume();
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     while (!stderr.includes("engine: pytorch") && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     process.kill(-child.pid!, "SIGINT");
     expect(await exited, stderr).toBe(130);
     expect(stderr).toMatch(/interrupted at epoch [12], step \d+ of 600; saved \S+checkpoint\.pt: continue with --resume/);
